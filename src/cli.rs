@@ -1,0 +1,673 @@
+//! The command line: parses arguments, runs the pipeline, prints, and picks the exit code.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use chrono::{DateTime, Utc};
+use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
+
+use crate::discover::{self, Input};
+use crate::live::api::{self, ApiConfig, MakeApi, Token};
+use crate::live::snapshot::Snapshot;
+use crate::live::{Catalog, ConnectionSource, LiveSettings};
+use crate::pipeline::{self, FileResult, Options, Status};
+use crate::report::{self, Diagnostic, Report};
+use crate::rules::{self, OfflineSettings, Severity};
+
+/// Exit codes: nothing at or above --fail-on / findings / could not check.
+const EXIT_CLEAN: u8 = 0;
+const EXIT_FINDINGS: u8 = 1;
+const EXIT_TROUBLE: u8 = 2;
+
+#[derive(Parser, Debug)]
+#[command(
+    name = "bplint",
+    version,
+    about = "Lint Make.com scenario blueprints and audit the connections they reference."
+)]
+#[command(
+    after_help = "Exit codes: 0 clean, 1 findings at or above --fail-on, 2 usage error or something could not be checked.\nRun `bplint explain CODE` for a rule's documentation."
+)]
+pub struct Cli {
+    /// When to use colors (NO_COLOR is honoured under `auto`).
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto)]
+    color: ColorChoice,
+    /// Print only findings (no summary).
+    #[arg(short, long, global = true)]
+    quiet: bool,
+    /// Say more: notes from the live check, modules no catalog knows.
+    #[arg(short, long, global = true)]
+    verbose: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Copy, Clone, Debug, ValueEnum, PartialEq, Eq)]
+enum ColorChoice {
+    Auto,
+    Always,
+    Never,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Check blueprints: offline rules, and live connection checks with --online or --connections.
+    Check(CheckArgs),
+    /// List every reference (connection, webhook, keychain, data store) the blueprints make.
+    Refs(RefsArgs),
+    /// List every rule with its code, name, default severity and origin.
+    Rules(RulesArgs),
+    /// Print a rule's documentation (`bplint explain BP011` or `bplint explain connection-placeholder`).
+    Explain {
+        /// Rule code or name.
+        rule: String,
+    },
+    /// Work with the team's connections.
+    #[command(subcommand)]
+    Connections(ConnectionsCommand),
+    /// Print a shell completion script.
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+enum ConnectionsCommand {
+    /// Write a connections snapshot of a team from the Make API (for `check --connections`).
+    Export {
+        /// Team id.
+        #[arg(long)]
+        team: u64,
+        /// Write here instead of standard output.
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+        #[command(flatten)]
+        api: ApiArgs,
+    },
+}
+
+#[derive(Args, Debug, Clone)]
+struct ApiArgs {
+    /// Make zone: eu1, eu2, us1, us2, eu1.celonis, us1.celonis (or a host like eu1.make.com).
+    #[arg(long)]
+    zone: Option<String>,
+    /// API base URL instead of the zone's (https; plain http only for loopback, for tests).
+    #[arg(long, value_name = "URL")]
+    api_url: Option<String>,
+    /// Requests in flight at most.
+    #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u64).range(1..=64))]
+    concurrency: u64,
+    /// Per-request timeout, seconds.
+    #[arg(long, default_value_t = 30, value_name = "SECS")]
+    timeout: u64,
+    /// Stop after this many HTTP requests; ids left unchecked make the run exit 2.
+    #[arg(long, value_name = "N")]
+    max_requests: Option<u64>,
+}
+
+#[derive(Copy, Clone, Debug, ValueEnum, PartialEq, Eq)]
+enum Format {
+    Human,
+    Compact,
+    Json,
+}
+
+#[derive(Copy, Clone, Debug, ValueEnum, PartialEq, Eq)]
+enum FailOn {
+    Error,
+    Warning,
+    Info,
+    Never,
+}
+
+impl FailOn {
+    fn threshold(self) -> Option<Severity> {
+        match self {
+            FailOn::Error => Some(Severity::Error),
+            FailOn::Warning => Some(Severity::Warning),
+            FailOn::Info => Some(Severity::Info),
+            FailOn::Never => None,
+        }
+    }
+}
+
+#[derive(Args, Debug)]
+struct CheckArgs {
+    /// Files or folders (default `.`); `-` reads one blueprint from standard input.
+    paths: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    format: Format,
+    /// Write the report here instead of standard output.
+    #[arg(long, short, value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// Lowest severity that makes the run exit 1.
+    #[arg(long, value_enum, default_value_t = FailOn::Warning)]
+    fail_on: FailOn,
+    /// Largest file read, in bytes (larger files are reported, not read).
+    #[arg(long, value_name = "BYTES", default_value_t = pipeline::DEFAULT_MAX_FILE_SIZE)]
+    max_file_size: u64,
+    /// Check connections against the live Make API (needs MAKE_API_TOKEN and --zone or --api-url).
+    #[arg(long, conflicts_with = "connections")]
+    online: bool,
+    /// Check connections against a snapshot file (`bplint connections export`).
+    #[arg(long, value_name = "FILE")]
+    connections: Option<PathBuf>,
+    /// The team the files are checked for (required with --online).
+    #[arg(long)]
+    team: Option<u64>,
+    /// Verify each connection with Make (--online only; contacts the third-party services).
+    #[arg(long, requires = "online")]
+    verify: bool,
+    /// The current time for expiry checks (RFC 3339), for reproducible runs.
+    #[arg(long, value_name = "TIME")]
+    now: Option<String>,
+    /// Warn about connections expiring within this many days.
+    #[arg(long, default_value_t = 14, value_name = "DAYS")]
+    expiry_warning_days: i64,
+    /// Extra module catalog folder (repeatable).
+    #[arg(long, value_name = "DIR")]
+    catalog: Vec<PathBuf>,
+    #[command(flatten)]
+    api: ApiArgs,
+}
+
+#[derive(Copy, Clone, Debug, ValueEnum, PartialEq, Eq)]
+enum TableFormat {
+    Table,
+    Json,
+}
+
+#[derive(Copy, Clone, Debug, ValueEnum, PartialEq, Eq)]
+enum KindFilter {
+    All,
+    Connection,
+    Hook,
+    Keychain,
+    DataStore,
+}
+
+#[derive(Args, Debug)]
+struct RefsArgs {
+    /// Files or folders (default `.`); `-` reads standard input.
+    paths: Vec<PathBuf>,
+    #[arg(long, value_enum, default_value_t = TableFormat::Table)]
+    format: TableFormat,
+    /// Which references to list.
+    #[arg(long, value_enum, default_value_t = KindFilter::All)]
+    kind: KindFilter,
+    #[arg(long, value_name = "BYTES", default_value_t = pipeline::DEFAULT_MAX_FILE_SIZE)]
+    max_file_size: u64,
+}
+
+#[derive(Args, Debug)]
+struct RulesArgs {
+    #[arg(long, value_enum, default_value_t = TableFormat::Table)]
+    format: TableFormat,
+}
+
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() {
+                EXIT_TROUBLE
+            } else {
+                EXIT_CLEAN
+            });
+        }
+    };
+    let color = match cli.color {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+                && std::io::stdout().is_terminal()
+        }
+    };
+    let ui = Ui {
+        color,
+        quiet: cli.quiet,
+        verbose: cli.verbose,
+    };
+    let code = match cli.command {
+        Command::Check(args) => run_check(args, &ui),
+        Command::Refs(args) => run_refs(args),
+        Command::Rules(args) => run_rules(args),
+        Command::Explain { rule } => run_explain(&rule),
+        Command::Connections(ConnectionsCommand::Export { team, output, api }) => {
+            run_export(team, output, &api)
+        }
+        Command::Completions { shell } => {
+            clap_complete::generate(shell, &mut Cli::command(), "bplint", &mut std::io::stdout());
+            Ok(EXIT_CLEAN)
+        }
+    };
+    match code {
+        Ok(c) => ExitCode::from(c),
+        Err(message) => {
+            eprintln!("error: {message}");
+            ExitCode::from(EXIT_TROUBLE)
+        }
+    }
+}
+
+struct Ui {
+    color: bool,
+    quiet: bool,
+    verbose: bool,
+}
+
+fn inputs_of(paths: &[PathBuf]) -> (Vec<Input>, Vec<discover::WalkProblem>) {
+    let default = [PathBuf::from(".")];
+    discover::discover(if paths.is_empty() { &default } else { paths })
+}
+
+/// Walk problems become findings: a loop is a warning-free note, anything else "could not read".
+fn walk_results(problems: Vec<discover::WalkProblem>) -> (Vec<FileResult>, Vec<String>) {
+    let mut results = Vec::new();
+    let mut notes = Vec::new();
+    for p in problems {
+        if p.is_loop {
+            notes.push(format!("{}: {}", p.display, p.message));
+            continue;
+        }
+        results.push(FileResult {
+            display: p.display.clone(),
+            status: Status::Unreadable,
+            bytes: 0,
+            scenario: None,
+            reference_locations: Vec::new(),
+            diagnostics: vec![Diagnostic::new(
+                rules::file::unreadable_file::finding(&p.message),
+                &p.display,
+                None,
+            )],
+        });
+    }
+    (results, notes)
+}
+
+fn parse_now(now: Option<&str>) -> Result<DateTime<Utc>, String> {
+    match now {
+        None => Ok(Utc::now()),
+        Some(s) => DateTime::parse_from_rfc3339(s)
+            .map(|d| d.with_timezone(&Utc))
+            .or_else(|_| {
+                chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d")
+                    .map(|d| d.and_hms_opt(0, 0, 0).unwrap_or_default().and_utc())
+            })
+            .map_err(|_| {
+                format!("--now {s:?} is not an RFC 3339 time (e.g. 2026-03-01T12:00:00Z) or a date")
+            }),
+    }
+}
+
+fn api_client(api: &ApiArgs) -> Result<MakeApi, String> {
+    let base = match (&api.api_url, &api.zone) {
+        (Some(url), _) => api::parse_api_url(url)?,
+        (None, Some(zone)) => api::zone_base_url(zone)?,
+        (None, None) => {
+            return Err("the Make API needs --zone (e.g. --zone eu1) or --api-url".into());
+        }
+    };
+    let token = Token::from_env()?;
+    let mut cfg = ApiConfig::new(base, token);
+    cfg.concurrency = api.concurrency as usize;
+    cfg.timeout = Duration::from_secs(api.timeout.max(1));
+    cfg.max_requests = api.max_requests;
+    MakeApi::new(cfg)
+}
+
+fn write_output(output: Option<&PathBuf>, text: &str) -> Result<(), String> {
+    match output {
+        Some(path) => {
+            std::fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))
+        }
+        None => {
+            let mut out = std::io::stdout().lock();
+            // A closed pipe (`bplint check | head`) is not an error worth a message.
+            let _ = out.write_all(text.as_bytes());
+            let _ = out.flush();
+            Ok(())
+        }
+    }
+}
+
+fn run_check(args: CheckArgs, ui: &Ui) -> Result<u8, String> {
+    let now = parse_now(args.now.as_deref())?;
+    let source: Option<Box<dyn ConnectionSource>> = if args.online {
+        if args.team.is_none() {
+            return Err("--online needs --team T: the team the blueprints are checked for".into());
+        }
+        Some(Box::new(api_client(&args.api)?))
+    } else if let Some(path) = &args.connections {
+        Some(Box::new(Snapshot::load(path)?))
+    } else {
+        None
+    };
+    let mut catalog = Catalog::builtin();
+    for dir in &args.catalog {
+        catalog.add_dir(dir)?;
+    }
+    let opts = Options {
+        max_file_size: args.max_file_size,
+        offline: OfflineSettings {
+            target_zone: args.api.zone.clone(),
+        },
+    };
+    let (inputs, problems) = inputs_of(&args.paths);
+    let (mut results, mut notes) = walk_results(problems);
+    results.extend(pipeline::check_all(&inputs, &opts));
+
+    let mut errors = Vec::new();
+    let mut unchecked = Vec::new();
+    let mut requests = 0;
+    if let Some(source) = source {
+        let settings = LiveSettings {
+            now,
+            expiry_warning_days: args.expiry_warning_days,
+            catalog,
+            verify: args.verify,
+        };
+        let teams: Vec<u64> = args.team.into_iter().collect();
+        if ui.verbose {
+            for s in results.iter().filter_map(|r| r.scenario.as_ref()) {
+                for r in s.connection_references() {
+                    if let Some(name) = &s.modules[r.module].name {
+                        if settings.catalog.lookup(name).scopes.is_empty() {
+                            notes.push(format!("no catalog entry gives the scopes of {name}; its scopes are not checked"));
+                        }
+                    }
+                }
+            }
+            notes.sort();
+            notes.dedup();
+        }
+        let outcome = pipeline::live_check(&mut results, source.as_ref(), &settings, &teams);
+        requests = outcome.resolution.requests;
+        errors.extend(outcome.resolution.errors.iter().cloned());
+        if ui.verbose {
+            notes.extend(outcome.resolution.notes.iter().cloned());
+        }
+        if !outcome.unchecked.is_empty() {
+            let list: Vec<String> = outcome
+                .unchecked
+                .iter()
+                .map(|(id, why)| format!("{id} ({why})"))
+                .collect();
+            errors.push(format!(
+                "{} connection id(s) could not be checked against {}: {}",
+                outcome.unchecked.len(),
+                source.describe(),
+                list.join(", ")
+            ));
+            unchecked = outcome.unchecked.iter().map(|(id, _)| *id).collect();
+        }
+    }
+
+    let mut summary = pipeline::summarize(&results);
+    summary.unchecked = unchecked;
+    summary.requests = requests;
+    let unreadable = results.iter().any(|r| r.status == Status::Unreadable);
+    let mut diagnostics: Vec<Diagnostic> =
+        results.into_iter().flat_map(|r| r.diagnostics).collect();
+    diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+
+    let report = Report {
+        diagnostics: &diagnostics,
+        summary: &summary,
+        errors: &errors,
+    };
+    let mut text = match args.format {
+        Format::Human => report::human::render(&report, ui.color && args.output.is_none()),
+        Format::Compact => report::compact::render(&report),
+        Format::Json => report::json::render(&report),
+    };
+    if ui.quiet && args.format == Format::Human {
+        // Drop the summary line, keep findings and errors.
+        if let Some(cut) = text.trim_end().rfind('\n') {
+            text.truncate(cut + 1);
+        } else {
+            text.clear();
+        }
+    }
+    write_output(args.output.as_ref(), &text)?;
+    for n in &notes {
+        eprintln!("note: {n}");
+    }
+    if args.output.is_some() && args.format != Format::Human {
+        for e in &errors {
+            eprintln!("error: {e}");
+        }
+    }
+
+    if unreadable || !summary.unchecked.is_empty() || !errors.is_empty() {
+        return Ok(EXIT_TROUBLE);
+    }
+    let failing = args
+        .fail_on
+        .threshold()
+        .is_some_and(|t| diagnostics.iter().any(|d| d.severity >= t));
+    Ok(if failing { EXIT_FINDINGS } else { EXIT_CLEAN })
+}
+
+#[derive(serde::Serialize)]
+struct RefRow<'a> {
+    file: &'a str,
+    line: u32,
+    column: u32,
+    pointer: &'a str,
+    module_id: Option<i64>,
+    module: Option<&'a str>,
+    kind: &'static str,
+    key: &'a str,
+    value: String,
+    value_kind: &'static str,
+    resolved_id: Option<u64>,
+    allowed_types: &'a [String],
+    chosen_type: Option<&'a str>,
+    label: Option<&'a str>,
+    required: bool,
+    orphan: bool,
+    disabled: bool,
+}
+
+fn run_refs(args: RefsArgs) -> Result<u8, String> {
+    let opts = Options {
+        max_file_size: args.max_file_size,
+        ..Options::default()
+    };
+    let (inputs, problems) = inputs_of(&args.paths);
+    let (mut results, _) = walk_results(problems);
+    results.extend(pipeline::check_all(&inputs, &opts));
+    let mut rows = Vec::new();
+    for r in &results {
+        let Some(s) = &r.scenario else { continue };
+        for (reference, loc) in s.references.iter().zip(&r.reference_locations) {
+            let wanted = match args.kind {
+                KindFilter::All => true,
+                KindFilter::Connection => reference.kind == crate::model::RefKind::Connection,
+                KindFilter::Hook => reference.kind == crate::model::RefKind::Hook,
+                KindFilter::Keychain => reference.kind == crate::model::RefKind::Keychain,
+                KindFilter::DataStore => reference.kind == crate::model::RefKind::DataStore,
+            };
+            if !wanted {
+                continue;
+            }
+            let m = &s.modules[reference.module];
+            rows.push(RefRow {
+                file: &r.display,
+                line: loc.start.line,
+                column: loc.start.column,
+                pointer: &reference.pointer,
+                module_id: m.id,
+                module: m.name.as_deref(),
+                kind: reference.kind.name(),
+                key: &reference.key,
+                value: reference.value.display(),
+                value_kind: reference.value.kind_name(),
+                resolved_id: reference.value.effective_id(),
+                allowed_types: &reference.allowed_types,
+                chosen_type: reference.chosen_type.as_deref(),
+                label: reference.label.as_deref(),
+                required: reference.required,
+                orphan: m.orphan,
+                disabled: m.disabled,
+            });
+        }
+    }
+    let problems: Vec<&Diagnostic> = results
+        .iter()
+        .filter(|r| matches!(r.status, Status::Invalid | Status::Unreadable))
+        .flat_map(|r| &r.diagnostics)
+        .collect();
+    let text = match args.format {
+        TableFormat::Json => {
+            let files_with_errors: Vec<_> = problems
+                .iter()
+                .map(|d| report::json::FindingV1::from(d))
+                .collect();
+            let v = serde_json::json!({ "version": 1, "references": rows, "problems": files_with_errors });
+            serde_json::to_string_pretty(&v).map_err(|e| e.to_string())? + "\n"
+        }
+        TableFormat::Table => refs_table(&rows),
+    };
+    write_output(None, &text)?;
+    if args.format == TableFormat::Table {
+        for d in &problems {
+            eprint!("{}", report::compact::line(d));
+        }
+    }
+    Ok(if results.iter().any(|r| r.status == Status::Unreadable) {
+        EXIT_TROUBLE
+    } else {
+        EXIT_CLEAN
+    })
+}
+
+fn refs_table(rows: &[RefRow<'_>]) -> String {
+    let header = [
+        "LOCATION",
+        "POINTER",
+        "MODULE",
+        "KIND",
+        "KEY",
+        "VALUE",
+        "VALUE KIND",
+        "ALLOWED TYPES",
+        "CHOSEN TYPE",
+        "LABEL",
+    ];
+    let mut table: Vec<Vec<String>> = vec![header.iter().map(|s| s.to_string()).collect()];
+    for r in rows {
+        table.push(vec![
+            format!("{}:{}:{}", r.file, r.line, r.column),
+            r.pointer.to_string(),
+            format!(
+                "{} {}",
+                r.module_id
+                    .map(|i| i.to_string())
+                    .unwrap_or_else(|| "-".into()),
+                r.module.unwrap_or("-")
+            ),
+            r.kind.to_string(),
+            r.key.to_string(),
+            match r.resolved_id {
+                Some(id) if r.value_kind == "expression" => format!("{} (= {id})", r.value),
+                _ => r.value.clone(),
+            },
+            r.value_kind.to_string(),
+            if r.allowed_types.is_empty() {
+                "-".into()
+            } else {
+                r.allowed_types.join(",")
+            },
+            r.chosen_type.unwrap_or("-").to_string(),
+            crate::model::truncate(r.label.unwrap_or("-"), 40),
+        ]);
+    }
+    format_table(&table) + &format!("{} reference(s)\n", rows.len())
+}
+
+fn format_table(rows: &[Vec<String>]) -> String {
+    let cols = rows.first().map_or(0, Vec::len);
+    let widths: Vec<usize> = (0..cols)
+        .map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0))
+        .collect();
+    let mut out = String::new();
+    for r in rows {
+        let line: Vec<String> = r
+            .iter()
+            .zip(&widths)
+            .map(|(cell, w)| format!("{cell:<w$}"))
+            .collect();
+        out.push_str(line.join("  ").trim_end());
+        out.push('\n');
+    }
+    out
+}
+
+fn run_rules(args: RulesArgs) -> Result<u8, String> {
+    let metas = rules::all_metas();
+    let text = match args.format {
+        TableFormat::Json => {
+            let rows: Vec<_> = metas
+                .iter()
+                .map(|m| serde_json::json!({"code": m.code, "name": m.name, "severity": m.severity, "kind": m.kind, "origin": "built-in", "summary": m.summary}))
+                .collect();
+            serde_json::to_string_pretty(&rows).map_err(|e| e.to_string())? + "\n"
+        }
+        TableFormat::Table => {
+            let mut table = vec![vec![
+                "CODE".to_string(),
+                "NAME".into(),
+                "SEVERITY".into(),
+                "KIND".into(),
+                "ORIGIN".into(),
+                "SUMMARY".into(),
+            ]];
+            for m in &metas {
+                table.push(vec![
+                    m.code.into(),
+                    m.name.into(),
+                    m.severity.as_str().into(),
+                    m.kind.as_str().into(),
+                    "built-in".into(),
+                    m.summary.into(),
+                ]);
+            }
+            format_table(&table)
+        }
+    };
+    write_output(None, &text)?;
+    Ok(EXIT_CLEAN)
+}
+
+fn run_explain(rule: &str) -> Result<u8, String> {
+    let Some(m) = rules::find_meta(rule) else {
+        return Err(format!("no rule {rule:?}; `bplint rules` lists them"));
+    };
+    let text = format!(
+        "# {} {}\n\nSeverity: {} · Kind: {} · Origin: built-in\n\n{}\n",
+        m.code,
+        m.name,
+        m.severity,
+        m.kind.as_str(),
+        m.docs_markdown()
+    );
+    write_output(None, &text)?;
+    Ok(EXIT_CLEAN)
+}
+
+fn run_export(team: u64, output: Option<PathBuf>, api: &ApiArgs) -> Result<u8, String> {
+    let client = api_client(api)?;
+    let snapshot = client.export_connections(team)?;
+    let text = serde_json::to_string_pretty(&snapshot).map_err(|e| e.to_string())? + "\n";
+    write_output(output.as_ref(), &text)?;
+    Ok(EXIT_CLEAN)
+}

@@ -1,0 +1,398 @@
+//! The validating tape parser (RFC 8259, strict: no comments, no trailing commas).
+
+use super::{Doc, Kind, MAX_DEPTH, Node};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ParseErrorKind {
+    Empty,
+    UnexpectedEof,
+    ExpectedValue,
+    ExpectedKey,
+    ExpectedColon,
+    ExpectedCommaOrObjectEnd,
+    ExpectedCommaOrArrayEnd,
+    TrailingComma,
+    ControlCharacterInString,
+    InvalidEscape,
+    InvalidNumber,
+    InvalidLiteral,
+    TrailingCharacters,
+    TooDeep,
+    TooLarge,
+}
+
+/// A syntax error at a byte offset of the source.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ParseError {
+    pub kind: ParseErrorKind,
+    pub offset: usize,
+}
+
+impl ParseError {
+    pub fn message(&self) -> String {
+        use ParseErrorKind::*;
+        match self.kind {
+            Empty => "the file is empty or holds only whitespace".into(),
+            UnexpectedEof => "the file ends in the middle of a JSON value".into(),
+            ExpectedValue => "expected a JSON value".into(),
+            ExpectedKey => "expected an object key in double quotes".into(),
+            ExpectedColon => "expected `:` after the object key".into(),
+            ExpectedCommaOrObjectEnd => "expected `,` or `}`".into(),
+            ExpectedCommaOrArrayEnd => "expected `,` or `]`".into(),
+            TrailingComma => "trailing comma (JSON allows none)".into(),
+            ControlCharacterInString => {
+                "control character in a string (must be escaped, e.g. `\\n`)".into()
+            }
+            InvalidEscape => "invalid escape sequence in a string".into(),
+            InvalidNumber => "invalid number".into(),
+            InvalidLiteral => "invalid literal (expected `true`, `false` or `null`)".into(),
+            TrailingCharacters => "unexpected characters after the JSON value".into(),
+            TooDeep => format!("nesting deeper than {MAX_DEPTH} levels"),
+            TooLarge => "the file is larger than 4 GiB and cannot be indexed".into(),
+        }
+    }
+
+    /// A short label for the snippet.
+    pub fn label(&self) -> &'static str {
+        use ParseErrorKind::*;
+        match self.kind {
+            TrailingComma => "remove this comma",
+            TooDeep => "nesting limit reached here",
+            TrailingCharacters => "the document should end before this",
+            UnexpectedEof | Empty => "input ends here",
+            _ => "here",
+        }
+    }
+}
+
+impl std::fmt::Display for ParseError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} at byte {}", self.message(), self.offset)
+    }
+}
+
+impl std::error::Error for ParseError {}
+
+const UTF8_BOM: &str = "\u{feff}";
+
+/// Parses `src` (already valid UTF-8) into a spanned [`Doc`]. A leading UTF-8 BOM is skipped;
+/// spans stay offsets into `src` as given.
+pub fn parse(src: &str) -> Result<Doc<'_>, ParseError> {
+    if src.len() >= u32::MAX as usize {
+        return Err(ParseError {
+            kind: ParseErrorKind::TooLarge,
+            offset: 0,
+        });
+    }
+    let start = if src.starts_with(UTF8_BOM) { 3 } else { 0 };
+    let mut p = Parser {
+        b: src.as_bytes(),
+        pos: start,
+        nodes: Vec::with_capacity(src.len() / 24 + 4),
+        stack: Vec::with_capacity(32),
+    };
+    p.run()?;
+    Ok(Doc {
+        src,
+        nodes: p.nodes,
+    })
+}
+
+struct Parser<'a> {
+    b: &'a [u8],
+    pos: usize,
+    nodes: Vec<Node>,
+    /// Open containers: tape index and whether it is an object.
+    stack: Vec<(u32, bool)>,
+}
+
+type PResult<T> = Result<T, ParseError>;
+
+impl Parser<'_> {
+    fn err<T>(&self, kind: ParseErrorKind, offset: usize) -> PResult<T> {
+        Err(ParseError { kind, offset })
+    }
+
+    #[inline(always)]
+    fn skip_ws(&mut self) {
+        while let Some(&c) = self.b.get(self.pos) {
+            if c == b' ' || c == b'\n' || c == b'\r' || c == b'\t' {
+                self.pos += 1;
+            } else {
+                break;
+            }
+        }
+    }
+
+    #[inline(always)]
+    fn peek(&self) -> Option<u8> {
+        self.b.get(self.pos).copied()
+    }
+
+    fn run(&mut self) -> PResult<()> {
+        self.skip_ws();
+        if self.pos >= self.b.len() {
+            return self.err(ParseErrorKind::Empty, self.pos);
+        }
+        'value: loop {
+            // A value is expected at `pos` (whitespace already skipped).
+            let Some(c) = self.peek() else {
+                return self.err(ParseErrorKind::UnexpectedEof, self.pos);
+            };
+            match c {
+                b'{' | b'[' => {
+                    if self.stack.len() >= MAX_DEPTH {
+                        return self.err(ParseErrorKind::TooDeep, self.pos);
+                    }
+                    let is_obj = c == b'{';
+                    let idx = self.nodes.len() as u32;
+                    self.nodes.push(Node {
+                        kind: if is_obj { Kind::Object } else { Kind::Array },
+                        escaped: false,
+                        start: self.pos as u32,
+                        end: 0,
+                        subtree_end: 0,
+                    });
+                    self.stack.push((idx, is_obj));
+                    self.pos += 1;
+                    self.skip_ws();
+                    let close = if is_obj { b'}' } else { b']' };
+                    if self.peek() == Some(close) {
+                        self.close_container();
+                    } else if is_obj {
+                        self.key_and_colon()?;
+                        continue 'value;
+                    } else {
+                        continue 'value;
+                    }
+                }
+                b'"' => self.string()?,
+                b'-' | b'0'..=b'9' => self.number()?,
+                b't' => self.literal(b"true", Kind::Bool)?,
+                b'f' => self.literal(b"false", Kind::Bool)?,
+                b'n' => self.literal(b"null", Kind::Null)?,
+                _ => return self.err(ParseErrorKind::ExpectedValue, self.pos),
+            }
+            // A value is complete: close containers or move to the next element.
+            loop {
+                let Some(&(_, is_obj)) = self.stack.last() else {
+                    self.skip_ws();
+                    if self.pos != self.b.len() {
+                        return self.err(ParseErrorKind::TrailingCharacters, self.pos);
+                    }
+                    return Ok(());
+                };
+                self.skip_ws();
+                match self.peek() {
+                    Some(b',') => {
+                        let comma = self.pos;
+                        self.pos += 1;
+                        self.skip_ws();
+                        let close = if is_obj { b'}' } else { b']' };
+                        if self.peek() == Some(close) {
+                            return self.err(ParseErrorKind::TrailingComma, comma);
+                        }
+                        if is_obj {
+                            self.key_and_colon()?;
+                        }
+                        continue 'value;
+                    }
+                    Some(b'}') if is_obj => self.close_container(),
+                    Some(b']') if !is_obj => self.close_container(),
+                    None => return self.err(ParseErrorKind::UnexpectedEof, self.pos),
+                    Some(_) => {
+                        let kind = if is_obj {
+                            ParseErrorKind::ExpectedCommaOrObjectEnd
+                        } else {
+                            ParseErrorKind::ExpectedCommaOrArrayEnd
+                        };
+                        return self.err(kind, self.pos);
+                    }
+                }
+            }
+        }
+    }
+
+    fn close_container(&mut self) {
+        let (idx, _) = self
+            .stack
+            .pop()
+            .expect("close_container with an open container");
+        self.pos += 1;
+        let end = self.nodes.len() as u32;
+        let node = &mut self.nodes[idx as usize];
+        node.end = self.pos as u32;
+        node.subtree_end = end;
+    }
+
+    fn key_and_colon(&mut self) -> PResult<()> {
+        match self.peek() {
+            Some(b'"') => self.string()?,
+            None => return self.err(ParseErrorKind::UnexpectedEof, self.pos),
+            Some(_) => return self.err(ParseErrorKind::ExpectedKey, self.pos),
+        }
+        self.skip_ws();
+        match self.peek() {
+            Some(b':') => self.pos += 1,
+            None => return self.err(ParseErrorKind::UnexpectedEof, self.pos),
+            Some(_) => return self.err(ParseErrorKind::ExpectedColon, self.pos),
+        }
+        self.skip_ws();
+        Ok(())
+    }
+
+    fn push_leaf(&mut self, kind: Kind, escaped: bool, start: usize) {
+        let idx = self.nodes.len() as u32;
+        self.nodes.push(Node {
+            kind,
+            escaped,
+            start: start as u32,
+            end: self.pos as u32,
+            subtree_end: idx + 1,
+        });
+    }
+
+    fn string(&mut self) -> PResult<()> {
+        let start = self.pos;
+        let mut i = self.pos + 1;
+        let mut escaped = false;
+        loop {
+            let rest = &self.b[i..];
+            let Some(off) = memchr::memchr2(b'"', b'\\', rest) else {
+                if let Some(bad) = rest.iter().position(|&c| c < 0x20) {
+                    return self.err(ParseErrorKind::ControlCharacterInString, i + bad);
+                }
+                return self.err(ParseErrorKind::UnexpectedEof, self.b.len());
+            };
+            if let Some(bad) = rest[..off].iter().position(|&c| c < 0x20) {
+                return self.err(ParseErrorKind::ControlCharacterInString, i + bad);
+            }
+            i += off;
+            if self.b[i] == b'"' {
+                self.pos = i + 1;
+                self.push_leaf(Kind::String, escaped, start);
+                return Ok(());
+            }
+            escaped = true;
+            match self.b.get(i + 1) {
+                Some(b'"' | b'\\' | b'/' | b'b' | b'f' | b'n' | b'r' | b't') => i += 2,
+                Some(b'u') => {
+                    let hex = self.b.get(i + 2..i + 6);
+                    match hex {
+                        Some(h) if h.iter().all(u8::is_ascii_hexdigit) => i += 6,
+                        Some(_) => return self.err(ParseErrorKind::InvalidEscape, i),
+                        None => return self.err(ParseErrorKind::UnexpectedEof, self.b.len()),
+                    }
+                }
+                Some(_) => return self.err(ParseErrorKind::InvalidEscape, i),
+                None => return self.err(ParseErrorKind::UnexpectedEof, self.b.len()),
+            }
+        }
+    }
+
+    fn digits(&mut self) -> usize {
+        let from = self.pos;
+        while matches!(self.peek(), Some(b'0'..=b'9')) {
+            self.pos += 1;
+        }
+        self.pos - from
+    }
+
+    fn number(&mut self) -> PResult<()> {
+        let start = self.pos;
+        if self.peek() == Some(b'-') {
+            self.pos += 1;
+        }
+        match self.peek() {
+            Some(b'0') => {
+                self.pos += 1;
+                if matches!(self.peek(), Some(b'0'..=b'9')) {
+                    return self.err(ParseErrorKind::InvalidNumber, self.pos);
+                }
+            }
+            Some(b'1'..=b'9') => {
+                self.digits();
+            }
+            _ => return self.err(ParseErrorKind::InvalidNumber, self.pos),
+        }
+        if self.peek() == Some(b'.') {
+            self.pos += 1;
+            if self.digits() == 0 {
+                return self.err(ParseErrorKind::InvalidNumber, self.pos);
+            }
+        }
+        if matches!(self.peek(), Some(b'e' | b'E')) {
+            self.pos += 1;
+            if matches!(self.peek(), Some(b'+' | b'-')) {
+                self.pos += 1;
+            }
+            if self.digits() == 0 {
+                return self.err(ParseErrorKind::InvalidNumber, self.pos);
+            }
+        }
+        self.push_leaf(Kind::Number, false, start);
+        Ok(())
+    }
+
+    fn literal(&mut self, word: &[u8], kind: Kind) -> PResult<()> {
+        let start = self.pos;
+        if self.b.get(start..start + word.len()) != Some(word) {
+            return self.err(ParseErrorKind::InvalidLiteral, start);
+        }
+        self.pos += word.len();
+        self.push_leaf(kind, false, start);
+        Ok(())
+    }
+}
+
+/// Decodes the inside of a JSON string literal that the parser has already validated.
+pub(crate) fn unescape(inner: &str) -> String {
+    let mut out = String::with_capacity(inner.len());
+    let mut chars = inner.char_indices();
+    while let Some((_, c)) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        match chars.next().map(|(_, c)| c) {
+            Some('n') => out.push('\n'),
+            Some('t') => out.push('\t'),
+            Some('r') => out.push('\r'),
+            Some('b') => out.push('\u{8}'),
+            Some('f') => out.push('\u{c}'),
+            Some('u') => {
+                let hi = hex4(&mut chars);
+                let c = if (0xD800..0xDC00).contains(&hi) {
+                    // A high surrogate must pair with a following `\uDC00..\uDFFF`.
+                    let rest = chars.as_str();
+                    if rest.starts_with("\\u") {
+                        let lo = u32::from_str_radix(rest.get(2..6).unwrap_or(""), 16).unwrap_or(0);
+                        if (0xDC00..0xE000).contains(&lo) {
+                            chars.nth(5);
+                            char::from_u32(0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00))
+                        } else {
+                            None
+                        }
+                    } else {
+                        None
+                    }
+                } else {
+                    char::from_u32(hi)
+                };
+                out.push(c.unwrap_or('\u{FFFD}'));
+            }
+            Some(other) => out.push(other),
+            None => {}
+        }
+    }
+    out
+}
+
+fn hex4(chars: &mut std::str::CharIndices<'_>) -> u32 {
+    let mut v = 0;
+    for _ in 0..4 {
+        let d = chars.next().and_then(|(_, c)| c.to_digit(16)).unwrap_or(0);
+        v = v * 16 + d;
+    }
+    v
+}

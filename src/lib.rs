@@ -1,0 +1,15 @@
+//! bplint: lint Make.com scenario blueprints and audit the connections they reference.
+//!
+//! The pipeline, in order: [`discover`] finds files; [`json`] parses each into a spanned tape;
+//! [`model`] walks the module tree once; [`rules`] check the model (offline) and resolved
+//! connections (live, through a [`live::ConnectionSource`]); [`report`] renders the findings.
+
+pub mod cli;
+pub mod discover;
+pub mod finding;
+pub mod json;
+pub mod live;
+pub mod model;
+pub mod pipeline;
+pub mod report;
+pub mod rules;

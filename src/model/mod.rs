@@ -1,0 +1,147 @@
+//! The scenario model: every module wherever it nests, and every reference it makes.
+//!
+//! The model is built once per file by [`walk::build`] and owns its data (no borrow of the
+//! source), so the live stage can run after the file's bytes are gone. Rules consume it; none
+//! of them walks the JSON to find modules on its own.
+
+pub mod leaves;
+mod reference;
+mod walk;
+
+pub use reference::{RefKind, RefValue, Reference, classify_string, truncate};
+pub use walk::{BlueprintForm, Detected, build, detect};
+
+use crate::json::Span;
+
+/// Where a list of modules sits relative to its parent module.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum Container {
+    /// The scenario's top-level `flow`.
+    Flow,
+    /// `routes[index].flow` of a router.
+    Route { index: usize, disabled: bool },
+    /// The `onerror` error-handler route of a module.
+    OnError,
+    /// `branches[index].flow` of an If-Else module.
+    Branch { index: usize },
+    /// `tools[index].flow` of an AI agent.
+    Tool { index: usize, name: Option<String> },
+    /// `metadata.designer.orphans[index]`: modules not connected to the flow.
+    Orphan { index: usize },
+    /// `subflows[index].flow` of a clipboard copy.
+    Subflow { index: usize },
+}
+
+/// A module of the scenario.
+#[derive(Debug, Clone)]
+pub struct Module {
+    /// Position in [`Scenario::modules`].
+    pub index: usize,
+    /// RFC 6901 pointer to the module object.
+    pub pointer: String,
+    /// The whole module object.
+    pub span: Span,
+    pub id: Option<i64>,
+    /// Span of the `id` value, when present.
+    pub id_span: Option<Span>,
+    /// The raw `module` string (`app:Action`, `app#custom-name:action`).
+    pub name: Option<String>,
+    pub name_span: Option<Span>,
+    pub version: Option<i64>,
+    pub container: Container,
+    pub parent: Option<usize>,
+    /// Number of modules above this one.
+    pub depth: u32,
+    /// Inside `metadata.designer.orphans` (directly or nested).
+    pub orphan: bool,
+    /// Inside a disabled router route (directly or nested).
+    pub disabled: bool,
+    /// Inside an `onerror` route (directly or nested).
+    pub in_error_handler: bool,
+    /// Tape index of the module object, for rules that read the module's own fields.
+    pub(crate) node: u32,
+}
+
+impl Module {
+    /// The part before `:` (`slack`, `app#my-custom-app`).
+    pub fn app(&self) -> Option<&str> {
+        self.name.as_deref()?.split_once(':').map(|(a, _)| a)
+    }
+
+    /// The part after `:` (`CreateMessage`).
+    pub fn action(&self) -> Option<&str> {
+        self.name.as_deref()?.split_once(':').map(|(_, a)| a)
+    }
+
+    pub fn is_custom_app(&self) -> bool {
+        self.app().is_some_and(|a| a.contains('#'))
+    }
+
+    /// Best span to point at for a finding about the module as a whole.
+    pub fn anchor(&self) -> Span {
+        self.name_span.or(self.id_span).unwrap_or(self.span)
+    }
+
+    pub fn display_name(&self) -> String {
+        match (&self.id, &self.name) {
+            (Some(id), Some(n)) => format!("module {id} ({n})"),
+            (None, Some(n)) => format!("module {n}"),
+            (Some(id), None) => format!("module {id}"),
+            (None, None) => "module".into(),
+        }
+    }
+}
+
+/// A structural defect the walker met (a module that is not an object, `routes` that is not an
+/// array, ...). Reported by the `malformed-structure` rule.
+#[derive(Debug, Clone)]
+pub struct StructureIssue {
+    pub pointer: String,
+    pub span: Span,
+    pub message: String,
+}
+
+/// A message Make's editor wrote into the export (`metadata.designer.messages`).
+#[derive(Debug, Clone)]
+pub struct DesignerMessage {
+    pub module: usize,
+    pub span: Span,
+    pub severity: String,
+    pub category: String,
+    pub message: String,
+}
+
+/// One blueprint, modelled.
+#[derive(Debug, Clone)]
+pub struct Scenario {
+    pub form: BlueprintForm,
+    pub name: Option<String>,
+    /// Span of the blueprint object (inside the wrapper, for API responses).
+    pub span: Span,
+    /// `metadata.zone` and its span.
+    pub zone: Option<(String, Span)>,
+    pub modules: Vec<Module>,
+    pub references: Vec<Reference>,
+    pub structure_issues: Vec<StructureIssue>,
+    pub designer_messages: Vec<DesignerMessage>,
+}
+
+impl Scenario {
+    pub fn module(&self, index: usize) -> &Module {
+        &self.modules[index]
+    }
+
+    pub fn references_of(&self, module: usize) -> impl Iterator<Item = &Reference> {
+        self.references.iter().filter(move |r| r.module == module)
+    }
+
+    pub fn connection_references(&self) -> impl Iterator<Item = &Reference> {
+        self.references
+            .iter()
+            .filter(|r| r.kind == RefKind::Connection)
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,390 @@
+//! discover -> read -> parse -> model -> offline rules (per file, in parallel) -> live rules.
+//!
+//! Each file is processed start to finish by one worker, and only what findings and the live
+//! stage need is kept: the model and located excerpts, never the file's bytes.
+
+use std::collections::{BTreeSet, HashMap};
+use std::io::Read;
+
+use rayon::prelude::*;
+
+use crate::discover::Input;
+use crate::finding::Finding;
+use crate::json::{self, Span};
+use crate::live::{ConnectionSource, LiveSettings, Lookup, Resolution, ResolveRequest};
+use crate::model::{self, Detected, Scenario};
+use crate::report::{Diagnostic, Location, SourceIndex, Summary};
+use crate::rules::{self, Context, LiveContext, OfflineSettings, file};
+
+/// Default `--max-file-size`: 64 MiB.
+pub const DEFAULT_MAX_FILE_SIZE: u64 = 64 * 1024 * 1024;
+
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub max_file_size: u64,
+    pub offline: OfflineSettings,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            max_file_size: DEFAULT_MAX_FILE_SIZE,
+            offline: OfflineSettings::default(),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    /// A blueprint, modelled and checked.
+    Blueprint,
+    /// Valid JSON but no blueprint, found by walking: skipped quietly.
+    Skipped,
+    /// Could not be parsed or is not a blueprint though named: reported.
+    Invalid,
+    /// Could not be read at all: the run exits 2.
+    Unreadable,
+}
+
+/// What one file produced.
+#[derive(Debug)]
+pub struct FileResult {
+    pub display: String,
+    pub status: Status,
+    pub bytes: u64,
+    pub scenario: Option<Scenario>,
+    /// Located reference values, parallel to `scenario.references`.
+    pub reference_locations: Vec<Location>,
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+impl FileResult {
+    fn problem(
+        display: &str,
+        status: Status,
+        bytes: u64,
+        finding: Finding,
+        location: Option<Location>,
+    ) -> Self {
+        FileResult {
+            display: display.to_string(),
+            status,
+            bytes,
+            scenario: None,
+            reference_locations: Vec::new(),
+            diagnostics: vec![Diagnostic::new(finding, display, location)],
+        }
+    }
+}
+
+/// Reads at most `limit + 1` bytes, so a file that grows past the limit is caught too.
+fn read_limited(reader: &mut dyn Read, limit: u64) -> std::io::Result<Vec<u8>> {
+    let mut buf = Vec::new();
+    reader.take(limit.saturating_add(1)).read_to_end(&mut buf)?;
+    Ok(buf)
+}
+
+fn io_reason(e: &std::io::Error) -> String {
+    match e.kind() {
+        std::io::ErrorKind::PermissionDenied => "permission denied".into(),
+        std::io::ErrorKind::NotFound => "no such file (it vanished while checking)".into(),
+        _ => e.to_string(),
+    }
+}
+
+/// Reads and checks one input.
+pub fn check_input(input: &Input, opts: &Options) -> FileResult {
+    let display = input.display();
+    let (bytes, explicit) = match input {
+        Input::Stdin => match read_limited(&mut std::io::stdin().lock(), opts.max_file_size) {
+            Ok(b) => (b, true),
+            Err(e) => {
+                return FileResult::problem(
+                    display,
+                    Status::Unreadable,
+                    0,
+                    file::unreadable_file::finding(&io_reason(&e)),
+                    None,
+                );
+            }
+        },
+        Input::File { path, explicit, .. } => {
+            let opened = std::fs::File::open(path).and_then(|f| Ok((f.metadata()?, f)));
+            match opened {
+                Err(e) => {
+                    return FileResult::problem(
+                        display,
+                        Status::Unreadable,
+                        0,
+                        file::unreadable_file::finding(&io_reason(&e)),
+                        None,
+                    );
+                }
+                Ok((meta, _)) if meta.is_dir() => {
+                    return FileResult::problem(
+                        display,
+                        Status::Unreadable,
+                        0,
+                        file::unreadable_file::finding("is a folder"),
+                        None,
+                    );
+                }
+                Ok((meta, _)) if meta.len() > opts.max_file_size => {
+                    return FileResult::problem(
+                        display,
+                        Status::Invalid,
+                        meta.len(),
+                        file::file_too_large::finding(meta.len(), opts.max_file_size),
+                        None,
+                    );
+                }
+                Ok((_, mut f)) => match read_limited(&mut f, opts.max_file_size) {
+                    Ok(b) => (b, *explicit),
+                    Err(e) => {
+                        return FileResult::problem(
+                            display,
+                            Status::Unreadable,
+                            0,
+                            file::unreadable_file::finding(&io_reason(&e)),
+                            None,
+                        );
+                    }
+                },
+            }
+        }
+    };
+    if bytes.len() as u64 > opts.max_file_size {
+        let n = bytes.len() as u64;
+        return FileResult::problem(
+            display,
+            Status::Invalid,
+            n,
+            file::file_too_large::finding(n, opts.max_file_size),
+            None,
+        );
+    }
+    check_bytes(display, explicit, &bytes, opts)
+}
+
+/// Checks the bytes of one file. `explicit`: the file was named, so a non-blueprint is reported.
+pub fn check_bytes(display: &str, explicit: bool, bytes: &[u8], opts: &Options) -> FileResult {
+    let n = bytes.len() as u64;
+    let src = match std::str::from_utf8(bytes) {
+        Ok(s) => s,
+        Err(e) => {
+            let valid = e.valid_up_to();
+            // Index only the valid prefix: positions up to the bad byte are exact.
+            let prefix = std::str::from_utf8(&bytes[..valid]).unwrap_or_default();
+            let idx = SourceIndex::new(prefix, Vec::new());
+            let loc = idx.locate(Span::new(valid, valid));
+            return FileResult::problem(
+                display,
+                Status::Invalid,
+                n,
+                file::invalid_json::invalid_utf8(valid, bytes.len()),
+                Some(loc),
+            );
+        }
+    };
+    let doc = match json::parse(src) {
+        Ok(doc) => doc,
+        Err(err) => {
+            let finding = file::invalid_json::syntax_error(src.len(), &err);
+            let loc = SourceIndex::new(src, Vec::new()).locate(finding.span);
+            return FileResult::problem(display, Status::Invalid, n, finding, Some(loc));
+        }
+    };
+    let (form, root, base) = match model::detect(doc.root()) {
+        Detected::Blueprint { form, root, base } => (form, root, base),
+        Detected::NotBlueprint { reason } => {
+            if !explicit {
+                return FileResult {
+                    display: display.to_string(),
+                    status: Status::Skipped,
+                    bytes: n,
+                    scenario: None,
+                    reference_locations: Vec::new(),
+                    diagnostics: Vec::new(),
+                };
+            }
+            let finding = file::not_a_blueprint::finding(doc.root().span(), &reason);
+            let loc = SourceIndex::new(src, Vec::new()).locate(finding.span);
+            return FileResult::problem(display, Status::Invalid, n, finding, Some(loc));
+        }
+    };
+    let scenario = model::build(&doc, root, form, base);
+    let cx = Context {
+        doc: &doc,
+        scenario: &scenario,
+        settings: &opts.offline,
+    };
+    let findings = rules::run_offline(&cx);
+    let secrets: Vec<Span> = findings.iter().filter_map(|f| f.secret).collect();
+    let index = SourceIndex::new(src, secrets);
+    let mut diagnostics: Vec<Diagnostic> = findings
+        .into_iter()
+        .map(|f| {
+            let loc = index.locate(f.span);
+            Diagnostic::new(f, display, Some(loc))
+        })
+        .collect();
+    diagnostics.sort_by_key(|d| d.location.as_ref().map_or(0, |l| l.span.start));
+    let reference_locations = scenario
+        .references
+        .iter()
+        .map(|r| index.locate(r.span))
+        .collect();
+    FileResult {
+        display: display.to_string(),
+        status: Status::Blueprint,
+        bytes: n,
+        scenario: Some(scenario),
+        reference_locations,
+        diagnostics,
+    }
+}
+
+/// Checks every input in parallel; results come back in input order.
+pub fn check_all(inputs: &[Input], opts: &Options) -> Vec<FileResult> {
+    inputs.par_iter().map(|i| check_input(i, opts)).collect()
+}
+
+/// What the live stage adds to the run.
+#[derive(Debug, Default)]
+pub struct LiveOutcome {
+    pub resolution: Resolution,
+    /// Ids referenced but not checked, with the reason.
+    pub unchecked: Vec<(u64, String)>,
+}
+
+/// The distinct connection ids the files reference, and the scopes their modules need.
+pub fn live_request(
+    results: &[FileResult],
+    settings: &LiveSettings,
+    team: Option<u64>,
+) -> ResolveRequest {
+    let mut ids = BTreeSet::new();
+    let mut required_scopes: HashMap<u64, BTreeSet<String>> = HashMap::new();
+    for s in results.iter().filter_map(|r| r.scenario.as_ref()) {
+        for r in s.connection_references() {
+            let Some(id) = r.value.effective_id() else {
+                continue;
+            };
+            ids.insert(id);
+            let Some(name) = &s.modules[r.module].name else {
+                continue;
+            };
+            let needs = settings.catalog.lookup(name).scopes;
+            if !needs.is_empty() {
+                // The API's scope filter takes plain scopes: ask for the first alternative; a
+                // connection holding another alternative is settled by its full record.
+                let set = required_scopes.entry(id).or_default();
+                set.extend(
+                    needs
+                        .into_iter()
+                        .filter_map(|n| n.any_of.into_iter().next()),
+                );
+            }
+        }
+    }
+    ResolveRequest {
+        team,
+        ids,
+        required_scopes,
+        verify: settings.verify,
+    }
+}
+
+/// Resolves every referenced connection through `source`, then runs the live rules.
+pub fn live_check(
+    results: &mut [FileResult],
+    source: &dyn ConnectionSource,
+    settings: &LiveSettings,
+    teams: &[u64],
+) -> LiveOutcome {
+    let request = live_request(results, settings, teams.first().copied());
+    let resolution = if request.ids.is_empty() {
+        Resolution::default()
+    } else {
+        source.resolve(&request)
+    };
+    let lookup = |id: u64| -> Option<Lookup> {
+        if let Some(c) = resolution.found.get(&id) {
+            Some(Lookup::Found {
+                connection: c.clone(),
+                verification: resolution.verification.get(&id).cloned(),
+            })
+        } else if resolution.not_found.contains(&id) {
+            Some(Lookup::NotFound { id })
+        } else {
+            None
+        }
+    };
+    for result in results.iter_mut() {
+        let Some(scenario) = &result.scenario else {
+            continue;
+        };
+        let cx = LiveContext {
+            scenario,
+            settings,
+            teams,
+        };
+        let findings = rules::run_live(&cx, &|r| lookup(r.value.effective_id()?));
+        let by_span: HashMap<Span, &Location> = scenario
+            .references
+            .iter()
+            .zip(&result.reference_locations)
+            .map(|(r, l)| (r.span, l))
+            .collect();
+        for f in findings {
+            let loc = by_span.get(&f.span).map(|l| (*l).clone());
+            result
+                .diagnostics
+                .push(Diagnostic::new(f, &result.display, loc));
+        }
+        result
+            .diagnostics
+            .sort_by_key(|d| d.location.as_ref().map_or(0, |l| l.span.start));
+    }
+    let mut unchecked: Vec<(u64, String)> = request
+        .ids
+        .iter()
+        .filter(|id| !resolution.found.contains_key(id) && !resolution.not_found.contains(id))
+        .map(|id| {
+            (
+                *id,
+                resolution
+                    .unchecked
+                    .get(id)
+                    .cloned()
+                    .unwrap_or_else(|| "the source gave no answer for it".into()),
+            )
+        })
+        .collect();
+    unchecked.sort();
+    LiveOutcome {
+        resolution,
+        unchecked,
+    }
+}
+
+/// Counts files, modules and references, and findings by severity.
+pub fn summarize(results: &[FileResult]) -> Summary {
+    let mut s = Summary {
+        files: results.len(),
+        ..Summary::default()
+    };
+    for r in results {
+        match r.status {
+            Status::Blueprint => s.blueprints += 1,
+            Status::Skipped => s.skipped += 1,
+            _ => {}
+        }
+        if let Some(sc) = &r.scenario {
+            s.modules += sc.modules.len();
+            s.references += sc.references.len();
+        }
+        s.count(&r.diagnostics);
+    }
+    s
+}

@@ -1,0 +1,141 @@
+//! `--format human`: miette's graphical reports, one per finding, then the summary.
+
+use std::fmt;
+
+use miette::{
+    GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError, MietteSpanContents,
+    SourceCode, SourceSpan, SpanContents,
+};
+
+use super::{Diagnostic, Excerpt, Position, Report};
+use crate::rules::Severity;
+
+/// Serves the stored excerpt to miette with the file's real line numbers.
+struct ExcerptSource<'a> {
+    name: &'a str,
+    excerpt: &'a Excerpt,
+    primary: Position,
+}
+
+impl SourceCode for ExcerptSource<'_> {
+    fn read_span<'b>(
+        &'b self,
+        _span: &SourceSpan,
+        before: usize,
+        after: usize,
+    ) -> Result<Box<dyn SpanContents<'b> + 'b>, MietteError> {
+        let text = self.excerpt.text.as_bytes();
+        let whole = SourceSpan::new((self.excerpt.offset as usize).into(), text.len());
+        // miette asks with no context lines to learn where the primary label starts.
+        let at = if before == 0 && after == 0 {
+            self.primary
+        } else {
+            self.excerpt.start
+        };
+        let lines = self.excerpt.text.lines().count().max(1);
+        Ok(Box::new(MietteSpanContents::new_named(
+            self.name.to_string(),
+            text,
+            whole,
+            at.line.saturating_sub(1) as usize,
+            at.column.saturating_sub(1) as usize,
+            lines,
+        )))
+    }
+}
+
+struct Rendered<'a> {
+    d: &'a Diagnostic,
+    source: Option<ExcerptSource<'a>>,
+    headline: String,
+}
+
+impl fmt::Debug for Rendered<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.headline)
+    }
+}
+
+impl fmt::Display for Rendered<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.headline)
+    }
+}
+
+impl std::error::Error for Rendered<'_> {}
+
+impl miette::Diagnostic for Rendered<'_> {
+    fn code<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        Some(Box::new(format!("{}({})", self.d.code, self.d.name)))
+    }
+
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(match self.d.severity {
+            Severity::Error => miette::Severity::Error,
+            Severity::Warning => miette::Severity::Warning,
+            Severity::Info => miette::Severity::Advice,
+        })
+    }
+
+    fn help<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
+        self.d
+            .help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
+    }
+
+    fn source_code(&self) -> Option<&dyn SourceCode> {
+        self.source.as_ref().map(|s| s as &dyn SourceCode)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        let loc = self.d.location.as_ref()?;
+        let ex = &loc.excerpt;
+        let lo = ex.offset as usize;
+        let hi = lo + ex.text.len();
+        let start = (loc.span.start as usize).clamp(lo, hi);
+        let end = (loc.span.end as usize).clamp(start, hi);
+        Some(Box::new(std::iter::once(
+            LabeledSpan::new_primary_with_span(
+                self.d.label.clone(),
+                SourceSpan::new(start.into(), end - start),
+            ),
+        )))
+    }
+}
+
+pub fn render(report: &Report<'_>, color: bool) -> String {
+    let theme = if color {
+        GraphicalTheme::unicode()
+    } else {
+        GraphicalTheme::unicode_nocolor()
+    };
+    let handler = GraphicalReportHandler::new_themed(theme)
+        .with_links(false)
+        .with_width(120);
+    let mut out = String::new();
+    for d in report.diagnostics {
+        let rendered = Rendered {
+            d,
+            source: d.location.as_ref().map(|l| ExcerptSource {
+                name: &d.file,
+                excerpt: &l.excerpt,
+                primary: l.start,
+            }),
+            headline: match &d.location {
+                Some(_) => d.message.clone(),
+                None => format!("{}: {}", d.file, d.message),
+            },
+        };
+        if handler.render_report(&mut out, &rendered).is_err() {
+            out.push_str(&super::compact::line(d));
+        }
+        out.push('\n');
+    }
+    for e in report.errors {
+        out.push_str(&format!("error: {e}\n"));
+    }
+    out.push_str(&report.summary.line());
+    out.push('\n');
+    out
+}

@@ -1,0 +1,90 @@
+//! `--format json`: a stable, versioned schema, decoupled from the internal types on purpose.
+//!
+//! ```json
+//! { "version": 1,
+//!   "tool": { "name": "bplint", "version": "0.1.0" },
+//!   "findings": [ { "code": "BP011", "name": "connection-placeholder", "severity": "warning",
+//!                   "message": "...", "help": "...", "file": "a.json",
+//!                   "span": { "start": 120, "end": 131 },
+//!                   "start": { "line": 7, "column": 24 }, "end": { "line": 7, "column": 35 },
+//!                   "pointer": "/flow/0/parameters/__IMTCONN__", "module_id": 1,
+//!                   "module_name": "slack:CreateMessage" } ],
+//!   "summary": { "files": 1, "blueprints": 1, "skipped": 0, "modules": 3, "references": 2,
+//!                "errors": 0, "warnings": 1, "infos": 0, "unchecked": [], "requests": 0 },
+//!   "errors": [] }
+//! ```
+//! Byte spans are offsets into the file as stored (a UTF-8 BOM counts); lines and columns are
+//! 1-based, columns count Unicode scalar values.
+
+use serde::Serialize;
+
+use super::{Diagnostic, Report, Summary};
+use crate::json::Span;
+use crate::report::Position;
+
+#[derive(Serialize)]
+struct Output<'a> {
+    version: u32,
+    tool: Tool,
+    findings: Vec<FindingV1<'a>>,
+    summary: &'a Summary,
+    errors: &'a [String],
+}
+
+#[derive(Serialize)]
+struct Tool {
+    name: &'static str,
+    version: &'static str,
+}
+
+#[derive(Serialize)]
+pub struct FindingV1<'a> {
+    code: &'a str,
+    name: &'a str,
+    severity: &'a str,
+    message: &'a str,
+    help: Option<&'a str>,
+    file: &'a str,
+    span: Option<Span>,
+    start: Option<Position>,
+    end: Option<Position>,
+    pointer: Option<&'a str>,
+    module_id: Option<i64>,
+    module_name: Option<&'a str>,
+}
+
+impl<'a> FindingV1<'a> {
+    pub fn from(d: &'a Diagnostic) -> Self {
+        FindingV1 {
+            code: d.code,
+            name: d.name,
+            severity: d.severity.as_str(),
+            message: &d.message,
+            help: d.help.as_deref(),
+            file: &d.file,
+            span: d.location.as_ref().map(|l| l.span),
+            start: d.location.as_ref().map(|l| l.start),
+            end: d.location.as_ref().map(|l| l.end),
+            pointer: d.pointer.as_deref(),
+            module_id: d.module_id,
+            module_name: d.module_name.as_deref(),
+        }
+    }
+}
+
+pub fn render(report: &Report<'_>) -> String {
+    let out = Output {
+        version: 1,
+        tool: Tool {
+            name: "bplint",
+            version: env!("CARGO_PKG_VERSION"),
+        },
+        findings: report.diagnostics.iter().map(FindingV1::from).collect(),
+        summary: report.summary,
+        errors: report.errors,
+    };
+    let mut s =
+        serde_json::to_string_pretty(&out).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"));
+    s.push('\n');
+    s
+}

@@ -1,0 +1,199 @@
+//! From byte spans to lines, columns and masked excerpts. Only the reporting side knows lines.
+
+use crate::json::Span;
+
+/// A 1-based line and column; columns count Unicode scalar values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize)]
+pub struct Position {
+    pub line: u32,
+    pub column: u32,
+}
+
+/// A slice of the source around a span, with secrets masked, kept so a finding can be rendered
+/// after the file's bytes are gone.
+#[derive(Debug, Clone, Default)]
+pub struct Excerpt {
+    pub text: String,
+    /// Byte offset of `text` in the file.
+    pub offset: u32,
+    /// Position of the first character of `text`.
+    pub start: Position,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Location {
+    pub span: Span,
+    pub start: Position,
+    pub end: Position,
+    pub excerpt: Excerpt,
+}
+
+/// Line starts of one file, plus the spans whose text must never leave the process.
+pub struct SourceIndex<'a> {
+    src: &'a str,
+    line_starts: Vec<u32>,
+    secrets: Vec<Span>,
+    bom: bool,
+}
+
+/// How much text around a span an excerpt keeps, at most, on each side.
+const CONTEXT_BYTES: usize = 200;
+/// The most of a long span an excerpt keeps.
+const MAX_SPAN_BYTES: usize = 600;
+
+impl<'a> SourceIndex<'a> {
+    pub fn new(src: &'a str, mut secrets: Vec<Span>) -> Self {
+        let mut line_starts = vec![0u32];
+        line_starts.extend(memchr::memchr_iter(b'\n', src.as_bytes()).map(|i| i as u32 + 1));
+        secrets.sort_by_key(|s| s.start);
+        SourceIndex {
+            src,
+            line_starts,
+            secrets,
+            bom: src.starts_with('\u{feff}'),
+        }
+    }
+
+    fn floor_char(&self, mut i: usize) -> usize {
+        i = i.min(self.src.len());
+        while !self.src.is_char_boundary(i) {
+            i -= 1;
+        }
+        i
+    }
+
+    fn line_of(&self, offset: usize) -> usize {
+        self.line_starts.partition_point(|&s| s as usize <= offset) - 1
+    }
+
+    pub fn position(&self, offset: usize) -> Position {
+        let offset = self.floor_char(offset);
+        let line = self.line_of(offset);
+        let start = self.line_starts[line] as usize;
+        let mut column = self.src[start..offset].chars().count() as u32 + 1;
+        if line == 0 && self.bom && offset > 0 {
+            column -= 1;
+        }
+        Position {
+            line: line as u32 + 1,
+            column,
+        }
+    }
+
+    fn line_bounds(&self, line: usize) -> (usize, usize) {
+        let start = self.line_starts[line] as usize;
+        let end = self
+            .line_starts
+            .get(line + 1)
+            .map_or(self.src.len(), |&s| s as usize - 1);
+        (start, end)
+    }
+
+    pub fn locate(&self, span: Span) -> Location {
+        let (s, e) = (
+            span.start as usize,
+            (span.end as usize).max(span.start as usize),
+        );
+        let first = self.line_of(self.floor_char(s));
+        let last = self.line_of(self.floor_char(e.saturating_sub(1).max(s)));
+        let from_line = self.line_bounds(first.saturating_sub(1)).0;
+        let to_line = self
+            .line_bounds((last + 1).min(self.line_starts.len() - 1))
+            .1;
+        let a = self.floor_char(from_line.max(s.saturating_sub(CONTEXT_BYTES)));
+        let span_end = e.min(s + MAX_SPAN_BYTES);
+        let mut b = self.floor_char(to_line.min(span_end + CONTEXT_BYTES).max(span_end));
+        if b < a {
+            b = a;
+        }
+        let mut text = self.src[a..b].to_string();
+        self.mask(&mut text, a);
+        Location {
+            span,
+            start: self.position(s),
+            end: self.position(e),
+            excerpt: Excerpt {
+                text,
+                offset: a as u32,
+                start: self.position(a),
+            },
+        }
+    }
+
+    /// Replaces every byte of a secret's text inside `text` (which starts at `base`) with `*`.
+    fn mask(&self, text: &mut String, base: usize) {
+        if self.secrets.is_empty() {
+            return;
+        }
+        let end = base + text.len();
+        let mut bytes = std::mem::take(text).into_bytes();
+        for secret in &self.secrets {
+            // Keep the quotes, hide what is between them.
+            let (ss, se) = (
+                secret.start as usize + 1,
+                (secret.end as usize).saturating_sub(1),
+            );
+            let (from, to) = (ss.max(base), se.min(end));
+            for b in bytes
+                .iter_mut()
+                .take(to.saturating_sub(base))
+                .skip(from.saturating_sub(base))
+            {
+                *b = b'*';
+            }
+        }
+        // Whole multi-byte characters are masked, or none of their bytes, except at the
+        // excerpt's edges; lossy conversion keeps the text valid either way.
+        *text = String::from_utf8(bytes)
+            .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn positions_are_one_based_and_count_characters() {
+        let src = "{\n  \"é\": 12,\n  \"b\": 3\n}";
+        let idx = SourceIndex::new(src, vec![]);
+        let at = src.find("12").unwrap();
+        assert_eq!(idx.position(at), Position { line: 2, column: 8 });
+        assert_eq!(idx.position(0), Position { line: 1, column: 1 });
+    }
+
+    #[test]
+    fn bom_is_not_a_column() {
+        let src = "\u{feff}{\"a\":1}";
+        let idx = SourceIndex::new(src, vec![]);
+        assert_eq!(idx.position(3), Position { line: 1, column: 1 });
+    }
+
+    #[test]
+    fn excerpts_keep_context_and_mask_secrets() {
+        let src = "{\n \"k\": \"xoxb-secret-value\",\n \"id\": 5\n}";
+        let s = src.find("\"xoxb").unwrap();
+        let secret = Span::new(s, s + "\"xoxb-secret-value\"".len());
+        let idx = SourceIndex::new(src, vec![secret]);
+        let id = src.find('5').unwrap();
+        let loc = idx.locate(Span::new(id, id + 1));
+        assert!(loc.excerpt.text.contains("\"id\": 5"));
+        assert!(!loc.excerpt.text.contains("secret"), "{}", loc.excerpt.text);
+        assert!(loc.excerpt.text.contains("\"*****************\""));
+        assert_eq!(
+            &src[loc.excerpt.offset as usize..][..loc.excerpt.text.len()].len(),
+            &loc.excerpt.text.len()
+        );
+    }
+
+    #[test]
+    fn long_lines_are_windowed() {
+        let src = format!("{{\"a\":\"{}\",\"id\":7}}", "x".repeat(100_000));
+        let idx = SourceIndex::new(&src, vec![]);
+        let at = src.find("7}").unwrap();
+        let loc = idx.locate(Span::new(at, at + 1));
+        assert!(loc.excerpt.text.len() <= 2 * CONTEXT_BYTES + 2);
+        assert!(loc.excerpt.text.ends_with("7}"));
+        assert_eq!(loc.start.column as usize, at + 1);
+    }
+}

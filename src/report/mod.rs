@@ -1,0 +1,115 @@
+//! Findings located in their files, and the renderers that print them. Each output format is
+//! its own file; renderers only map data.
+
+pub mod compact;
+pub mod human;
+pub mod json;
+pub mod location;
+
+use crate::finding::Finding;
+use crate::rules::Severity;
+pub use location::{Excerpt, Location, Position, SourceIndex};
+
+/// A finding with its file and location, ready for any renderer.
+#[derive(Debug, Clone)]
+pub struct Diagnostic {
+    pub code: &'static str,
+    pub name: &'static str,
+    pub severity: Severity,
+    pub message: String,
+    pub label: Option<String>,
+    pub help: Option<String>,
+    pub file: String,
+    /// `None` for findings about a whole file that has no usable text (unreadable, too large).
+    pub location: Option<Location>,
+    pub pointer: Option<String>,
+    pub module_id: Option<i64>,
+    pub module_name: Option<String>,
+}
+
+impl Diagnostic {
+    pub fn new(finding: Finding, file: &str, location: Option<Location>) -> Self {
+        Diagnostic {
+            code: finding.rule.code,
+            name: finding.rule.name,
+            severity: finding.severity,
+            message: finding.message,
+            label: finding.label,
+            help: finding.help,
+            file: file.to_string(),
+            location,
+            pointer: finding.pointer,
+            module_id: finding.module_id,
+            module_name: finding.module_name,
+        }
+    }
+
+    /// Sort key: file, then position, then code.
+    pub fn sort_key(&self) -> (String, u32, &'static str) {
+        (
+            self.file.clone(),
+            self.location.as_ref().map_or(0, |l| l.span.start),
+            self.code,
+        )
+    }
+}
+
+/// Counts for the closing summary.
+#[derive(Debug, Clone, Default, serde::Serialize)]
+pub struct Summary {
+    pub files: usize,
+    pub blueprints: usize,
+    pub skipped: usize,
+    pub modules: usize,
+    pub references: usize,
+    pub errors: usize,
+    pub warnings: usize,
+    pub infos: usize,
+    /// Connection ids the live check could not check.
+    pub unchecked: Vec<u64>,
+    /// HTTP requests made by the live check.
+    pub requests: u64,
+}
+
+impl Summary {
+    pub fn count(&mut self, diagnostics: &[Diagnostic]) {
+        for d in diagnostics {
+            match d.severity {
+                Severity::Error => self.errors += 1,
+                Severity::Warning => self.warnings += 1,
+                Severity::Info => self.infos += 1,
+            }
+        }
+    }
+
+    pub fn line(&self) -> String {
+        let mut s = format!(
+            "{} file(s), {} blueprint(s), {} module(s), {} reference(s): {} error(s), {} warning(s), {} info",
+            self.files,
+            self.blueprints,
+            self.modules,
+            self.references,
+            self.errors,
+            self.warnings,
+            self.infos
+        );
+        if self.skipped > 0 {
+            s.push_str(&format!("; {} non-blueprint file(s) skipped", self.skipped));
+        }
+        if !self.unchecked.is_empty() {
+            s.push_str(&format!(
+                "; {} connection id(s) NOT checked",
+                self.unchecked.len()
+            ));
+        }
+        s
+    }
+}
+
+/// Everything a renderer needs.
+pub struct Report<'a> {
+    pub diagnostics: &'a [Diagnostic],
+    pub summary: &'a Summary,
+    /// Run-level problems (API unreachable, ...), printed after the findings.
+    pub errors: &'a [String],
+}

@@ -1,0 +1,76 @@
+use crate::declare_rule;
+use crate::finding::Finding;
+use crate::live::Lookup;
+use crate::model::{Module, Reference};
+use crate::rules::{LiveContext, Rule};
+
+declare_rule! {
+    /// ## What it does
+    /// Reports a connection that expires within `--expiry-warning-days` (14 by default).
+    ///
+    /// ## Why is this bad?
+    /// In a few days every module using it starts failing; reauthorizing now is cheap.
+    ///
+    /// ## Example
+    /// A module using connection 42 whose `expire` is five days away.
+    ///
+    /// ## Use instead
+    /// Reauthorize the connection in Make before it expires.
+    pub struct ConnectionExpiringSoon {
+        code: "BP102",
+        name: "connection-expiring-soon",
+        severity: Warning,
+        kind: Live,
+        summary: "the referenced connection expires soon",
+    }
+}
+
+impl Rule for ConnectionExpiringSoon {
+    fn check_connection(
+        &self,
+        cx: &LiveContext<'_>,
+        m: &Module,
+        r: &Reference,
+        lookup: &Lookup,
+        out: &mut Vec<Finding>,
+    ) {
+        let Lookup::Found { connection: c, .. } = lookup else {
+            return;
+        };
+        let Some(expire) = c.expire else { return };
+        let now = cx.settings.now;
+        if expire < now || expire > now + chrono::Duration::days(cx.settings.expiry_warning_days) {
+            return;
+        }
+        let days = (expire - now).num_days();
+        out.push(
+            Finding::new(
+                &Self::META,
+                r.span,
+                format!("connection {} expires in {days} day(s)", c.describe()),
+            )
+            .label("expiring connection")
+            .help("reauthorize the connection in Make before it expires")
+            .reference(m, r),
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::live::testing::*;
+
+    #[test]
+    fn fires_inside_the_window_only() {
+        let mut c = conn();
+        c.expire = Some(days_from_now(3));
+        assert_eq!(
+            codes(&super::ConnectionExpiringSoon, &found(c.clone()), &[]),
+            ["BP102"]
+        );
+        c.expire = Some(days_from_now(30));
+        assert!(codes(&super::ConnectionExpiringSoon, &found(c.clone()), &[]).is_empty());
+        c.expire = Some(days_from_now(-3));
+        assert!(codes(&super::ConnectionExpiringSoon, &found(c), &[]).is_empty());
+    }
+}

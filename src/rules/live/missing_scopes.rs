@@ -1,0 +1,121 @@
+use crate::declare_rule;
+use crate::finding::Finding;
+use crate::live::Lookup;
+use crate::model::{Module, Reference};
+use crate::rules::{LiveContext, Rule};
+
+declare_rule! {
+    /// ## What it does
+    /// Reports a connection that lacks OAuth scopes the module's action needs, as listed in the
+    /// module catalog (`rules/catalog/*.toml`, `--catalog DIR`). The finding names the missing
+    /// scopes. A module no catalog entry covers gets no finding (said under `--verbose`).
+    ///
+    /// ## Why is this bad?
+    /// The provider refuses the call at run time (Slack `missing_scope`, Google 403
+    /// `insufficientPermissions`).
+    ///
+    /// ## Example
+    /// `slack:CreateMessage` (Slack `chat.postMessage`, needs `chat:write`) using a connection
+    /// granted only `channels:read`.
+    ///
+    /// ## Use instead
+    /// Reauthorize the connection with the missing scopes (Make: Connections, Reauthorize,
+    /// Show advanced settings, Additional scopes).
+    pub struct ConnectionMissingScopes {
+        code: "BP104",
+        name: "connection-missing-scopes",
+        severity: Error,
+        kind: Live,
+        summary: "the connection lacks scopes the module needs",
+    }
+}
+
+impl Rule for ConnectionMissingScopes {
+    fn check_connection(
+        &self,
+        cx: &LiveContext<'_>,
+        m: &Module,
+        r: &Reference,
+        lookup: &Lookup,
+        out: &mut Vec<Finding>,
+    ) {
+        let Lookup::Found { connection: c, .. } = lookup else {
+            return;
+        };
+        let Some(name) = &m.name else { return };
+        let info = cx.settings.catalog.lookup(name);
+        if info.scopes.is_empty() {
+            return;
+        }
+        let missing: Vec<String> = match (&c.scopes, c.scoped) {
+            (Some(granted), _) => info
+                .scopes
+                .iter()
+                .filter(|n| !n.is_met_by(granted))
+                .map(|n| n.display())
+                .collect(),
+            // The API's `scoped` flag answers "holds all of them" without naming which is missing.
+            (None, Some(false)) => vec![format!(
+                "at least one of {}",
+                info.scopes
+                    .iter()
+                    .map(|n| n.display())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )],
+            (None, _) => return,
+        };
+        if missing.is_empty() {
+            return;
+        }
+        let mut f = Finding::new(
+            &Self::META,
+            r.span,
+            format!(
+                "connection {} lacks scope(s) {} needed by {name}",
+                c.describe(),
+                missing.join(", ")
+            ),
+        )
+        .label("missing scopes")
+        .reference(m, r);
+        f = match &info.docs {
+            Some(docs) => f.help(format!(
+                "reauthorize the connection with the missing scopes; see {docs}"
+            )),
+            None => f.help("reauthorize the connection with the missing scopes"),
+        };
+        out.push(f);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::live::testing::*;
+
+    #[test]
+    fn names_the_missing_scopes() {
+        let mut c = conn();
+        c.scopes = Some(vec!["channels:read".into()]);
+        let f = findings(&super::ConnectionMissingScopes, &found(c.clone()), &[]);
+        assert_eq!(f.len(), 1);
+        assert!(f[0].message.contains("chat:write"), "{}", f[0].message);
+        c.scopes = Some(vec!["chat:write".into()]);
+        assert!(findings(&super::ConnectionMissingScopes, &found(c), &[]).is_empty());
+    }
+
+    #[test]
+    fn uses_the_scoped_flag_and_stays_quiet_when_unknown() {
+        let mut c = conn();
+        c.scopes = None;
+        c.scoped = Some(false);
+        assert_eq!(
+            codes(&super::ConnectionMissingScopes, &found(c.clone()), &[]),
+            ["BP104"]
+        );
+        c.scoped = None;
+        assert!(codes(&super::ConnectionMissingScopes, &found(c.clone()), &[]).is_empty());
+        c.scoped = Some(true);
+        assert!(codes(&super::ConnectionMissingScopes, &found(c), &[]).is_empty());
+    }
+}

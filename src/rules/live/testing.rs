@@ -1,0 +1,82 @@
+//! Runs one live rule over a one-module blueprint with a given lookup.
+
+use chrono::{DateTime, TimeZone, Utc};
+
+use crate::finding::Finding;
+use crate::live::{Catalog, Connection, LiveSettings, Lookup};
+use crate::model::{Detected, build, detect};
+use crate::rules::{LiveContext, Rule};
+
+pub fn now() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0)
+        .single()
+        .expect("valid time")
+}
+
+pub fn days_from_now(days: i64) -> DateTime<Utc> {
+    now() + chrono::Duration::days(days)
+}
+
+pub fn conn() -> Connection {
+    Connection {
+        id: 42,
+        name: "Slack (acme)".into(),
+        connection_type: Some("slack2".into()),
+        account_label: None,
+        package_name: None,
+        team_id: Some(7),
+        expire: None,
+        scopes: Some(vec!["chat:write".into()]),
+        scoped: None,
+    }
+}
+
+pub fn found(c: Connection) -> Lookup {
+    Lookup::Found {
+        connection: c,
+        verification: None,
+    }
+}
+
+pub fn not_found() -> Lookup {
+    Lookup::NotFound { id: 42 }
+}
+
+pub fn findings(rule: &dyn Rule, lookup: &Lookup, teams: &[u64]) -> Vec<Finding> {
+    let src =
+        r#"{"flow":[{"id":1,"module":"slack:CreateMessage","parameters":{"__IMTCONN__":42}}]}"#;
+    let doc = crate::json::parse(src).expect("valid");
+    let Detected::Blueprint { form, root, base } = detect(doc.root()) else {
+        panic!("blueprint")
+    };
+    let scenario = build(&doc, root, form, base);
+    let settings = LiveSettings {
+        now: now(),
+        expiry_warning_days: 14,
+        catalog: Catalog::builtin(),
+        verify: false,
+    };
+    let cx = LiveContext {
+        scenario: &scenario,
+        settings: &settings,
+        teams,
+    };
+    let mut out = Vec::new();
+    let r = &scenario.references[0];
+    rule.check_connection(&cx, &scenario.modules[r.module], r, lookup, &mut out);
+    for f in &out {
+        assert_eq!(
+            &src[f.span.range()],
+            "42",
+            "live findings point at the reference"
+        );
+    }
+    out
+}
+
+pub fn codes(rule: &dyn Rule, lookup: &Lookup, teams: &[u64]) -> Vec<&'static str> {
+    findings(rule, lookup, teams)
+        .iter()
+        .map(|f| f.rule.code)
+        .collect()
+}

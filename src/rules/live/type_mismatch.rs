@@ -1,0 +1,101 @@
+use crate::declare_rule;
+use crate::finding::Finding;
+use crate::live::Lookup;
+use crate::model::{Module, Reference};
+use crate::rules::{LiveContext, Rule};
+
+declare_rule! {
+    /// ## What it does
+    /// Reports a live connection whose type (Make's `accountName`, e.g. `slack2`) is not among
+    /// the types the module accepts: the blueprint's own `metadata.parameters` echo
+    /// (`account:slack2,slack3`) when it has one, else the module catalog.
+    ///
+    /// ## Why is this bad?
+    /// The id points at a connection for another service or another flavour of it (a `google`
+    /// connection on a Google Drive module that needs `google-restricted`); the module cannot use it.
+    ///
+    /// ## Example
+    /// `google-drive:uploadAFile` whose echo says `account:google-restricted`, referencing a
+    /// connection of type `google`.
+    ///
+    /// ## Use instead
+    /// Reference a connection of an accepted type.
+    pub struct ConnectionTypeMismatch {
+        code: "BP105",
+        name: "connection-type-mismatch",
+        severity: Error,
+        kind: Live,
+        summary: "the live connection's type is not one the module accepts",
+    }
+}
+
+impl Rule for ConnectionTypeMismatch {
+    fn check_connection(
+        &self,
+        cx: &LiveContext<'_>,
+        m: &Module,
+        r: &Reference,
+        lookup: &Lookup,
+        out: &mut Vec<Finding>,
+    ) {
+        let Lookup::Found { connection: c, .. } = lookup else {
+            return;
+        };
+        let Some(actual) = &c.connection_type else {
+            return;
+        };
+        let (allowed, source) = if !r.allowed_types.is_empty() {
+            (
+                r.allowed_types.clone(),
+                "the module's parameter declaration".to_string(),
+            )
+        } else {
+            let info = m
+                .name
+                .as_deref()
+                .map(|n| cx.settings.catalog.lookup(n))
+                .unwrap_or_default();
+            match info.types {
+                Some(t) => (
+                    t,
+                    format!("the catalog ({})", info.types_source.unwrap_or_default()),
+                ),
+                None => return,
+            }
+        };
+        if allowed.iter().any(|t| t == actual) {
+            return;
+        }
+        out.push(
+            Finding::new(
+                &Self::META,
+                r.span,
+                format!(
+                    "connection {} is of type `{actual}`, but {} accepts {} (per {source})",
+                    c.describe(),
+                    m.name.as_deref().unwrap_or("this module"),
+                    allowed.join(", ")
+                ),
+            )
+            .label("wrong connection type")
+            .reference(m, r),
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::live::testing::*;
+
+    #[test]
+    fn fires_on_a_type_outside_the_catalog_or_echo() {
+        let mut c = conn();
+        c.connection_type = Some("google".into());
+        assert_eq!(
+            codes(&super::ConnectionTypeMismatch, &found(c.clone()), &[]),
+            ["BP105"]
+        );
+        c.connection_type = Some("slack3".into());
+        assert!(codes(&super::ConnectionTypeMismatch, &found(c), &[]).is_empty());
+    }
+}

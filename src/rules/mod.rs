@@ -1,0 +1,344 @@
+//! Rules: one small file each, declared with [`declare_rule!`], registered in [`REGISTRY`].
+//!
+//! A rule overrides one hook of [`Rule`]: the scenario, each module, each reference, or each
+//! resolved connection (live rules). The pipeline calls the hooks; rules never walk the JSON to
+//! find modules and never filter their own findings (severity overrides and ignores are applied
+//! centrally afterwards).
+
+pub mod file;
+pub mod live;
+pub mod offline;
+
+use crate::finding::Finding;
+use crate::json::Doc;
+use crate::live::{LiveSettings, Lookup};
+use crate::model::{Module, Reference, Scenario};
+
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Warning,
+    Error,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+}
+
+impl std::fmt::Display for Severity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// When a rule runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RuleKind {
+    /// Reported by the pipeline while reading and parsing a file.
+    File,
+    /// Runs on the model, without the network.
+    Offline,
+    /// Needs connection data from the API or a snapshot.
+    Live,
+}
+
+impl RuleKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RuleKind::File => "file",
+            RuleKind::Offline => "offline",
+            RuleKind::Live => "live",
+        }
+    }
+}
+
+/// What every rule declares about itself.
+#[derive(Debug)]
+pub struct RuleMeta {
+    /// Stable code, e.g. `BP011`.
+    pub code: &'static str,
+    /// Kebab-case name, e.g. `connection-placeholder`.
+    pub name: &'static str,
+    /// One line for listings.
+    pub summary: &'static str,
+    pub severity: Severity,
+    pub kind: RuleKind,
+    /// Markdown docs (the rule's doc comment), printed by `bplint explain`.
+    pub docs: &'static str,
+}
+
+impl RuleMeta {
+    /// The doc comment with the one leading space rustdoc leaves on each line removed.
+    pub fn docs_markdown(&self) -> String {
+        let mut out = String::new();
+        for line in self.docs.lines() {
+            out.push_str(line.strip_prefix(' ').unwrap_or(line));
+            out.push('\n');
+        }
+        out.trim().to_string()
+    }
+}
+
+/// Implemented by [`declare_rule!`].
+pub trait HasMeta {
+    fn meta(&self) -> &'static RuleMeta;
+}
+
+/// What offline hooks see.
+pub struct Context<'a> {
+    pub doc: &'a Doc<'a>,
+    pub scenario: &'a Scenario,
+    pub settings: &'a OfflineSettings,
+}
+
+/// Run-wide settings offline rules read.
+#[derive(Debug, Clone, Default)]
+pub struct OfflineSettings {
+    /// The zone the run targets (`--zone`), e.g. `eu1.make.com`.
+    pub target_zone: Option<String>,
+}
+
+/// What live hooks see.
+pub struct LiveContext<'a> {
+    pub scenario: &'a Scenario,
+    pub settings: &'a LiveSettings,
+    /// The teams the file is checked for.
+    pub teams: &'a [u64],
+}
+
+pub trait Rule: HasMeta + Sync + Send {
+    fn check_scenario(&self, _cx: &Context<'_>, _out: &mut Vec<Finding>) {}
+    fn check_module(&self, _cx: &Context<'_>, _module: &Module, _out: &mut Vec<Finding>) {}
+    fn check_reference(
+        &self,
+        _cx: &Context<'_>,
+        _module: &Module,
+        _reference: &Reference,
+        _out: &mut Vec<Finding>,
+    ) {
+    }
+    /// Live: called for each connection reference whose id was looked up.
+    fn check_connection(
+        &self,
+        _cx: &LiveContext<'_>,
+        _module: &Module,
+        _reference: &Reference,
+        _lookup: &Lookup,
+        _out: &mut Vec<Finding>,
+    ) {
+    }
+}
+
+/// Declares a rule: a unit struct carrying its doc comment as docs, plus its metadata.
+#[macro_export]
+macro_rules! declare_rule {
+    (
+        $(#[doc = $doc:literal])*
+        pub struct $name:ident {
+            code: $code:literal,
+            name: $kebab:literal,
+            severity: $sev:ident,
+            kind: $kind:ident,
+            summary: $summary:literal $(,)?
+        }
+    ) => {
+        $(#[doc = $doc])*
+        pub struct $name;
+        impl $name {
+            pub const META: $crate::rules::RuleMeta = $crate::rules::RuleMeta {
+                code: $code,
+                name: $kebab,
+                summary: $summary,
+                severity: $crate::rules::Severity::$sev,
+                kind: $crate::rules::RuleKind::$kind,
+                docs: concat!($($doc, "\n"),*),
+            };
+        }
+        impl $crate::rules::HasMeta for $name {
+            fn meta(&self) -> &'static $crate::rules::RuleMeta {
+                &Self::META
+            }
+        }
+    };
+}
+
+/// Rules run over the model (offline and live). File-level rules are raised by the pipeline.
+pub static REGISTRY: &[&dyn Rule] = &[
+    &offline::duplicate_module_id::DuplicateModuleId,
+    &offline::invalid_module_name::InvalidModuleName,
+    &offline::invalid_module_id::InvalidModuleId,
+    &offline::malformed_structure::MalformedStructure,
+    &offline::connection_missing::ConnectionMissing,
+    &offline::connection_placeholder::ConnectionPlaceholder,
+    &offline::connection_dynamic::ConnectionDynamic,
+    &offline::connection_type_not_allowed::ConnectionTypeNotAllowed,
+    &offline::connection_invalid_value::ConnectionInvalidValue,
+    &offline::conflicting_connection_keys::ConflictingConnectionKeys,
+    &offline::hardcoded_secret::HardcodedSecret,
+    &offline::zone_mismatch::ZoneMismatch,
+    &offline::designer_message::DesignerWarning,
+    &live::not_found::ConnectionNotFound,
+    &live::expired::ConnectionExpired,
+    &live::expiring_soon::ConnectionExpiringSoon,
+    &live::wrong_team::ConnectionWrongTeam,
+    &live::missing_scopes::ConnectionMissingScopes,
+    &live::type_mismatch::ConnectionTypeMismatch,
+    &live::failed_verification::ConnectionFailedVerification,
+];
+
+/// Every built-in rule's metadata, file-level ones first, in code order.
+pub fn all_metas() -> Vec<&'static RuleMeta> {
+    let mut metas: Vec<&'static RuleMeta> = vec![
+        &file::invalid_json::InvalidJson::META,
+        &file::not_a_blueprint::NotABlueprint::META,
+        &file::file_too_large::FileTooLarge::META,
+        &file::unreadable_file::UnreadableFile::META,
+    ];
+    metas.extend(REGISTRY.iter().map(|r| r.meta()));
+    metas.sort_by_key(|m| m.code);
+    metas
+}
+
+pub fn find_meta(code_or_name: &str) -> Option<&'static RuleMeta> {
+    all_metas()
+        .into_iter()
+        .find(|m| m.code.eq_ignore_ascii_case(code_or_name) || m.name == code_or_name)
+}
+
+/// Runs every offline rule over one scenario.
+pub fn run_offline(cx: &Context<'_>) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let offline: Vec<&dyn Rule> = REGISTRY
+        .iter()
+        .copied()
+        .filter(|r| r.meta().kind == RuleKind::Offline)
+        .collect();
+    for rule in &offline {
+        rule.check_scenario(cx, &mut out);
+    }
+    for module in &cx.scenario.modules {
+        for rule in &offline {
+            rule.check_module(cx, module, &mut out);
+        }
+    }
+    for reference in &cx.scenario.references {
+        let module = &cx.scenario.modules[reference.module];
+        for rule in &offline {
+            rule.check_reference(cx, module, reference, &mut out);
+        }
+    }
+    out
+}
+
+/// Runs every live rule over the connection references of one scenario.
+pub fn run_live(
+    cx: &LiveContext<'_>,
+    lookup: &dyn Fn(&Reference) -> Option<Lookup>,
+) -> Vec<Finding> {
+    let mut out = Vec::new();
+    let live: Vec<&dyn Rule> = REGISTRY
+        .iter()
+        .copied()
+        .filter(|r| r.meta().kind == RuleKind::Live)
+        .collect();
+    for reference in cx.scenario.connection_references() {
+        let Some(found) = lookup(reference) else {
+            continue;
+        };
+        let module = &cx.scenario.modules[reference.module];
+        for rule in &live {
+            rule.check_connection(cx, module, reference, &found, &mut out);
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_and_names_are_unique_and_documented() {
+        let metas = all_metas();
+        let mut codes: Vec<_> = metas.iter().map(|m| m.code).collect();
+        codes.dedup();
+        assert_eq!(codes.len(), metas.len(), "duplicate rule code");
+        let mut names: Vec<_> = metas.iter().map(|m| m.name).collect();
+        names.sort();
+        names.dedup();
+        assert_eq!(names.len(), metas.len(), "duplicate rule name");
+        for m in metas {
+            assert!(m.code.starts_with("BP") && m.code.len() == 5, "{}", m.code);
+            assert!(
+                m.name.bytes().all(|b| b.is_ascii_lowercase() || b == b'-'),
+                "{}",
+                m.name
+            );
+            let docs = m.docs_markdown();
+            for section in ["## What it does", "## Why is this bad?", "## Example"] {
+                assert!(docs.contains(section), "{} lacks `{section}`", m.code);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod testing {
+    //! Runs one rule's offline hooks over a blueprint text.
+
+    use super::*;
+    use crate::model::{Detected, build, detect};
+
+    /// A blueprint whose `flow` holds `modules` (comma-separated module objects).
+    pub fn blueprint(modules: &str) -> String {
+        format!(r#"{{"name":"test","flow":[{modules}],"metadata":{{"version":1}}}}"#)
+    }
+
+    pub fn run(rule: &dyn Rule, src: &str) -> Vec<Finding> {
+        run_with(rule, src, &OfflineSettings::default())
+    }
+
+    pub fn run_with(rule: &dyn Rule, src: &str, settings: &OfflineSettings) -> Vec<Finding> {
+        let doc = crate::json::parse(src).expect("test blueprint is valid JSON");
+        let Detected::Blueprint { form, root, base } = detect(doc.root()) else {
+            panic!("test input is not a blueprint")
+        };
+        let scenario = build(&doc, root, form, base);
+        let cx = Context {
+            doc: &doc,
+            scenario: &scenario,
+            settings,
+        };
+        let mut out = Vec::new();
+        rule.check_scenario(&cx, &mut out);
+        for m in &scenario.modules {
+            rule.check_module(&cx, m, &mut out);
+        }
+        for r in &scenario.references {
+            rule.check_reference(&cx, &scenario.modules[r.module], r, &mut out);
+        }
+        for f in &out {
+            assert_eq!(
+                f.rule.code,
+                rule.meta().code,
+                "a rule reports only under its own code"
+            );
+        }
+        out
+    }
+
+    /// The source text each finding points at.
+    pub fn snippets<'a>(src: &'a str, findings: &[Finding]) -> Vec<&'a str> {
+        findings.iter().map(|f| &src[f.span.range()]).collect()
+    }
+}

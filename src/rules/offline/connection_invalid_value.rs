@@ -1,0 +1,82 @@
+use crate::declare_rule;
+use crate::finding::Finding;
+use crate::model::{Module, RefValue, Reference};
+use crate::rules::{Context, Rule};
+
+declare_rule! {
+    /// ## What it does
+    /// Reports a connection (or webhook, keychain, data store) parameter whose value is not a
+    /// positive integer id: a float, zero, a negative number, a boolean, an object or an array.
+    ///
+    /// ## Why is this bad?
+    /// Ids are positive integers; anything else is a broken edit or a bad template substitution,
+    /// and the module fails to load its connection.
+    ///
+    /// ## Example
+    /// ```json
+    /// { "parameters": { "__IMTCONN__": { "id": 12 } } }
+    /// ```
+    ///
+    /// ## Use instead
+    /// ```json
+    /// { "parameters": { "__IMTCONN__": 12 } }
+    /// ```
+    pub struct ConnectionInvalidValue {
+        code: "BP014",
+        name: "connection-invalid-value",
+        severity: Error,
+        kind: Offline,
+        summary: "a connection parameter is not a positive integer id",
+    }
+}
+
+impl Rule for ConnectionInvalidValue {
+    fn check_reference(
+        &self,
+        _cx: &Context<'_>,
+        m: &Module,
+        r: &Reference,
+        out: &mut Vec<Finding>,
+    ) {
+        let RefValue::Invalid { json, .. } = &r.value else {
+            return;
+        };
+        out.push(
+            Finding::new(
+                &Self::META,
+                r.span,
+                format!(
+                    "{} parameter `{}` is a {json}, not a positive integer id",
+                    r.kind.name(),
+                    r.key
+                ),
+            )
+            .label("not an id")
+            .reference(m, r),
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::testing::*;
+
+    #[test]
+    fn fires_on_each_invalid_kind() {
+        let src = blueprint(
+            r#"{"id":1,"module":"a:b","parameters":{"__IMTCONN__":1.5}},{"id":2,"module":"a:b","parameters":{"account":-3}},{"id":3,"module":"a:b","parameters":{"connection":true}},{"id":4,"module":"a:b","parameters":{"makeConnectionId":{"id":1}}},{"id":5,"module":"a:b","parameters":{"__IMTCONN__":[1]}},{"id":6,"module":"a:b","parameters":{"__IMTCONN__":0}}"#,
+        );
+        let f = run(&super::ConnectionInvalidValue, &src);
+        assert_eq!(
+            snippets(&src, &f),
+            ["1.5", "-3", "true", "{\"id\":1}", "[1]", "0"]
+        );
+    }
+
+    #[test]
+    fn quiet_on_ids() {
+        let src =
+            blueprint(r#"{"id":1,"module":"a:b","parameters":{"__IMTCONN__":15,"account":"16"}}"#);
+        assert!(run(&super::ConnectionInvalidValue, &src).is_empty());
+    }
+}

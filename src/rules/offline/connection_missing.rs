@@ -1,0 +1,94 @@
+use crate::declare_rule;
+use crate::finding::Finding;
+use crate::model::{Module, RefValue, Reference};
+use crate::rules::{Context, Rule};
+
+declare_rule! {
+    /// ## What it does
+    /// Reports a connection (or webhook, keychain, data store) parameter that the module needs
+    /// but that is absent, `null` or empty. "Needs" means the module's `metadata.parameters`
+    /// echo marks it `required`, or the key is one Make always fills (`__IMTCONN__`,
+    /// `account`, `makeConnectionId`, `connection`, `__IMTHOOK__`, `hook`, `datastore`).
+    ///
+    /// ## Why is this bad?
+    /// The scenario imports, but the module fails on its first run: it has nothing to
+    /// authenticate with.
+    ///
+    /// ## Example
+    /// ```json
+    /// { "id": 2, "module": "slack:CreateMessage", "parameters": { "__IMTCONN__": null } }
+    /// ```
+    ///
+    /// ## Use instead
+    /// ```json
+    /// { "id": 2, "module": "slack:CreateMessage", "parameters": { "__IMTCONN__": 1234567 } }
+    /// ```
+    pub struct ConnectionMissing {
+        code: "BP010",
+        name: "connection-missing",
+        severity: Error,
+        kind: Offline,
+        summary: "a required connection parameter is absent, null or empty",
+    }
+}
+
+impl Rule for ConnectionMissing {
+    fn check_reference(
+        &self,
+        _cx: &Context<'_>,
+        m: &Module,
+        r: &Reference,
+        out: &mut Vec<Finding>,
+    ) {
+        let how = match r.value {
+            RefValue::Missing => "is absent",
+            RefValue::Null => "is null",
+            RefValue::Empty => "is empty",
+            _ => return,
+        };
+        if r.declared && !r.required {
+            return;
+        }
+        out.push(
+            Finding::new(
+                &Self::META,
+                r.span,
+                format!("{} parameter `{}` {how}", r.kind.name(), r.key),
+            )
+            .label(if r.value == RefValue::Missing {
+                "parameters without it"
+            } else {
+                "no id here"
+            })
+            .help(format!(
+                "choose a {} for this module in Make and export the blueprint again",
+                r.kind.name()
+            ))
+            .reference(m, r),
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::testing::*;
+
+    #[test]
+    fn fires_on_required_absent_null_and_empty() {
+        let echo = r#""metadata":{"parameters":[{"name":"__IMTCONN__","type":"account:slack2","required":true}]}"#;
+        let src = blueprint(&format!(
+            r#"{{"id":1,"module":"slack:A","parameters":{{}},{echo}}},{{"id":2,"module":"slack:A","parameters":{{"__IMTCONN__":null}}}},{{"id":3,"module":"slack:A","parameters":{{"account":""}}}}"#
+        ));
+        let f = run(&super::ConnectionMissing, &src);
+        assert_eq!(snippets(&src, &f), ["{}", "null", "\"\""]);
+    }
+
+    #[test]
+    fn quiet_on_optional_or_present() {
+        let echo = r#""metadata":{"parameters":[{"name":"__IMTCONN__","type":"account:slack2","required":false}]}"#;
+        let src = blueprint(&format!(
+            r#"{{"id":1,"module":"slack:A","parameters":{{"__IMTCONN__":null}},{echo}}},{{"id":2,"module":"slack:A","parameters":{{"__IMTCONN__":5}}}}"#
+        ));
+        assert!(run(&super::ConnectionMissing, &src).is_empty());
+    }
+}

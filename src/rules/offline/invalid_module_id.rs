@@ -1,0 +1,65 @@
+use crate::declare_rule;
+use crate::finding::Finding;
+use crate::model::Module;
+use crate::rules::{Context, Rule};
+
+declare_rule! {
+    /// ## What it does
+    /// Reports a module without an `id`, or whose `id` is not a positive integer.
+    ///
+    /// ## Why is this bad?
+    /// Mappings (`{{5.text}}`), filters and error handlers name modules by id; Make refuses
+    /// modules without one.
+    ///
+    /// ## Example
+    /// ```json
+    /// { "id": "5", "module": "slack:CreateMessage" }
+    /// ```
+    ///
+    /// ## Use instead
+    /// ```json
+    /// { "id": 5, "module": "slack:CreateMessage" }
+    /// ```
+    pub struct InvalidModuleId {
+        code: "BP005",
+        name: "invalid-module-id",
+        severity: Error,
+        kind: Offline,
+        summary: "a module has no id, or its id is not a positive integer",
+    }
+}
+
+impl Rule for InvalidModuleId {
+    fn check_module(&self, _cx: &Context<'_>, m: &Module, out: &mut Vec<Finding>) {
+        let (span, message) = match (m.id, m.id_span) {
+            (Some(id), _) if id > 0 => return,
+            (_, Some(span)) => (span, "module `id` must be a positive integer"),
+            (_, None) => (m.anchor(), "this module has no `id`"),
+        };
+        out.push(
+            Finding::new(&Self::META, span, message)
+                .label("module id")
+                .module(m),
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::rules::testing::*;
+
+    #[test]
+    fn fires_on_missing_and_invalid_ids() {
+        let src = blueprint(
+            r#"{"id":"5","module":"a:b"},{"module":"c:d"},{"id":0,"module":"e:f"},{"id":1.5,"module":"g:h"}"#,
+        );
+        let f = run(&super::InvalidModuleId, &src);
+        assert_eq!(snippets(&src, &f), ["\"5\"", "\"c:d\"", "0", "1.5"]);
+    }
+
+    #[test]
+    fn quiet_on_positive_integers() {
+        let src = blueprint(r#"{"id":1,"module":"a:b"}"#);
+        assert!(run(&super::InvalidModuleId, &src).is_empty());
+    }
+}

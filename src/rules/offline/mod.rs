@@ -1,0 +1,15 @@
+//! Rules that need nothing but the blueprint.
+
+pub mod conflicting_connection_keys;
+pub mod connection_dynamic;
+pub mod connection_invalid_value;
+pub mod connection_missing;
+pub mod connection_placeholder;
+pub mod connection_type_not_allowed;
+pub mod designer_message;
+pub mod duplicate_module_id;
+pub mod hardcoded_secret;
+pub mod invalid_module_id;
+pub mod invalid_module_name;
+pub mod malformed_structure;
+pub mod zone_mismatch;
