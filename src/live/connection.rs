@@ -70,18 +70,18 @@ impl Connection {
         })
     }
 
-    /// `12345 "Slack (acme)" slack2, team 7, expires 2026-12-01`
+    /// `12345 "Slack (acme)" (slack2, team 7)`
     pub fn describe(&self) -> String {
-        let mut s = format!("{} \"{}\"", self.id, self.name);
+        let mut parts = Vec::new();
         if let Some(t) = &self.connection_type {
-            s.push_str(&format!(" of type {t}"));
+            parts.push(t.clone());
         }
         if let Some(team) = self.team_id {
-            s.push_str(&format!(", team {team}"));
+            parts.push(format!("team {team}"));
         }
-        match self.expire {
-            Some(e) => s.push_str(&format!(", expires {}", e.format("%Y-%m-%d %H:%M UTC"))),
-            None => s.push_str(", no expiry"),
+        let mut s = format!("{} \"{}\"", self.id, self.name);
+        if !parts.is_empty() {
+            s.push_str(&format!(" ({})", parts.join(", ")));
         }
         s
     }

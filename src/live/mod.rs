@@ -62,6 +62,11 @@ pub trait ConnectionSource {
     /// A short description for messages (`Make API eu1.make.com`, `snapshot conns.json`).
     fn describe(&self) -> String;
     fn resolve(&self, request: &ResolveRequest) -> Resolution;
+    /// The team this source speaks for when the run names none (a snapshot records the team it
+    /// was exported from).
+    fn default_team(&self) -> Option<u64> {
+        None
+    }
 }
 
 /// Run-wide settings live rules read.

@@ -6,6 +6,8 @@ use super::{Connection, ConnectionSource, Resolution, ResolveRequest};
 
 pub struct Snapshot {
     connections: HashMap<u64, Connection>,
+    verification: HashMap<u64, super::Verification>,
+    team: Option<u64>,
     path: String,
 }
 
@@ -29,10 +31,17 @@ impl Snapshot {
             .filter_map(Connection::from_json)
             .map(|c| (c.id, c))
             .collect();
-        Ok(Snapshot {
-            connections,
-            path: path.to_string(),
-        })
+        let verification = rows
+            .iter()
+            .filter_map(|r| {
+                let id = r.get("id")?.as_u64()?;
+                let verified = r.get("verified")?.as_bool()?;
+                let error = r.get("verifyError").and_then(|e| e.as_str()).map(str::to_string);
+                Some((id, super::Verification { verified, error }))
+            })
+            .collect();
+        let team = v.get("teamId").and_then(|t| t.as_u64());
+        Ok(Snapshot { connections, verification, team, path: path.to_string() })
     }
 }
 
@@ -40,11 +49,19 @@ impl ConnectionSource for Snapshot {
     fn describe(&self) -> String {
         format!("snapshot {}", self.path)
     }
+    fn default_team(&self) -> Option<u64> {
+        self.team
+    }
     fn resolve(&self, request: &ResolveRequest) -> Resolution {
         let mut r = Resolution::default();
         for id in &request.ids {
             match self.connections.get(id) {
                 Some(c) => {
+                    if request.verify {
+                        if let Some(v) = self.verification.get(id) {
+                            r.verification.insert(*id, v.clone());
+                        }
+                    }
                     r.found.insert(*id, c.clone());
                 }
                 None => {
