@@ -303,7 +303,11 @@ pub fn live_check(
     teams: &[u64],
 ) -> LiveOutcome {
     let default_team: Vec<u64> = source.default_team().into_iter().collect();
-    let teams = if teams.is_empty() { &default_team[..] } else { teams };
+    let teams = if teams.is_empty() {
+        &default_team[..]
+    } else {
+        teams
+    };
     let request = live_request(results, settings, teams.first().copied());
     let resolution = if request.ids.is_empty() {
         Resolution::default()

@@ -5,7 +5,7 @@ use url::Url;
 
 use super::{ConnectionSource, Resolution, ResolveRequest};
 
-pub struct Token(String);
+pub struct Token(#[allow(dead_code)] String);
 impl std::fmt::Debug for Token {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str("Token(***)")

@@ -36,12 +36,20 @@ impl Snapshot {
             .filter_map(|r| {
                 let id = r.get("id")?.as_u64()?;
                 let verified = r.get("verified")?.as_bool()?;
-                let error = r.get("verifyError").and_then(|e| e.as_str()).map(str::to_string);
+                let error = r
+                    .get("verifyError")
+                    .and_then(|e| e.as_str())
+                    .map(str::to_string);
                 Some((id, super::Verification { verified, error }))
             })
             .collect();
         let team = v.get("teamId").and_then(|t| t.as_u64());
-        Ok(Snapshot { connections, verification, team, path: path.to_string() })
+        Ok(Snapshot {
+            connections,
+            verification,
+            team,
+            path: path.to_string(),
+        })
     }
 }
 

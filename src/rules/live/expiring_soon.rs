@@ -47,7 +47,11 @@ impl Rule for ConnectionExpiringSoon {
             Finding::new(
                 &Self::META,
                 r.span,
-                format!("connection {} expires in {days} day(s), on {}", c.describe(), expire.format("%Y-%m-%d %H:%M UTC")),
+                format!(
+                    "connection {} expires in {days} day(s), on {}",
+                    c.describe(),
+                    expire.format("%Y-%m-%d %H:%M UTC")
+                ),
             )
             .label("expiring connection")
             .help("reauthorize the connection in Make before it expires")
