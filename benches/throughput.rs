@@ -255,13 +255,18 @@ fn check_fairness(files: &[corpus::File]) -> (usize, usize, usize) {
                 f.name,
                 f.connection_refs
             );
-            assert_eq!(scenario.modules.len(), f.modules, "{}: module count", f.name);
+            assert_eq!(
+                scenario.modules.len(),
+                f.modules,
+                "{}: module count",
+                f.name
+            );
             (d, scenario.modules.len(), r.diagnostics.len())
         })
         .collect();
-    per_file.iter().fold((0, 0, 0), |acc, x| {
-        (acc.0 + x.0, acc.1 + x.1, acc.2 + x.2)
-    })
+    per_file
+        .iter()
+        .fold((0, 0, 0), |acc, x| (acc.0 + x.0, acc.1 + x.1, acc.2 + x.2))
 }
 
 /// Times each offline rule alone over pre-built models (single thread).

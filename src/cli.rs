@@ -14,7 +14,7 @@ use crate::live::snapshot::Snapshot;
 use crate::live::{Catalog, ConnectionSource, LiveSettings};
 use crate::pipeline::{self, FileResult, Options, Status};
 use crate::report::{self, Diagnostic, Report};
-use crate::rules::{self, OfflineSettings, Severity};
+use crate::rules::{self, OfflineSettings, RuleSet, Severity};
 
 /// Exit codes: nothing at or above --fail-on / findings / could not check.
 const EXIT_CLEAN: u8 = 0;
@@ -360,6 +360,7 @@ fn run_check(args: CheckArgs, ui: &Ui) -> Result<u8, String> {
         offline: OfflineSettings {
             target_zone: args.api.zone.clone(),
         },
+        rules: RuleSet::builtin(),
     };
     let (inputs, problems) = inputs_of(&args.paths);
     let (mut results, mut notes) = walk_results(problems);
@@ -389,7 +390,13 @@ fn run_check(args: CheckArgs, ui: &Ui) -> Result<u8, String> {
             notes.sort();
             notes.dedup();
         }
-        let outcome = pipeline::live_check(&mut results, source.as_ref(), &settings, &teams);
+        let outcome = pipeline::live_check(
+            &mut results,
+            source.as_ref(),
+            &settings,
+            &teams,
+            &opts.rules,
+        );
         requests = outcome.resolution.requests;
         errors.extend(outcome.resolution.errors.iter().cloned());
         if ui.verbose {
@@ -614,12 +621,14 @@ fn format_table(rows: &[Vec<String>]) -> String {
 }
 
 fn run_rules(args: RulesArgs) -> Result<u8, String> {
-    let metas = rules::all_metas();
+    let metas = RuleSet::builtin().metas();
     let text = match args.format {
         TableFormat::Json => {
             let rows: Vec<_> = metas
                 .iter()
-                .map(|m| serde_json::json!({"code": m.code, "name": m.name, "severity": m.severity, "kind": m.kind, "origin": "built-in", "summary": m.summary}))
+                .map(|(m, origin)| {
+                    serde_json::json!({"code": m.code, "name": m.name, "severity": m.severity, "kind": m.kind, "origin": origin, "summary": m.summary})
+                })
                 .collect();
             serde_json::to_string_pretty(&rows).map_err(|e| e.to_string())? + "\n"
         }
@@ -632,13 +641,13 @@ fn run_rules(args: RulesArgs) -> Result<u8, String> {
                 "ORIGIN".into(),
                 "SUMMARY".into(),
             ]];
-            for m in &metas {
+            for (m, origin) in &metas {
                 table.push(vec![
                     m.code.into(),
                     m.name.into(),
                     m.severity.as_str().into(),
                     m.kind.as_str().into(),
-                    "built-in".into(),
+                    origin.clone(),
                     m.summary.into(),
                 ]);
             }
@@ -650,11 +659,11 @@ fn run_rules(args: RulesArgs) -> Result<u8, String> {
 }
 
 fn run_explain(rule: &str) -> Result<u8, String> {
-    let Some(m) = rules::find_meta(rule) else {
+    let Some((m, origin)) = RuleSet::builtin().find(rule) else {
         return Err(format!("no rule {rule:?}; `bplint rules` lists them"));
     };
     let text = format!(
-        "# {} {}\n\nSeverity: {} · Kind: {} · Origin: built-in\n\n{}\n",
+        "# {} {}\n\nSeverity: {} · Kind: {} · Origin: {origin}\n\n{}\n",
         m.code,
         m.name,
         m.severity,

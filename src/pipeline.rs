@@ -14,7 +14,7 @@ use crate::json::{self, Span};
 use crate::live::{ConnectionSource, LiveSettings, Lookup, Resolution, ResolveRequest};
 use crate::model::{self, Detected, Scenario};
 use crate::report::{Diagnostic, Location, SourceIndex, Summary};
-use crate::rules::{self, Context, LiveContext, OfflineSettings, file};
+use crate::rules::{Context, LiveContext, OfflineSettings, RuleSet, file};
 
 /// Default `--max-file-size`: 64 MiB.
 pub const DEFAULT_MAX_FILE_SIZE: u64 = 64 * 1024 * 1024;
@@ -23,6 +23,7 @@ pub const DEFAULT_MAX_FILE_SIZE: u64 = 64 * 1024 * 1024;
 pub struct Options {
     pub max_file_size: u64,
     pub offline: OfflineSettings,
+    pub rules: RuleSet,
 }
 
 impl Default for Options {
@@ -30,6 +31,7 @@ impl Default for Options {
         Options {
             max_file_size: DEFAULT_MAX_FILE_SIZE,
             offline: OfflineSettings::default(),
+            rules: RuleSet::builtin(),
         }
     }
 }
@@ -218,7 +220,7 @@ pub fn check_bytes(display: &str, explicit: bool, bytes: &[u8], opts: &Options) 
         scenario: &scenario,
         settings: &opts.offline,
     };
-    let findings = rules::run_offline(&cx);
+    let findings = opts.rules.run_offline(&cx);
     let secrets: Vec<Span> = findings.iter().filter_map(|f| f.secret).collect();
     let index = SourceIndex::new(src, secrets);
     let mut diagnostics: Vec<Diagnostic> = findings
@@ -301,6 +303,7 @@ pub fn live_check(
     source: &dyn ConnectionSource,
     settings: &LiveSettings,
     teams: &[u64],
+    rules: &RuleSet,
 ) -> LiveOutcome {
     let default_team: Vec<u64> = source.default_team().into_iter().collect();
     let teams = if teams.is_empty() {
@@ -335,7 +338,7 @@ pub fn live_check(
             settings,
             teams,
         };
-        let findings = rules::run_live(&cx, &|r| lookup(r.value.effective_id()?));
+        let findings = rules.run_live(&cx, &|r| lookup(r.value.effective_id()?));
         let by_span: HashMap<Span, &Location> = scenario
             .references
             .iter()

@@ -300,7 +300,11 @@ const APPS: &[App] = &[
     App {
         module: "app#acme-crm-x7k2:createLead",
         version: 1,
-        conn: Some(("__IMTCONN__", "account:app#acme-crm-x7k2", "app#acme-crm-x7k2")),
+        conn: Some((
+            "__IMTCONN__",
+            "account:app#acme-crm-x7k2",
+            "app#acme-crm-x7k2",
+        )),
     },
     App {
         module: "http:ActionSendData",
@@ -335,18 +339,82 @@ const APPS: &[App] = &[
 ];
 
 const WORDS: &[&str] = &[
-    "the", "lead", "customer", "follow-up", "draft", "message", "review", "reviewer", "notes",
-    "priority", "category", "contact", "email", "WhatsApp", "phone", "request", "project",
-    "business", "confirm", "details", "escalate", "uncertainty", "confidence", "tone",
-    "professional", "specific", "safe", "human", "response", "invoice", "certificate", "match",
-    "score", "fixture", "team", "schedule", "channel", "thread", "update", "record", "status",
-    "café", "naïve", "Zürich", "résumé", "façade", "São", "Paulo", "Ærøskøbing", "Kraków",
-    "日本語", "テスト", "données", "straße", "Ελληνικά", "русский", "→", "—", "…", "✓", "🚀",
-    "“quoted”", "it’s", "{{1.name}}", "{{2.data.email}}", "{{formatDate(now; \"YYYY-MM-DD\")}}",
-    "{{ifempty(3.`Linked Lead`; \"n/a\")}}", "{{var.scenario.executionId}}",
+    "the",
+    "lead",
+    "customer",
+    "follow-up",
+    "draft",
+    "message",
+    "review",
+    "reviewer",
+    "notes",
+    "priority",
+    "category",
+    "contact",
+    "email",
+    "WhatsApp",
+    "phone",
+    "request",
+    "project",
+    "business",
+    "confirm",
+    "details",
+    "escalate",
+    "uncertainty",
+    "confidence",
+    "tone",
+    "professional",
+    "specific",
+    "safe",
+    "human",
+    "response",
+    "invoice",
+    "certificate",
+    "match",
+    "score",
+    "fixture",
+    "team",
+    "schedule",
+    "channel",
+    "thread",
+    "update",
+    "record",
+    "status",
+    "café",
+    "naïve",
+    "Zürich",
+    "résumé",
+    "façade",
+    "São",
+    "Paulo",
+    "Ærøskøbing",
+    "Kraków",
+    "日本語",
+    "テスト",
+    "données",
+    "straße",
+    "Ελληνικά",
+    "русский",
+    "→",
+    "—",
+    "…",
+    "✓",
+    "🚀",
+    "“quoted”",
+    "it’s",
+    "{{1.name}}",
+    "{{2.data.email}}",
+    "{{formatDate(now; \"YYYY-MM-DD\")}}",
+    "{{ifempty(3.`Linked Lead`; \"n/a\")}}",
+    "{{var.scenario.executionId}}",
 ];
 
-const ZONES: &[&str] = &["eu1.make.com", "eu2.make.com", "us1.make.com", "us2.make.com"];
+const ZONES: &[&str] = &[
+    "eu1.make.com",
+    "eu2.make.com",
+    "us1.make.com",
+    "us2.make.com",
+];
 
 /// Text of `words` words: sentences, line breaks (`\n`, sometimes `\r\n`), quotes and tabs.
 fn prose(rng: &mut Rng, words: usize) -> String {
@@ -454,8 +522,10 @@ impl Gen {
             self.json.obj();
             self.json.field_str("category", "last");
             self.json.field_str("severity", "warning");
-            self.json
-                .field_str("message", "A transformer should not be the last module in the route.");
+            self.json.field_str(
+                "message",
+                "A transformer should not be the last module in the route.",
+            );
             self.json.end_obj();
             self.json.end_arr();
         }
@@ -481,7 +551,11 @@ impl Gen {
                     self.json.field_str("name", &name);
                     let v = match self.rng.below(4) {
                         0 => "{{true}}".to_string(),
-                        1 => format!("{{{{{}.{}}}}}", self.rng.range(1, 90), ident(&mut self.rng, 8)),
+                        1 => format!(
+                            "{{{{{}.{}}}}}",
+                            self.rng.range(1, 90),
+                            ident(&mut self.rng, 8)
+                        ),
                         2 => ident(&mut self.rng, 44),
                         _ => {
                             let n = self.rng.range(2, 12);
@@ -616,7 +690,11 @@ impl Gen {
                     match self.rng.below(5) {
                         0 => self.json.bool(self.rng.chance(50)),
                         1 => {
-                            let v = format!("{{{{{}.{}}}}}", self.rng.range(1, 60), ident(&mut self.rng, 6));
+                            let v = format!(
+                                "{{{{{}.{}}}}}",
+                                self.rng.range(1, 60),
+                                ident(&mut self.rng, 6)
+                            );
                             self.json.str(&v);
                         }
                         2 => {
@@ -646,9 +724,10 @@ impl Gen {
             self.json.obj();
             let name = format!("field{i}_{}", ident(&mut self.rng, 4));
             self.json.field_str("name", &name);
-            let ty = *self
-                .rng
-                .pick(&["text", "select", "boolean", "number", "array", "collection"]);
+            let ty =
+                *self
+                    .rng
+                    .pick(&["text", "select", "boolean", "number", "array", "collection"]);
             self.json.field_str("type", ty);
             let n = self.rng.range(1, 4);
             let label = prose(&mut self.rng, n);
@@ -1016,7 +1095,8 @@ impl Gen {
         self.json.obj();
         let id = self.id();
         self.json.field_int("id", id);
-        self.json.field_str("module", "ai-local-agent:RunLocalAIAgent");
+        self.json
+            .field_str("module", "ai-local-agent:RunLocalAIAgent");
         self.json.field_int("version", 0);
         self.json.key("parameters");
         self.json.obj();
@@ -1101,7 +1181,8 @@ impl Gen {
         self.json.obj();
         self.json.field_str("editable", "true");
         self.json.end_obj();
-        self.json.field_str("label", "Incoming lead — formulaire de contact");
+        self.json
+            .field_str("label", "Incoming lead — formulaire de contact");
         self.json.end_obj();
         self.json.end_obj();
         self.json.end_obj();

@@ -196,71 +196,145 @@ pub static REGISTRY: &[&dyn Rule] = &[
     &live::failed_verification::ConnectionFailedVerification,
 ];
 
-/// Every built-in rule's metadata, file-level ones first, in code order.
+/// Rules the pipeline raises itself while reading files.
+const FILE_RULES: &[&RuleMeta] = &[
+    &file::invalid_json::InvalidJson::META,
+    &file::not_a_blueprint::NotABlueprint::META,
+    &file::file_too_large::FileTooLarge::META,
+    &file::unreadable_file::UnreadableFile::META,
+];
+
+/// Every built-in rule's metadata, in code order.
 pub fn all_metas() -> Vec<&'static RuleMeta> {
-    let mut metas: Vec<&'static RuleMeta> = vec![
-        &file::invalid_json::InvalidJson::META,
-        &file::not_a_blueprint::NotABlueprint::META,
-        &file::file_too_large::FileTooLarge::META,
-        &file::unreadable_file::UnreadableFile::META,
-    ];
-    metas.extend(REGISTRY.iter().map(|r| r.meta()));
-    metas.sort_by_key(|m| m.code);
-    metas
+    RuleSet::builtin()
+        .metas()
+        .into_iter()
+        .map(|(m, _)| m)
+        .collect()
 }
 
 pub fn find_meta(code_or_name: &str) -> Option<&'static RuleMeta> {
-    all_metas()
-        .into_iter()
-        .find(|m| m.code.eq_ignore_ascii_case(code_or_name) || m.name == code_or_name)
+    RuleSet::builtin().find(code_or_name).map(|(m, _)| m)
 }
 
-/// Runs every offline rule over one scenario.
-pub fn run_offline(cx: &Context<'_>) -> Vec<Finding> {
-    let mut out = Vec::new();
-    let offline: Vec<&dyn Rule> = REGISTRY
-        .iter()
-        .copied()
-        .filter(|r| r.meta().kind == RuleKind::Offline)
-        .collect();
-    for rule in &offline {
-        rule.check_scenario(cx, &mut out);
-    }
-    for module in &cx.scenario.modules {
-        for rule in &offline {
-            rule.check_module(cx, module, &mut out);
-        }
-    }
-    for reference in &cx.scenario.references {
-        let module = &cx.scenario.modules[reference.module];
-        for rule in &offline {
-            rule.check_reference(cx, module, reference, &mut out);
-        }
-    }
-    out
+/// The rules of one run: the built-ins plus declarative rules from rule folders, compiled
+/// once per run. Rules are `'static`: declarative ones are leaked once at start-up, which costs
+/// nothing a process of this lifetime would notice and keeps findings free of lifetimes.
+#[derive(Clone)]
+pub struct RuleSet {
+    rules: Vec<(&'static dyn Rule, String)>,
 }
 
-/// Runs every live rule over the connection references of one scenario.
-pub fn run_live(
-    cx: &LiveContext<'_>,
-    lookup: &dyn Fn(&Reference) -> Option<Lookup>,
-) -> Vec<Finding> {
-    let mut out = Vec::new();
-    let live: Vec<&dyn Rule> = REGISTRY
-        .iter()
-        .copied()
-        .filter(|r| r.meta().kind == RuleKind::Live)
-        .collect();
-    for reference in cx.scenario.connection_references() {
-        let Some(found) = lookup(reference) else {
-            continue;
-        };
-        let module = &cx.scenario.modules[reference.module];
-        for rule in &live {
-            rule.check_connection(cx, module, reference, &found, &mut out);
+impl std::fmt::Debug for RuleSet {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list()
+            .entries(self.rules.iter().map(|(r, _)| r.meta().code))
+            .finish()
+    }
+}
+
+impl Default for RuleSet {
+    fn default() -> Self {
+        Self::builtin()
+    }
+}
+
+impl RuleSet {
+    pub fn builtin() -> Self {
+        RuleSet {
+            rules: REGISTRY
+                .iter()
+                .map(|r| (*r, "built-in".to_string()))
+                .collect(),
         }
     }
-    out
+
+    /// Adds a rule; its code and name must not be taken.
+    pub fn add(
+        &mut self,
+        rule: &'static dyn Rule,
+        origin: impl Into<String>,
+    ) -> Result<(), String> {
+        let m = rule.meta();
+        let origin = origin.into();
+        if let Some((_, o)) = self
+            .metas()
+            .into_iter()
+            .find(|(x, _)| x.code == m.code || x.name == m.name)
+        {
+            return Err(format!(
+                "rule {} ({}) from {origin} clashes with a rule from {o}",
+                m.code, m.name
+            ));
+        }
+        self.rules.push((rule, origin));
+        Ok(())
+    }
+
+    /// Every rule's metadata with its origin, file-level rules included, in code order.
+    pub fn metas(&self) -> Vec<(&'static RuleMeta, String)> {
+        let mut out: Vec<(&'static RuleMeta, String)> = FILE_RULES
+            .iter()
+            .map(|m| (*m, "built-in".to_string()))
+            .collect();
+        out.extend(self.rules.iter().map(|(r, o)| (r.meta(), o.clone())));
+        out.sort_by_key(|(m, _)| m.code);
+        out
+    }
+
+    pub fn find(&self, code_or_name: &str) -> Option<(&'static RuleMeta, String)> {
+        self.metas()
+            .into_iter()
+            .find(|(m, _)| m.code.eq_ignore_ascii_case(code_or_name) || m.name == code_or_name)
+    }
+
+    fn of_kind(&self, kind: RuleKind) -> impl Iterator<Item = &'static dyn Rule> + '_ {
+        self.rules
+            .iter()
+            .map(|(r, _)| *r)
+            .filter(move |r| r.meta().kind == kind)
+    }
+
+    /// Runs every offline rule over one scenario.
+    pub fn run_offline(&self, cx: &Context<'_>) -> Vec<Finding> {
+        let mut out = Vec::new();
+        let offline: Vec<&dyn Rule> = self.of_kind(RuleKind::Offline).collect();
+        for rule in &offline {
+            rule.check_scenario(cx, &mut out);
+        }
+        for module in &cx.scenario.modules {
+            for rule in &offline {
+                rule.check_module(cx, module, &mut out);
+            }
+        }
+        for reference in &cx.scenario.references {
+            let module = &cx.scenario.modules[reference.module];
+            for rule in &offline {
+                rule.check_reference(cx, module, reference, &mut out);
+            }
+        }
+        out
+    }
+
+    /// Runs every live rule over the connection references of one scenario.
+    pub fn run_live(
+        &self,
+        cx: &LiveContext<'_>,
+        lookup: &dyn Fn(&Reference) -> Option<Lookup>,
+    ) -> Vec<Finding> {
+        let mut out = Vec::new();
+        let live: Vec<&dyn Rule> = self.of_kind(RuleKind::Live).collect();
+        for reference in cx.scenario.connection_references() {
+            let Some(found) = lookup(reference) else {
+                continue;
+            };
+            let module = &cx.scenario.modules[reference.module];
+            for rule in &live {
+                rule.check_connection(cx, module, reference, &found, &mut out);
+            }
+        }
+        out
+    }
 }
 
 #[cfg(test)]
