@@ -213,6 +213,11 @@ pub fn all_metas() -> Vec<&'static RuleMeta> {
         .collect()
 }
 
+/// Runs the built-in offline rules over one scenario.
+pub fn run_offline(cx: &Context<'_>) -> Vec<Finding> {
+    RuleSet::builtin().run_offline(cx)
+}
+
 pub fn find_meta(code_or_name: &str) -> Option<&'static RuleMeta> {
     RuleSet::builtin().find(code_or_name).map(|(m, _)| m)
 }
