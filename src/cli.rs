@@ -8,7 +8,9 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 
+use crate::config::{self, Config};
 use crate::discover::{self, Input};
+use crate::filter::{self, Baseline};
 use crate::live::api::{self, ApiConfig, MakeApi, Token};
 use crate::live::snapshot::Snapshot;
 use crate::live::{Catalog, ConnectionSource, LiveSettings};
@@ -40,6 +42,9 @@ pub struct Cli {
     /// Say more: notes from the live check, modules no catalog knows.
     #[arg(short, long, global = true)]
     verbose: bool,
+    /// Config file (default: the nearest bplint.toml in this folder or above).
+    #[arg(long, global = true, value_name = "FILE")]
+    config: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -55,6 +60,8 @@ enum ColorChoice {
 enum Command {
     /// Check blueprints: offline rules, and live connection checks with --online or --connections.
     Check(CheckArgs),
+    /// Record today's findings in a baseline file (`--output FILE`), for `check --baseline`.
+    Baseline(CheckArgs),
     /// List every reference (connection, webhook, keychain, data store) the blueprints make.
     Refs(RefsArgs),
     /// List every rule with its code, name, default severity and origin.
@@ -144,12 +151,15 @@ struct CheckArgs {
     /// Write the report here instead of standard output.
     #[arg(long, short, value_name = "FILE")]
     output: Option<PathBuf>,
-    /// Lowest severity that makes the run exit 1.
-    #[arg(long, value_enum, default_value_t = FailOn::Warning)]
-    fail_on: FailOn,
-    /// Largest file read, in bytes (larger files are reported, not read).
-    #[arg(long, value_name = "BYTES", default_value_t = pipeline::DEFAULT_MAX_FILE_SIZE)]
-    max_file_size: u64,
+    /// Lowest severity that makes the run exit 1 [default: warning, or `fail_on` in the config].
+    #[arg(long, value_enum)]
+    fail_on: Option<FailOn>,
+    /// Largest file read, in bytes; larger files are reported, not read [default: 64 MiB].
+    #[arg(long, value_name = "BYTES")]
+    max_file_size: Option<u64>,
+    /// Report only findings not recorded in this baseline (`bplint baseline`).
+    #[arg(long, value_name = "FILE")]
+    baseline: Option<PathBuf>,
     /// Check connections against the live Make API (needs MAKE_API_TOKEN and --zone or --api-url).
     #[arg(long, conflicts_with = "connections")]
     online: bool,
@@ -166,9 +176,9 @@ struct CheckArgs {
     /// The current time for expiry checks (RFC 3339), for reproducible runs.
     #[arg(long, value_name = "TIME")]
     now: Option<String>,
-    /// Warn about connections expiring within this many days.
-    #[arg(long, default_value_t = 14, value_name = "DAYS")]
-    expiry_warning_days: i64,
+    /// Warn about connections expiring within this many days [default: 14].
+    #[arg(long, value_name = "DAYS")]
+    expiry_warning_days: Option<i64>,
     /// Extra module catalog folder (repeatable).
     #[arg(long, value_name = "DIR")]
     catalog: Vec<PathBuf>,
@@ -235,8 +245,34 @@ pub fn main() -> ExitCode {
         quiet: cli.quiet,
         verbose: cli.verbose,
     };
+    let rules = RuleSet::builtin();
+    let config_path = cli.config.clone().or_else(|| {
+        std::env::current_dir()
+            .ok()
+            .and_then(|d| config::discover(&d))
+    });
+    let cfg = match &config_path {
+        Some(path) => match Config::load(path, &rules) {
+            Ok(c) => c,
+            Err(e) => {
+                let handler = if color {
+                    miette::GraphicalReportHandler::new()
+                } else {
+                    miette::GraphicalReportHandler::new_themed(
+                        miette::GraphicalTheme::unicode_nocolor(),
+                    )
+                };
+                let mut out = String::new();
+                let _ = handler.render_report(&mut out, e.as_ref());
+                eprint!("{out}");
+                return ExitCode::from(EXIT_TROUBLE);
+            }
+        },
+        None => Config::default(),
+    };
     let code = match cli.command {
-        Command::Check(args) => run_check(args, &ui),
+        Command::Check(args) => run_check(args, &ui, &cfg, &rules),
+        Command::Baseline(args) => run_baseline(args, &ui, &cfg, &rules),
         Command::Refs(args) => run_refs(args),
         Command::Rules(args) => run_rules(args),
         Command::Explain { rule } => run_explain(&rule),
@@ -339,30 +375,70 @@ fn write_output(output: Option<&PathBuf>, text: &str) -> Result<(), String> {
     }
 }
 
-fn run_check(args: CheckArgs, ui: &Ui) -> Result<u8, String> {
+/// What a check run produced, before rendering.
+struct CheckRun {
+    diagnostics: Vec<Diagnostic>,
+    summary: report::Summary,
+    errors: Vec<String>,
+    notes: Vec<String>,
+    unreadable: bool,
+}
+
+fn fail_on_of(args: &CheckArgs, cfg: &Config) -> FailOn {
+    args.fail_on.unwrap_or(match cfg.fail_on {
+        Some(config::FailOn::Error) => FailOn::Error,
+        Some(config::FailOn::Info) => FailOn::Info,
+        Some(config::FailOn::Never) => FailOn::Never,
+        Some(config::FailOn::Warning) | None => FailOn::Warning,
+    })
+}
+
+/// discover -> check every file -> live check -> central filter.
+fn check_run(
+    args: &CheckArgs,
+    ui: &Ui,
+    cfg: &Config,
+    rules: &RuleSet,
+    baseline: Option<&Baseline>,
+) -> Result<CheckRun, String> {
     let now = parse_now(args.now.as_deref())?;
+    let mut api = args.api.clone();
+    api.zone = api.zone.or_else(|| cfg.zone.clone());
+    api.api_url = api.api_url.or_else(|| cfg.api_url.clone());
+    let team = args.team.or(cfg.team);
     let source: Option<Box<dyn ConnectionSource>> = if args.online {
-        if args.team.is_none() {
-            return Err("--online needs --team T: the team the blueprints are checked for".into());
+        if team.is_none() && cfg.teams.is_empty() {
+            return Err("--online needs --team T (or `team` in bplint.toml): the team the blueprints are checked for".into());
         }
-        Some(Box::new(api_client(&args.api)?))
+        Some(Box::new(api_client(&api)?))
     } else if let Some(path) = &args.connections {
         Some(Box::new(Snapshot::load(path)?))
     } else {
         None
     };
     let mut catalog = Catalog::builtin();
-    for dir in &args.catalog {
+    for dir in cfg.catalog_dirs.iter().chain(&args.catalog) {
         catalog.add_dir(dir)?;
     }
     let opts = Options {
-        max_file_size: args.max_file_size,
+        max_file_size: args
+            .max_file_size
+            .or(cfg.max_file_size)
+            .unwrap_or(pipeline::DEFAULT_MAX_FILE_SIZE),
         offline: OfflineSettings {
-            target_zone: args.api.zone.clone(),
+            target_zone: api.zone.clone(),
         },
-        rules: RuleSet::builtin(),
+        rules: rules.clone(),
     };
-    let (inputs, problems) = inputs_of(&args.paths);
+    let (mut inputs, problems) = inputs_of(&args.paths);
+    inputs.retain(|i| match i {
+        Input::File {
+            display,
+            explicit: false,
+            ..
+        } => cfg.in_scope(display),
+        _ => true,
+    });
     let (mut results, mut notes) = walk_results(problems);
     results.extend(pipeline::check_all(&inputs, &opts));
 
@@ -372,11 +448,13 @@ fn run_check(args: CheckArgs, ui: &Ui) -> Result<u8, String> {
     if let Some(source) = source {
         let settings = LiveSettings {
             now,
-            expiry_warning_days: args.expiry_warning_days,
+            expiry_warning_days: args
+                .expiry_warning_days
+                .or(cfg.expiry_warning_days)
+                .unwrap_or(14),
             catalog,
             verify: args.verify,
         };
-        let teams: Vec<u64> = args.team.into_iter().collect();
         if ui.verbose {
             for s in results.iter().filter_map(|r| r.scenario.as_ref()) {
                 for r in s.connection_references() {
@@ -390,11 +468,18 @@ fn run_check(args: CheckArgs, ui: &Ui) -> Result<u8, String> {
             notes.sort();
             notes.dedup();
         }
+        let teams_for = |file: &str| -> Vec<u64> {
+            match args.team {
+                Some(t) => vec![t],
+                None => cfg.teams_for(file),
+            }
+        };
         let outcome = pipeline::live_check(
             &mut results,
             source.as_ref(),
             &settings,
-            &teams,
+            team,
+            &teams_for,
             &opts.rules,
         );
         requests = outcome.resolution.requests;
@@ -422,14 +507,37 @@ fn run_check(args: CheckArgs, ui: &Ui) -> Result<u8, String> {
     summary.unchecked = unchecked;
     summary.requests = requests;
     let unreadable = results.iter().any(|r| r.status == Status::Unreadable);
-    let mut diagnostics: Vec<Diagnostic> =
-        results.into_iter().flat_map(|r| r.diagnostics).collect();
-    diagnostics.sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    let all: Vec<Diagnostic> = results.into_iter().flat_map(|r| r.diagnostics).collect();
+    let mut filtered = filter::apply(all, cfg, baseline);
+    filtered
+        .kept
+        .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
+    summary.errors = 0;
+    summary.warnings = 0;
+    summary.infos = 0;
+    summary.count(&filtered.kept);
+    if baseline.is_some() {
+        notes.push(format!(
+            "baseline: {} known finding(s) hidden, {} baseline entr(y/ies) fixed since",
+            filtered.baselined, filtered.baseline_fixed
+        ));
+    }
+    Ok(CheckRun {
+        diagnostics: filtered.kept,
+        summary,
+        errors,
+        notes,
+        unreadable,
+    })
+}
 
+fn run_check(args: CheckArgs, ui: &Ui, cfg: &Config, rules: &RuleSet) -> Result<u8, String> {
+    let baseline = args.baseline.as_deref().map(Baseline::load).transpose()?;
+    let run = check_run(&args, ui, cfg, rules, baseline.as_ref())?;
     let report = Report {
-        diagnostics: &diagnostics,
-        summary: &summary,
-        errors: &errors,
+        diagnostics: &run.diagnostics,
+        summary: &run.summary,
+        errors: &run.errors,
     };
     let mut text = match args.format {
         Format::Human => report::human::render(&report, ui.color && args.output.is_none()),
@@ -445,23 +553,52 @@ fn run_check(args: CheckArgs, ui: &Ui) -> Result<u8, String> {
         }
     }
     write_output(args.output.as_ref(), &text)?;
-    for n in &notes {
-        eprintln!("note: {n}");
+    if !ui.quiet {
+        for n in &run.notes {
+            eprintln!("note: {n}");
+        }
     }
-    if args.output.is_some() && args.format != Format::Human {
-        for e in &errors {
+    if args.output.is_some() || args.format != Format::Human {
+        for e in &run.errors {
             eprintln!("error: {e}");
         }
     }
+    Ok(exit_code(&run, fail_on_of(&args, cfg)))
+}
 
-    if unreadable || !summary.unchecked.is_empty() || !errors.is_empty() {
-        return Ok(EXIT_TROUBLE);
+/// 2 when anything could not be checked, else 1 when a finding reaches the threshold, else 0.
+fn exit_code(run: &CheckRun, fail_on: FailOn) -> u8 {
+    if run.unreadable || !run.summary.unchecked.is_empty() || !run.errors.is_empty() {
+        return EXIT_TROUBLE;
     }
-    let failing = args
-        .fail_on
+    let failing = fail_on
         .threshold()
-        .is_some_and(|t| diagnostics.iter().any(|d| d.severity >= t));
-    Ok(if failing { EXIT_FINDINGS } else { EXIT_CLEAN })
+        .is_some_and(|t| run.diagnostics.iter().any(|d| d.severity >= t));
+    if failing { EXIT_FINDINGS } else { EXIT_CLEAN }
+}
+
+fn run_baseline(args: CheckArgs, ui: &Ui, cfg: &Config, rules: &RuleSet) -> Result<u8, String> {
+    let Some(output) = args.output.clone() else {
+        return Err("`bplint baseline` needs --output FILE".into());
+    };
+    let run = check_run(&args, ui, cfg, rules, None)?;
+    for e in &run.errors {
+        eprintln!("error: {e}");
+    }
+    if run.unreadable || !run.errors.is_empty() {
+        return Err("not writing a baseline from a run that could not check everything".into());
+    }
+    let baseline = Baseline::of(&run.diagnostics);
+    let text = serde_json::to_string_pretty(&baseline).map_err(|e| e.to_string())? + "\n";
+    write_output(Some(&output), &text)?;
+    if !ui.quiet {
+        eprintln!(
+            "baseline: {} finding(s) recorded in {}",
+            baseline.findings.len(),
+            output.display()
+        );
+    }
+    Ok(EXIT_CLEAN)
 }
 
 #[derive(serde::Serialize)]

@@ -5,7 +5,9 @@
 //! connections (live, through a [`live::ConnectionSource`]); [`report`] renders the findings.
 
 pub mod cli;
+pub mod config;
 pub mod discover;
+pub mod filter;
 pub mod finding;
 pub mod json;
 pub mod live;

@@ -302,16 +302,12 @@ pub fn live_check(
     results: &mut [FileResult],
     source: &dyn ConnectionSource,
     settings: &LiveSettings,
-    teams: &[u64],
+    team: Option<u64>,
+    teams_for: &dyn Fn(&str) -> Vec<u64>,
     rules: &RuleSet,
 ) -> LiveOutcome {
-    let default_team: Vec<u64> = source.default_team().into_iter().collect();
-    let teams = if teams.is_empty() {
-        &default_team[..]
-    } else {
-        teams
-    };
-    let request = live_request(results, settings, teams.first().copied());
+    let source_team = source.default_team();
+    let request = live_request(results, settings, team.or(source_team));
     let resolution = if request.ids.is_empty() {
         Resolution::default()
     } else {
@@ -333,10 +329,14 @@ pub fn live_check(
         let Some(scenario) = &result.scenario else {
             continue;
         };
+        let mut teams = teams_for(&result.display);
+        if teams.is_empty() {
+            teams.extend(team.or(source_team));
+        }
         let cx = LiveContext {
             scenario,
             settings,
-            teams,
+            teams: &teams,
         };
         let findings = rules.run_live(&cx, &|r| lookup(r.value.effective_id()?));
         let by_span: HashMap<Span, &Location> = scenario

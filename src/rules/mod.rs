@@ -202,6 +202,7 @@ const FILE_RULES: &[&RuleMeta] = &[
     &file::not_a_blueprint::NotABlueprint::META,
     &file::file_too_large::FileTooLarge::META,
     &file::unreadable_file::UnreadableFile::META,
+    &file::unused_ignore::UnusedIgnore::META,
 ];
 
 /// Every built-in rule's metadata, in code order.

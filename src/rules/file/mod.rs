@@ -4,3 +4,4 @@ pub mod file_too_large;
 pub mod invalid_json;
 pub mod not_a_blueprint;
 pub mod unreadable_file;
+pub mod unused_ignore;

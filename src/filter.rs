@@ -1,0 +1,210 @@
+//! The one place findings are filtered after every rule has run: severity settings from the
+//! config, `[[ignore]]` entries, and the baseline. Rules never filter themselves.
+
+use std::collections::HashMap;
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+use crate::config::Config;
+use crate::report::Diagnostic;
+use crate::rules::file::unused_ignore;
+
+/// A finding's identity that survives lines moving: rule, file, JSON pointer (or module id),
+/// and the message with digits blanked (ids and day counts change; the problem does not).
+pub fn fingerprint(d: &Diagnostic) -> String {
+    let file = d.file.replace('\\', "/");
+    let place = match (&d.pointer, d.module_id) {
+        (Some(p), _) => p.clone(),
+        (None, Some(id)) => format!("module {id}"),
+        (None, None) => String::new(),
+    };
+    let message: String = d
+        .message
+        .chars()
+        .map(|c| if c.is_ascii_digit() { '#' } else { c })
+        .collect::<String>()
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for part in [d.code, &file, &place, &message] {
+        for b in part.bytes().chain(std::iter::once(0)) {
+            h ^= u64::from(b);
+            h = h.wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    format!("{h:016x}")
+}
+
+#[derive(Debug, Serialize, Deserialize)]
+pub struct BaselineEntry {
+    pub fingerprint: String,
+    pub code: String,
+    pub file: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pointer: Option<String>,
+}
+
+/// `bplint baseline` output: today's findings, to be ignored by `check --baseline`.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct Baseline {
+    pub version: u32,
+    pub findings: Vec<BaselineEntry>,
+}
+
+impl Baseline {
+    pub fn of(diagnostics: &[Diagnostic]) -> Baseline {
+        let mut findings: Vec<BaselineEntry> = diagnostics
+            .iter()
+            .map(|d| BaselineEntry {
+                fingerprint: fingerprint(d),
+                code: d.code.to_string(),
+                file: d.file.replace('\\', "/"),
+                pointer: d.pointer.clone(),
+            })
+            .collect();
+        findings.sort_by(|a, b| {
+            (&a.file, &a.code, &a.fingerprint).cmp(&(&b.file, &b.code, &b.fingerprint))
+        });
+        Baseline {
+            version: 1,
+            findings,
+        }
+    }
+
+    pub fn load(path: &Path) -> Result<Baseline, String> {
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| format!("cannot read baseline {}: {e}", path.display()))?;
+        let b: Baseline =
+            serde_json::from_str(&text).map_err(|e| format!("baseline {}: {e}", path.display()))?;
+        if b.version != 1 {
+            return Err(format!(
+                "baseline {}: unsupported version {}",
+                path.display(),
+                b.version
+            ));
+        }
+        Ok(b)
+    }
+}
+
+#[derive(Debug, Default)]
+pub struct Filtered {
+    pub kept: Vec<Diagnostic>,
+    pub ignored: usize,
+    /// Findings hidden because the baseline has them.
+    pub baselined: usize,
+    /// Baseline entries no finding matched any more: fixed since the baseline was written.
+    pub baseline_fixed: usize,
+}
+
+/// Applies severity settings, ignores and the baseline, in that order.
+pub fn apply(
+    diagnostics: Vec<Diagnostic>,
+    config: &Config,
+    baseline: Option<&Baseline>,
+) -> Filtered {
+    let mut out = Filtered::default();
+    let mut ignore_hits = vec![0usize; config.ignores.len()];
+    let mut remaining: HashMap<&str, usize> = HashMap::new();
+    if let Some(b) = baseline {
+        for e in &b.findings {
+            *remaining.entry(e.fingerprint.as_str()).or_default() += 1;
+        }
+    }
+    'each: for mut d in diagnostics {
+        if let Some(level) = config.level_for(d.code, &d.file) {
+            match level.severity() {
+                Some(s) => d.severity = s,
+                None => continue,
+            }
+        }
+        for (i, ig) in config.ignores.iter().enumerate() {
+            let path_ok = ig
+                .paths
+                .as_ref()
+                .is_none_or(|p| p.is_match(&config.relative(&d.file)));
+            let module_ok = ig.module.is_none_or(|m| d.module_id == Some(m));
+            if ig.rule == d.code && path_ok && module_ok {
+                ignore_hits[i] += 1;
+                out.ignored += 1;
+                continue 'each;
+            }
+        }
+        if baseline.is_some() {
+            if let Some(n) = remaining.get_mut(fingerprint(&d).as_str()) {
+                if *n > 0 {
+                    *n -= 1;
+                    out.baselined += 1;
+                    continue;
+                }
+            }
+        }
+        out.kept.push(d);
+    }
+    out.baseline_fixed = remaining.values().sum();
+    let config_name = config
+        .path
+        .as_ref()
+        .map(|p| p.display().to_string())
+        .unwrap_or_else(|| "bplint.toml".into());
+    for (ig, hits) in config.ignores.iter().zip(ignore_hits) {
+        if hits == 0 {
+            out.kept.push(Diagnostic::new(
+                unused_ignore::finding(&ig.rule, ig.line, &ig.reason),
+                &config_name,
+                None,
+            ));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::finding::Finding;
+    use crate::json::Span;
+    use crate::rules::offline::connection_placeholder::ConnectionPlaceholder;
+
+    fn diag(file: &str, pointer: &str, message: &str, start: u32) -> Diagnostic {
+        let mut f = Finding::new(
+            &ConnectionPlaceholder::META,
+            Span {
+                start,
+                end: start + 1,
+            },
+            message,
+        );
+        f.pointer = Some(pointer.into());
+        Diagnostic::new(f, file, None)
+    }
+
+    #[test]
+    fn fingerprints_ignore_positions_and_digits_but_not_places() {
+        let a = diag("a.json", "/flow/0", "placeholder <CONN_01>", 10);
+        let moved = diag("a.json", "/flow/0", "placeholder <CONN_02>", 900);
+        let elsewhere = diag("a.json", "/flow/1", "placeholder <CONN_01>", 10);
+        assert_eq!(fingerprint(&a), fingerprint(&moved));
+        assert_ne!(fingerprint(&a), fingerprint(&elsewhere));
+    }
+
+    #[test]
+    fn baseline_hides_known_findings_and_counts_fixed_ones() {
+        let old = vec![
+            diag("a.json", "/flow/0", "x", 1),
+            diag("a.json", "/flow/3", "y", 2),
+        ];
+        let b = Baseline::of(&old);
+        let now = vec![
+            diag("a.json", "/flow/0", "x", 50),
+            diag("a.json", "/flow/9", "new", 60),
+        ];
+        let f = apply(now, &Config::default(), Some(&b));
+        assert_eq!(f.kept.len(), 1);
+        assert_eq!(f.kept[0].pointer.as_deref(), Some("/flow/9"));
+        assert_eq!(f.baselined, 1);
+        assert_eq!(f.baseline_fixed, 1);
+    }
+}
