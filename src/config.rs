@@ -174,6 +174,15 @@ pub struct Config {
     pub ignores: Vec<Ignore>,
 }
 
+/// `path` relative to the working folder when it is inside it, for messages.
+pub fn display_path(path: &Path) -> String {
+    let cwd = std::env::current_dir().unwrap_or_default();
+    path.strip_prefix(&cwd)
+        .unwrap_or(path)
+        .display()
+        .to_string()
+}
+
 /// Finds `bplint.toml` in `start` or the nearest folder above it.
 pub fn discover(start: &Path) -> Option<PathBuf> {
     let mut dir = Some(start);
@@ -258,7 +267,7 @@ impl Config {
 
     pub fn parse(text: &str, path: &Path, rules: &RuleSet) -> Result<Config, ConfigError> {
         let ck = Checker {
-            name: path.display().to_string(),
+            name: display_path(path),
             text,
         };
         let raw: RawConfig = toml::from_str(text).map_err(|e| {

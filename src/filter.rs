@@ -146,8 +146,8 @@ pub fn apply(
     out.baseline_fixed = remaining.values().sum();
     let config_name = config
         .path
-        .as_ref()
-        .map(|p| p.display().to_string())
+        .as_deref()
+        .map(crate::config::display_path)
         .unwrap_or_else(|| "bplint.toml".into());
     for (ig, hits) in config.ignores.iter().zip(ignore_hits) {
         if hits == 0 {
