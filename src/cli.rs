@@ -22,6 +22,8 @@ use crate::rules::{self, OfflineSettings, RuleSet, Severity};
 const EXIT_CLEAN: u8 = 0;
 const EXIT_FINDINGS: u8 = 1;
 const EXIT_TROUBLE: u8 = 2;
+/// Runs over fewer files finish before a progress bar would tell anyone anything.
+const PROGRESS_MIN_FILES: usize = 500;
 
 #[derive(Parser, Debug)]
 #[command(
@@ -440,7 +442,17 @@ fn check_run(
         _ => true,
     });
     let (mut results, mut notes) = walk_results(problems);
-    results.extend(pipeline::check_all(&inputs, &opts));
+    // A progress bar only for a person watching a long run: never in CI logs or pipes.
+    let bar = (!ui.quiet && inputs.len() >= PROGRESS_MIN_FILES && std::io::stderr().is_terminal())
+        .then(|| indicatif::ProgressBar::new(inputs.len() as u64));
+    results.extend(pipeline::check_all_with_progress(&inputs, &opts, &|| {
+        if let Some(b) = &bar {
+            b.inc(1);
+        }
+    }));
+    if let Some(b) = bar {
+        b.finish_and_clear();
+    }
 
     let mut errors = Vec::new();
     let mut unchecked = Vec::new();

@@ -248,7 +248,23 @@ pub fn check_bytes(display: &str, explicit: bool, bytes: &[u8], opts: &Options) 
 
 /// Checks every input in parallel; results come back in input order.
 pub fn check_all(inputs: &[Input], opts: &Options) -> Vec<FileResult> {
-    inputs.par_iter().map(|i| check_input(i, opts)).collect()
+    check_all_with_progress(inputs, opts, &|| {})
+}
+
+/// Like [`check_all`], calling `tick` once per file done.
+pub fn check_all_with_progress(
+    inputs: &[Input],
+    opts: &Options,
+    tick: &(dyn Fn() + Sync),
+) -> Vec<FileResult> {
+    inputs
+        .par_iter()
+        .map(|i| {
+            let r = check_input(i, opts);
+            tick();
+            r
+        })
+        .collect()
 }
 
 /// What the live stage adds to the run.
