@@ -1,83 +1,1152 @@
-//! Placeholder until the API client lands (same public API).
-use std::time::Duration;
+//! The Make API client: answers a [`ResolveRequest`] with as few requests as the API allows.
+//!
+//! Make rate-limits per organization (60 requests a minute on Core), so an audit lists a team's
+//! connections page by page, asks by id only for what the list lacks, checks scopes with one
+//! filtered list call per (type, scope set), and never asks for the same id twice. Anything it
+//! could not establish is reported in [`Resolution::unchecked`], never guessed: a failed
+//! listing leaves every id unchecked rather than "not found".
+//!
+//! A found connection whose scopes or verification could not be established stays in `found`,
+//! is listed in `unchecked` with the reason too, and is named in `errors` (which makes the run
+//! exit 2 even where the pipeline only counts ids neither found nor missing as unchecked).
+//!
+//! The token is held in [`Token`], whose `Debug` hides it; it travels only in a header marked
+//! sensitive, redirects are refused (so it cannot follow one to another host), and every message
+//! this module builds is scrubbed of it before it leaves.
 
-use url::Url;
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+use std::fmt;
+use std::future::Future;
+use std::net::IpAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, SystemTime};
 
-use super::{ConnectionSource, Resolution, ResolveRequest};
+use reqwest::header::{
+    ACCEPT, AUTHORIZATION, CONTENT_TYPE, HeaderMap, HeaderValue, RETRY_AFTER, USER_AGENT,
+};
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
+use url::{Host, Url};
 
-pub struct Token(#[allow(dead_code)] String);
-impl std::fmt::Debug for Token {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+use super::{Connection, ConnectionSource, Resolution, ResolveRequest, Verification};
+
+/// Requests in flight at once.
+pub const DEFAULT_CONCURRENCY: usize = 8;
+/// Per request, body included.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(30);
+pub const DEFAULT_MAX_RETRIES: u32 = 4;
+pub const DEFAULT_PAGE_SIZE: u32 = 500;
+/// Matches Make's SDK: 1 s doubling to 30 s.
+pub const DEFAULT_BACKOFF_BASE: Duration = Duration::from_secs(1);
+pub const DEFAULT_MAX_BACKOFF: Duration = Duration::from_secs(30);
+/// Far above any real page (500 rows are well under 1 MiB), low enough that a broken or hostile
+/// server cannot make the client buffer without bound.
+pub const DEFAULT_MAX_BODY_BYTES: usize = 32 << 20;
+
+/// 429s are the API asking us to slow down, not failing: they get their own, larger budget.
+const MAX_RATE_LIMIT_RETRIES: u32 = 10;
+/// A Retry-After far in the future would stall the run with no output; past this we wait this long.
+const MAX_RETRY_AFTER: Duration = Duration::from_secs(120);
+/// Enough of an error answer to quote Make's `message`.
+const ERROR_BODY_LIMIT: usize = 4096;
+/// A server that keeps inventing new ids would otherwise page forever when no request cap is set.
+const MAX_PAGES: u64 = 100_000;
+
+const ZONES: &str = "eu1, eu2, us1, us2, eu1.celonis, us1.celonis \
+    (or their hosts: eu1.make.com, eu2.make.com, us1.make.com, us2.make.com, \
+    eu1.make.celonis.com, us1.make.celonis.com)";
+
+/// A Make API token. `Debug` shows `Token(***)`; there is deliberately no `Display`.
+#[derive(Clone)]
+pub struct Token(String);
+
+impl Token {
+    /// Surrounding whitespace is dropped (a token pasted from a file often ends in a newline).
+    pub fn new(token: impl Into<String>) -> Result<Token, String> {
+        let token = token.into().trim().to_string();
+        if token.is_empty() {
+            return Err("the Make API token is empty".to_string());
+        }
+        if HeaderValue::from_str(&format!("Token {token}")).is_err() {
+            return Err(
+                "the Make API token contains characters that cannot be sent in an HTTP header"
+                    .to_string(),
+            );
+        }
+        Ok(Token(token))
+    }
+
+    /// Reads `MAKE_API_TOKEN` and nothing else, so a token never lands in shell history or `ps`.
+    pub fn from_env() -> Result<Token, String> {
+        match std::env::var("MAKE_API_TOKEN") {
+            Ok(v) if !v.trim().is_empty() => Token::new(v).map_err(|e| format!("MAKE_API_TOKEN: {e}")),
+            Ok(_) => Err(
+                "MAKE_API_TOKEN is empty: set it to a Make API token with the `connections:read` scope"
+                    .to_string(),
+            ),
+            Err(std::env::VarError::NotPresent) => Err(
+                "MAKE_API_TOKEN is not set: set it to a Make API token with the `connections:read` scope"
+                    .to_string(),
+            ),
+            Err(std::env::VarError::NotUnicode(_)) => {
+                Err("MAKE_API_TOKEN is not valid UTF-8".to_string())
+            }
+        }
+    }
+
+    fn scrub(&self, text: &str) -> String {
+        if text.contains(&self.0) {
+            text.replace(&self.0, "***")
+        } else {
+            text.to_string()
+        }
+    }
+
+    fn header(&self) -> Result<HeaderValue, String> {
+        let mut value = HeaderValue::from_str(&format!("Token {}", self.0)).map_err(|_| {
+            "the Make API token contains characters that cannot be sent in an HTTP header"
+                .to_string()
+        })?;
+        // Keeps it out of hyper's and reqwest's own debug output.
+        value.set_sensitive(true);
+        Ok(value)
+    }
+}
+
+impl fmt::Debug for Token {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("Token(***)")
     }
 }
-impl Token {
-    pub fn from_env() -> Result<Token, String> {
-        match std::env::var("MAKE_API_TOKEN") {
-            Ok(t) if !t.trim().is_empty() => Ok(Token(t)),
-            _ => Err("MAKE_API_TOKEN is not set".into()),
+
+/// The API base URL of a Make zone: `eu1`, `us2.make.com`, `eu1.celonis`, `eu1.make.celonis.com`.
+pub fn zone_base_url(zone: &str) -> Result<Url, String> {
+    let z = zone.trim().trim_end_matches('/').to_ascii_lowercase();
+    let z = z.strip_prefix("https://").unwrap_or(&z);
+    let host = match z {
+        "eu1" | "eu2" | "us1" | "us2" => format!("{z}.make.com"),
+        "eu1.make.com" | "eu2.make.com" | "us1.make.com" | "us2.make.com" => z.to_string(),
+        "eu1.celonis" | "eu1.make.celonis.com" => "eu1.make.celonis.com".to_string(),
+        "us1.celonis" | "us1.make.celonis.com" => "us1.make.celonis.com".to_string(),
+        // Old exports still name the Integromat hosts; those zones became the make.com ones.
+        "eu1.integromat.com" | "eu2.integromat.com" | "us1.integromat.com" => {
+            z.replace(".integromat.com", ".make.com")
         }
+        _ => {
+            return Err(format!(
+                "unknown Make zone `{}`: valid zones are {ZONES}",
+                zone.trim()
+            ));
+        }
+    };
+    Url::parse(&format!("https://{host}/api/v2")).map_err(|e| format!("zone `{z}`: {e}"))
+}
+
+/// An explicit API base URL (`--api-url`). Plain http is allowed only for loopback test servers,
+/// since the token would otherwise cross the network in clear text.
+pub fn parse_api_url(s: &str) -> Result<Url, String> {
+    let url = Url::parse(s.trim()).map_err(|e| format!("invalid API URL `{}`: {e}", s.trim()))?;
+    if !url.username().is_empty() || url.password().is_some() {
+        return Err("the API URL must not contain a user name or password".to_string());
+    }
+    if url.cannot_be_a_base() || url.host().is_none() {
+        return Err(format!("the API URL `{url}` has no host"));
+    }
+    match url.scheme() {
+        "https" => Ok(url),
+        "http" if is_loopback(&url) => Ok(url),
+        "http" => Err(format!(
+            "the API URL `{url}` uses plain http: the token would travel unencrypted; \
+             use https (plain http is accepted only for 127.0.0.0/8, ::1 and localhost)"
+        )),
+        other => Err(format!(
+            "the API URL `{url}` uses the scheme `{other}`: only https is supported"
+        )),
     }
 }
 
-pub fn zone_base_url(zone: &str) -> Result<Url, String> {
-    Url::parse(&format!("https://{zone}.make.com/api/v2")).map_err(|e| e.to_string())
+fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(Host::Ipv4(ip)) => IpAddr::V4(ip).is_loopback(),
+        Some(Host::Ipv6(ip)) => IpAddr::V6(ip).is_loopback(),
+        None => false,
+    }
 }
 
-pub fn parse_api_url(s: &str) -> Result<Url, String> {
-    Url::parse(s).map_err(|e| e.to_string())
-}
-
+/// How to reach the API and how hard to try.
+#[derive(Debug, Clone)]
 pub struct ApiConfig {
     pub base_url: Url,
     pub token: Token,
+    /// Requests in flight at once.
     pub concurrency: usize,
+    /// Per request, reading the body included.
     pub timeout: Duration,
+    /// A hard cap on requests sent in one run (`--max-requests`); retries count.
     pub max_requests: Option<u64>,
+    /// Retries after 5xx answers, timeouts and connection errors (429s have their own budget).
     pub max_retries: u32,
+    /// `pg[limit]` of list calls.
     pub page_size: u32,
     pub backoff_base: Duration,
     pub max_backoff: Duration,
+    /// Answers larger than this are refused rather than buffered.
+    pub max_body_bytes: usize,
 }
 
 impl ApiConfig {
-    pub fn new(base_url: Url, token: Token) -> Self {
+    pub fn new(base_url: Url, token: Token) -> ApiConfig {
         ApiConfig {
             base_url,
             token,
-            concurrency: 8,
-            timeout: Duration::from_secs(30),
+            concurrency: DEFAULT_CONCURRENCY,
+            timeout: DEFAULT_TIMEOUT,
             max_requests: None,
-            max_retries: 4,
-            page_size: 500,
-            backoff_base: Duration::from_secs(1),
-            max_backoff: Duration::from_secs(30),
+            max_retries: DEFAULT_MAX_RETRIES,
+            page_size: DEFAULT_PAGE_SIZE,
+            backoff_base: DEFAULT_BACKOFF_BASE,
+            max_backoff: DEFAULT_MAX_BACKOFF,
+            max_body_bytes: DEFAULT_MAX_BODY_BYTES,
         }
     }
 }
 
+/// The Make API as a [`ConnectionSource`].
 pub struct MakeApi {
+    inner: Arc<Inner>,
+    /// Always `Some` until dropped.
+    runtime: Option<tokio::runtime::Runtime>,
+}
+
+impl Drop for MakeApi {
+    fn drop(&mut self) {
+        // A plain drop blocks, which panics when the client is dropped inside async code.
+        if let Some(rt) = self.runtime.take() {
+            rt.shutdown_background();
+        }
+    }
+}
+
+struct Inner {
     cfg: ApiConfig,
+    client: reqwest::Client,
+}
+
+impl fmt::Debug for MakeApi {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("MakeApi")
+            .field("base_url", &self.inner.cfg.base_url.as_str())
+            .finish_non_exhaustive()
+    }
 }
 
 impl MakeApi {
-    pub fn new(cfg: ApiConfig) -> Result<Self, String> {
-        Ok(MakeApi { cfg })
+    pub fn new(mut cfg: ApiConfig) -> Result<MakeApi, String> {
+        // Re-checked here so a config built by hand cannot send the token over plain http.
+        let mut base = parse_api_url(cfg.base_url.as_str())?;
+        base.set_query(None);
+        base.set_fragment(None);
+        cfg.base_url = base;
+        cfg.concurrency = cfg.concurrency.max(1);
+        cfg.page_size = cfg.page_size.max(1);
+
+        let mut headers = HeaderMap::new();
+        headers.insert(AUTHORIZATION, cfg.token.header()?);
+        headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
+        headers.insert(
+            USER_AGENT,
+            HeaderValue::from_static(concat!("bplint/", env!("CARGO_PKG_VERSION"))),
+        );
+        let mut builder = reqwest::Client::builder()
+            .default_headers(headers)
+            .timeout(cfg.timeout)
+            // The API never redirects; following one could hand the token to another host.
+            .redirect(reqwest::redirect::Policy::none());
+        if is_loopback(&cfg.base_url) {
+            // A proxy from the environment cannot reach this machine's loopback test server.
+            builder = builder.no_proxy();
+        }
+        let client = builder.build().map_err(|e| {
+            cfg.token
+                .scrub(&format!("cannot set up the HTTP client: {e}"))
+        })?;
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .map_err(|e| format!("cannot start the async runtime: {e}"))?;
+        Ok(MakeApi {
+            inner: Arc::new(Inner { cfg, client }),
+            runtime: Some(runtime),
+        })
     }
-    pub fn export_connections(&self, _team: u64) -> Result<serde_json::Value, String> {
-        Err("not yet".into())
+
+    /// Every connection of `team`, as the API listed them: `{"teamId": T, "connections": [rows...]}`
+    /// (the snapshot format; `teamId` tells a later run which team it was taken for).
+    pub fn export_connections(&self, team: u64) -> Result<Value, String> {
+        let run = Run::new(self.inner.clone());
+        let token = self.inner.cfg.token.clone();
+        let result = self.block_on(async move { run.list_all(team, None).await });
+        match result {
+            Ok(Ok(rows)) => Ok(json!({ "teamId": team, "connections": rows })),
+            Ok(Err(fail)) => Err(token.scrub(&match fail.kind {
+                FailKind::Cap | FailKind::Unauthorized => fail.reason,
+                _ => format!(
+                    "could not list the connections of team {team}: {}",
+                    fail.reason
+                ),
+            })),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Runs `fut` on our runtime. Called from inside another runtime (where `block_on` would
+    /// panic), it runs on a helper thread instead.
+    fn block_on<F>(&self, fut: F) -> Result<F::Output, String>
+    where
+        F: Future + Send,
+        F::Output: Send,
+    {
+        let Some(runtime) = self.runtime.as_ref() else {
+            return Err("internal error: the Make API client was shut down".to_string());
+        };
+        if tokio::runtime::Handle::try_current().is_ok() {
+            std::thread::scope(|s| {
+                s.spawn(|| runtime.block_on(fut))
+                    .join()
+                    .map_err(|_| "internal error: the Make API worker thread panicked".to_string())
+            })
+        } else {
+            Ok(runtime.block_on(fut))
+        }
     }
 }
 
 impl ConnectionSource for MakeApi {
     fn describe(&self) -> String {
-        format!("Make API {}", self.cfg.base_url)
-    }
-    fn resolve(&self, request: &ResolveRequest) -> Resolution {
-        let mut r = Resolution::default();
-        for id in &request.ids {
-            r.unchecked.insert(*id, "API client not built yet".into());
+        let url = &self.inner.cfg.base_url;
+        match (url.host_str(), url.port()) {
+            (Some(h), Some(p)) => format!("Make API {h}:{p}"),
+            (Some(h), None) => format!("Make API {h}"),
+            _ => format!("Make API {url}"),
         }
-        r
+    }
+
+    fn resolve(&self, request: &ResolveRequest) -> Resolution {
+        if request.ids.is_empty() {
+            return Resolution::default();
+        }
+        let run = Run::new(self.inner.clone());
+        let req = request.clone();
+        let mut res = match self.block_on(resolve(run, req)) {
+            Ok(res) => res,
+            Err(e) => Resolution {
+                unchecked: request.ids.iter().map(|id| (*id, e.clone())).collect(),
+                errors: vec![e],
+                ..Resolution::default()
+            },
+        };
+        scrub_resolution(&mut res, &self.inner.cfg.token);
+        res
+    }
+}
+
+fn scrub_resolution(res: &mut Resolution, token: &Token) {
+    for reason in res.unchecked.values_mut() {
+        *reason = token.scrub(reason);
+    }
+    for text in res.errors.iter_mut().chain(res.notes.iter_mut()) {
+        *text = token.scrub(text);
+    }
+    for v in res.verification.values_mut() {
+        if let Some(e) = &mut v.error {
+            *e = token.scrub(e);
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum FailKind {
+    NotFound,
+    Forbidden,
+    Unauthorized,
+    Cap,
+    Other,
+}
+
+/// Why a request gave no usable answer.
+#[derive(Debug, Clone)]
+struct Fail {
+    kind: FailKind,
+    /// `GET /api/v2/connections/5: HTTP 503 Service Unavailable (gave up after 5 attempts)`.
+    reason: String,
+    /// The reason with ids in the path replaced by `{id}`, so one cause is reported once.
+    summary: String,
+}
+
+impl Fail {
+    fn new(kind: FailKind, url: &Url, method: &Method, problem: &str) -> Fail {
+        Fail {
+            kind,
+            reason: format!("{method} {}: {problem}", url.path()),
+            summary: format!("{method} {}: {problem}", templated(url.path())),
+        }
+    }
+
+    fn plain(kind: FailKind, text: String) -> Fail {
+        Fail {
+            kind,
+            summary: text.clone(),
+            reason: text,
+        }
+    }
+}
+
+fn templated(path: &str) -> String {
+    path.split('/')
+        .map(|seg| {
+            if !seg.is_empty() && seg.bytes().all(|b| b.is_ascii_digit()) {
+                "{id}"
+            } else {
+                seg
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+const UNAUTHORIZED: &str = "the Make API refused the token (401): MAKE_API_TOKEN is missing, wrong, \
+     or lacks the `connections:read` scope";
+
+/// State shared by the requests of one `resolve` or export.
+struct Run {
+    inner: Arc<Inner>,
+    sem: Semaphore,
+    requests: AtomicU64,
+    /// Set by the first 401: the token is bad for every request, so the rest are not sent.
+    unauthorized: AtomicBool,
+}
+
+enum ReadError {
+    TooLarge,
+    Transport(reqwest::Error),
+}
+
+impl Run {
+    fn new(inner: Arc<Inner>) -> Arc<Run> {
+        let permits = inner.cfg.concurrency.min(Semaphore::MAX_PERMITS);
+        Arc::new(Run {
+            inner,
+            sem: Semaphore::new(permits),
+            requests: AtomicU64::new(0),
+            unauthorized: AtomicBool::new(false),
+        })
+    }
+
+    fn cfg(&self) -> &ApiConfig {
+        &self.inner.cfg
+    }
+
+    fn is_unauthorized(&self) -> bool {
+        self.unauthorized.load(Ordering::SeqCst)
+    }
+
+    fn set_unauthorized(&self) {
+        self.unauthorized.store(true, Ordering::SeqCst);
+    }
+
+    /// Counts a request about to be sent; false once the cap is reached.
+    fn take_request(&self) -> bool {
+        match self.cfg().max_requests {
+            None => {
+                self.requests.fetch_add(1, Ordering::SeqCst);
+                true
+            }
+            Some(cap) => self
+                .requests
+                .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |n| {
+                    (n < cap).then_some(n + 1)
+                })
+                .is_ok(),
+        }
+    }
+
+    fn cap_fail(&self) -> Fail {
+        let cap = self.cfg().max_requests.unwrap_or(0);
+        Fail::plain(
+            FailKind::Cap,
+            format!("request cap (--max-requests {cap}) reached"),
+        )
+    }
+
+    fn endpoint(&self, segments: &[&str]) -> Url {
+        let mut url = self.cfg().base_url.clone();
+        if let Ok(mut path) = url.path_segments_mut() {
+            path.pop_if_empty().extend(segments);
+        }
+        url
+    }
+
+    fn backoff(&self, attempt: u32) -> Duration {
+        let factor = 1u32 << attempt.saturating_sub(1).min(20);
+        let delay = self
+            .cfg()
+            .backoff_base
+            .saturating_mul(factor)
+            .min(self.cfg().max_backoff);
+        // Equal jitter: spreads out clients that failed together without ever retrying at once.
+        Duration::try_from_secs_f64(delay.as_secs_f64() * (0.5 + fastrand::f64() * 0.5))
+            .unwrap_or(delay)
+    }
+
+    /// Sends one request, retrying what may pass on a second try, and returns its JSON answer.
+    async fn call(&self, method: Method, url: &Url) -> Result<Value, Fail> {
+        let mut attempts = 0u32;
+        let mut failures = 0u32;
+        let mut throttled = 0u32;
+        loop {
+            let permit = self.sem.acquire().await.map_err(|_| {
+                Fail::new(
+                    FailKind::Other,
+                    url,
+                    &method,
+                    "internal error: request queue closed",
+                )
+            })?;
+            // Checked with the permit held, so lookups queued behind a 401 are not sent.
+            if self.is_unauthorized() {
+                return Err(Fail::plain(
+                    FailKind::Unauthorized,
+                    UNAUTHORIZED.to_string(),
+                ));
+            }
+            if !self.take_request() {
+                return Err(self.cap_fail());
+            }
+            attempts += 1;
+            let problem = match self
+                .inner
+                .client
+                .request(method.clone(), url.clone())
+                .send()
+                .await
+            {
+                Err(e) => describe_transport(&e, self.cfg().timeout),
+                Ok(mut resp) => {
+                    let status = resp.status();
+                    if status.is_success() {
+                        match self.read_json(&mut resp, url, &method).await {
+                            Ok(v) => return Ok(v),
+                            Err(Ok(fail)) => return Err(fail),
+                            Err(Err(problem)) => problem,
+                        }
+                    } else if status == StatusCode::TOO_MANY_REQUESTS {
+                        drop(permit);
+                        if throttled >= MAX_RATE_LIMIT_RETRIES {
+                            let problem = format!(
+                                "HTTP {status}: still rate-limited after {throttled} waits"
+                            );
+                            return Err(Fail::new(FailKind::Other, url, &method, &problem));
+                        }
+                        throttled += 1;
+                        let wait =
+                            retry_after(resp.headers()).unwrap_or_else(|| self.backoff(throttled));
+                        tokio::time::sleep(wait).await;
+                        continue;
+                    } else if status.is_server_error() {
+                        format!("HTTP {status}")
+                    } else {
+                        let message = api_message(&mut resp).await;
+                        return Err(match status {
+                            StatusCode::NOT_FOUND => {
+                                Fail::new(FailKind::NotFound, url, &method, "HTTP 404 Not Found")
+                            }
+                            StatusCode::UNAUTHORIZED => {
+                                self.set_unauthorized();
+                                Fail::plain(FailKind::Unauthorized, UNAUTHORIZED.to_string())
+                            }
+                            StatusCode::FORBIDDEN => Fail::new(
+                                FailKind::Forbidden,
+                                url,
+                                &method,
+                                &format!("HTTP {status}{message}"),
+                            ),
+                            _ => Fail::new(
+                                FailKind::Other,
+                                url,
+                                &method,
+                                &format!("HTTP {status}{message}"),
+                            ),
+                        });
+                    }
+                }
+            };
+            drop(permit);
+            if failures >= self.cfg().max_retries {
+                let plural = if attempts == 1 { "" } else { "s" };
+                let problem = format!("{problem} (gave up after {attempts} attempt{plural})");
+                return Err(Fail::new(FailKind::Other, url, &method, &problem));
+            }
+            failures += 1;
+            tokio::time::sleep(self.backoff(failures)).await;
+        }
+    }
+
+    /// The body of a 2xx answer as JSON. `Err(Ok(_))` is final, `Err(Err(_))` worth a retry
+    /// (the transfer broke off or stalled).
+    async fn read_json(
+        &self,
+        resp: &mut reqwest::Response,
+        url: &Url,
+        method: &Method,
+    ) -> Result<Value, Result<Fail, String>> {
+        if let Some(ct) = resp.headers().get(CONTENT_TYPE) {
+            let ct = String::from_utf8_lossy(ct.as_bytes()).to_string();
+            if !ct.to_ascii_lowercase().contains("json") {
+                let problem = format!("the answer is `{ct}`, not JSON");
+                return Err(Ok(Fail::new(FailKind::Other, url, method, &problem)));
+            }
+        }
+        let limit = self.cfg().max_body_bytes;
+        let body = match read_limited(resp, limit).await {
+            Ok(body) => body,
+            Err(ReadError::TooLarge) => {
+                let problem = format!("the answer is larger than the {limit}-byte limit");
+                return Err(Ok(Fail::new(FailKind::Other, url, method, &problem)));
+            }
+            Err(ReadError::Transport(e)) => {
+                return Err(Err(describe_transport(&e, self.cfg().timeout)));
+            }
+        };
+        serde_json::from_slice(&body).map_err(|e| {
+            let problem = format!("the answer is not valid JSON ({e})");
+            Ok(Fail::new(FailKind::Other, url, method, &problem))
+        })
+    }
+
+    fn list_url(&self, team: u64, filter: Option<&Group>, offset: u64) -> Url {
+        let mut url = self.endpoint(&["connections"]);
+        {
+            let mut q = url.query_pairs_mut();
+            q.append_pair("teamId", &team.to_string());
+            if let Some((kind, scopes)) = filter {
+                q.append_pair("type[]", kind);
+                let key = format!("{kind}[]");
+                for scope in scopes {
+                    q.append_pair(&key, scope);
+                }
+            }
+            q.append_pair("pg[limit]", &self.cfg().page_size.to_string());
+            q.append_pair("pg[offset]", &offset.to_string());
+        }
+        url
+    }
+
+    /// Every row of a team's (optionally filtered) connection list, paging until a short page,
+    /// `pg.total`, or a page that brings no new id (a server that ignores `pg[]`).
+    async fn list_all(&self, team: u64, filter: Option<&Group>) -> Result<Vec<Value>, Fail> {
+        let page_size = u64::from(self.cfg().page_size);
+        let mut rows = Vec::new();
+        let mut seen = HashSet::new();
+        let mut offset = 0u64;
+        for _ in 0..MAX_PAGES {
+            let url = self.list_url(team, filter, offset);
+            let answer = self.call(Method::GET, &url).await?;
+            let Some(page) = answer.get("connections").and_then(Value::as_array) else {
+                return Err(Fail::new(
+                    FailKind::Other,
+                    &url,
+                    &Method::GET,
+                    "the answer has no `connections` list",
+                ));
+            };
+            let mut new = 0usize;
+            for row in page {
+                match Connection::from_json(row) {
+                    Some(c) if !seen.insert(c.id) => {}
+                    Some(_) => {
+                        new += 1;
+                        rows.push(row.clone());
+                    }
+                    // Kept for exports, but it cannot prove that paging moves forward.
+                    None => rows.push(row.clone()),
+                }
+            }
+            let total = answer.pointer("/pg/total").and_then(Value::as_u64);
+            offset += page.len() as u64;
+            if (page.len() as u64) < page_size || new == 0 || total.is_some_and(|t| offset >= t) {
+                return Ok(rows);
+            }
+        }
+        Ok(rows)
+    }
+
+    async fn by_id(&self, id: u64) -> Result<Connection, Fail> {
+        let url = self.endpoint(&["connections", &id.to_string()]);
+        let answer = self.call(Method::GET, &url).await?;
+        let row = answer.get("connection").unwrap_or(&answer);
+        match Connection::from_json(row) {
+            Some(c) if c.id == id => Ok(c),
+            Some(c) => Err(Fail::new(
+                FailKind::Other,
+                &url,
+                &Method::GET,
+                &format!("the answer describes connection {} instead", c.id),
+            )),
+            None => Err(Fail::new(
+                FailKind::Other,
+                &url,
+                &Method::GET,
+                "the answer holds no connection with an id",
+            )),
+        }
+    }
+
+    /// `POST /connections/{id}/test`, or the seed's `/verify` where `/test` does not exist.
+    async fn verify(&self, id: u64) -> Result<Verification, Fail> {
+        let idtext = id.to_string();
+        let mut last = None;
+        for endpoint in ["test", "verify"] {
+            let url = self.endpoint(&["connections", &idtext, endpoint]);
+            match self.call(Method::POST, &url).await {
+                Ok(answer) => {
+                    return match answer.get("verified").and_then(Value::as_bool) {
+                        Some(verified) => Ok(Verification {
+                            verified,
+                            error: answer.get("error").and_then(|e| match e {
+                                Value::Null => None,
+                                Value::String(s) => Some(s.clone()),
+                                other => Some(other.to_string()),
+                            }),
+                        }),
+                        None => Err(Fail::new(
+                            FailKind::Other,
+                            &url,
+                            &Method::POST,
+                            "the answer has no `verified` flag",
+                        )),
+                    };
+                }
+                Err(f) if f.kind == FailKind::NotFound => last = Some(f),
+                Err(f) => return Err(f),
+            }
+        }
+        Err(last.unwrap_or_else(|| Fail::plain(FailKind::Other, "no verify endpoint".into())))
+    }
+}
+
+/// A scope check: connection type and the scopes it must hold.
+type Group = (String, BTreeSet<String>);
+
+async fn read_limited(resp: &mut reqwest::Response, limit: usize) -> Result<Vec<u8>, ReadError> {
+    if resp.content_length().is_some_and(|n| n > limit as u64) {
+        return Err(ReadError::TooLarge);
+    }
+    let mut body = Vec::new();
+    while let Some(chunk) = resp.chunk().await.map_err(ReadError::Transport)? {
+        if body.len() + chunk.len() > limit {
+            return Err(ReadError::TooLarge);
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(body)
+}
+
+/// `: <Make's message>` from an error answer, when it has one.
+async fn api_message(resp: &mut reqwest::Response) -> String {
+    let mut body = Vec::new();
+    while let Ok(Some(chunk)) = resp.chunk().await {
+        body.extend_from_slice(&chunk);
+        if body.len() >= ERROR_BODY_LIMIT {
+            return String::new();
+        }
+    }
+    serde_json::from_slice::<Value>(&body)
+        .ok()
+        .and_then(|v| v.get("message").and_then(Value::as_str).map(str::to_string))
+        .map(|m| format!(" ({})", m.chars().take(200).collect::<String>()))
+        .unwrap_or_default()
+}
+
+fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    let value = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
+    let wait = match value.parse::<u64>() {
+        Ok(secs) => Duration::from_secs(secs),
+        Err(_) => {
+            let when = httpdate::parse_http_date(value).ok()?;
+            when.duration_since(SystemTime::now())
+                .unwrap_or(Duration::ZERO)
+        }
+    };
+    Some(wait.min(MAX_RETRY_AFTER))
+}
+
+/// reqwest's own text ("error sending request for url (...)") hides the cause; name it.
+fn describe_transport(e: &reqwest::Error, timeout: Duration) -> String {
+    let mut root: &dyn std::error::Error = e;
+    while let Some(next) = root.source() {
+        root = next;
+    }
+    let cause = root.to_string();
+    if e.is_timeout() {
+        format!("no complete answer within {} ms", timeout.as_millis())
+    } else if e.is_connect() {
+        format!("could not connect ({cause})")
+    } else if e.is_body() || e.is_decode() {
+        format!("the answer broke off ({cause})")
+    } else {
+        format!("request failed ({cause})")
+    }
+}
+
+#[derive(Default)]
+struct Collect {
+    res: Resolution,
+    /// Run-level messages in first-seen order, each once.
+    seen: HashSet<String>,
+}
+
+impl Collect {
+    fn error(&mut self, text: String) {
+        if self.seen.insert(text.clone()) {
+            self.res.errors.push(text);
+        }
+    }
+
+    fn note(&mut self, text: String) {
+        if !self.res.notes.contains(&text) {
+            self.res.notes.push(text);
+        }
+    }
+
+    fn unchecked(&mut self, id: u64, reason: String, summary: String) {
+        self.res.unchecked.insert(id, reason);
+        self.error(summary);
+    }
+}
+
+enum Job {
+    ById(u64, Result<Connection, Fail>),
+    Group(Vec<u64>, Result<Vec<Value>, Fail>),
+    Detail(u64, Result<Connection, Fail>),
+    Verify(u64, Result<Verification, Fail>),
+}
+
+async fn resolve(run: Arc<Run>, req: ResolveRequest) -> Resolution {
+    let mut out = Collect::default();
+    let mut jobs: JoinSet<Job> = JoinSet::new();
+    let mut details = Vec::new();
+
+    if let Some(team) = req.team {
+        let mut listed: HashMap<u64, Connection> = match run.list_all(team, None).await {
+            Ok(rows) => rows
+                .iter()
+                .filter_map(Connection::from_json)
+                .map(|mut c| {
+                    // The list is the team's own, whether or not its rows say so.
+                    c.team_id.get_or_insert(team);
+                    // Without a scope filter the flag answers no question of ours.
+                    c.scoped = None;
+                    (c.id, c)
+                })
+                .collect(),
+            Err(fail) => {
+                // Fail closed: without the list nothing can be called missing.
+                let reason = match fail.kind {
+                    FailKind::Cap | FailKind::Unauthorized => fail.reason,
+                    FailKind::Forbidden => format!(
+                        "the Make API refused access (403) to the connections of team {team}: \
+                         the token lacks the `connections:read` scope or access to team {team} ({})",
+                        fail.reason
+                    ),
+                    _ => format!(
+                        "could not list the connections of team {team}: {}",
+                        fail.reason
+                    ),
+                };
+                for id in &req.ids {
+                    out.unchecked(*id, reason.clone(), reason.clone());
+                }
+                return finish(out, &run);
+            }
+        };
+
+        let mut groups: BTreeMap<Group, Vec<u64>> = BTreeMap::new();
+        for id in &req.ids {
+            let Some(c) = listed.remove(id) else {
+                let run = run.clone();
+                let id = *id;
+                jobs.spawn(async move { Job::ById(id, run.by_id(id).await) });
+                continue;
+            };
+            let needs = req.required_scopes.get(id).filter(|s| !s.is_empty());
+            if let Some(needs) = needs.filter(|_| c.scopes.is_none()) {
+                match &c.connection_type {
+                    Some(kind) => groups
+                        .entry((kind.clone(), needs.clone()))
+                        .or_default()
+                        .push(*id),
+                    // No type to filter by: only the connection itself can tell its scopes.
+                    None => details.push(*id),
+                }
+            }
+            out.res.found.insert(*id, c);
+        }
+        for (group, ids) in groups {
+            let run = run.clone();
+            jobs.spawn(async move { Job::Group(ids, run.list_all(team, Some(&group)).await) });
+        }
+    } else {
+        for id in &req.ids {
+            let run = run.clone();
+            let id = *id;
+            jobs.spawn(async move { Job::ById(id, run.by_id(id).await) });
+        }
+    }
+
+    drain(&mut jobs, &mut out, &mut details).await;
+    for id in details.drain(..) {
+        let run = run.clone();
+        jobs.spawn(async move { Job::Detail(id, run.by_id(id).await) });
+    }
+    drain(&mut jobs, &mut out, &mut details).await;
+
+    if req.verify {
+        let mut ids: Vec<u64> = out.res.found.keys().copied().collect();
+        ids.sort_unstable();
+        for id in ids {
+            let run = run.clone();
+            jobs.spawn(async move { Job::Verify(id, run.verify(id).await) });
+        }
+        drain(&mut jobs, &mut out, &mut details).await;
+    }
+    finish(out, &run)
+}
+
+async fn drain(jobs: &mut JoinSet<Job>, out: &mut Collect, details: &mut Vec<u64>) {
+    while let Some(joined) = jobs.join_next().await {
+        match joined {
+            Ok(job) => record(job, out, details),
+            Err(e) => out.error(format!("internal error: a lookup task failed ({e})")),
+        }
+    }
+}
+
+fn record(job: Job, out: &mut Collect, details: &mut Vec<u64>) {
+    match job {
+        Job::ById(id, Ok(mut c)) => {
+            // Not an answer for our scope set; the record's `scopes` are.
+            c.scoped = None;
+            out.res.found.insert(id, c);
+        }
+        Job::ById(id, Err(f)) => match f.kind {
+            FailKind::NotFound => {
+                out.res.not_found.insert(id);
+            }
+            FailKind::Forbidden => {
+                let reason = format!(
+                    "the Make API refused access (403) to connection {id}: it belongs to a team \
+                     the token cannot read, or the token lacks `connections:read` ({})",
+                    f.reason
+                );
+                out.unchecked(id, reason, f.summary);
+            }
+            _ => out.unchecked(id, f.reason, f.summary),
+        },
+        Job::Group(ids, Ok(rows)) => {
+            let flags: HashMap<u64, Option<bool>> = rows
+                .iter()
+                .filter_map(Connection::from_json)
+                .map(|c| (c.id, c.scoped))
+                .collect();
+            for id in ids {
+                let flag = flags.get(&id).copied().flatten();
+                if let Some(c) = out.res.found.get_mut(&id) {
+                    c.scoped = flag;
+                }
+                // Not scoped, or no answer: the connection's own record names what it holds.
+                if flag != Some(true) {
+                    details.push(id);
+                }
+            }
+        }
+        Job::Group(ids, Err(f)) => {
+            // These ids are found, so the pipeline reads only the error: it must name them.
+            let reason = scope_reason(&f);
+            let list: Vec<String> = ids.iter().map(u64::to_string).collect();
+            let error = match f.kind {
+                FailKind::Cap | FailKind::Unauthorized => f.reason.clone(),
+                _ => format!("connection(s) {}: {reason}", list.join(", ")),
+            };
+            for id in ids {
+                out.unchecked(id, reason.clone(), error.clone());
+            }
+        }
+        Job::Detail(id, Ok(d)) => {
+            if let Some(c) = out.res.found.get_mut(&id) {
+                c.scopes = d.scopes;
+                if c.expire.is_none() {
+                    c.expire = d.expire;
+                }
+            }
+        }
+        Job::Detail(id, Err(f)) => {
+            let reason = if f.kind == FailKind::NotFound {
+                format!("listed, but gone when its scopes were read ({})", f.reason)
+            } else {
+                scope_reason(&f)
+            };
+            let error = match f.kind {
+                FailKind::Cap | FailKind::Unauthorized => f.reason,
+                _ => format!("connection {id}: {reason}"),
+            };
+            out.unchecked(id, reason, error);
+        }
+        Job::Verify(id, Ok(v)) => {
+            out.res.verification.insert(id, v);
+        }
+        Job::Verify(id, Err(f)) => match f.kind {
+            // A read-only token says nothing about the connection itself.
+            FailKind::Forbidden => out.note(format!(
+                "verification needs a token with `connections:write`: the Make API refused it (403); \
+                 connections were not verified ({})",
+                f.summary
+            )),
+            FailKind::Cap | FailKind::Unauthorized => out.unchecked(id, f.reason, f.summary),
+            _ => {
+                let reason = format!("could not verify: {}", f.reason);
+                out.unchecked(id, reason.clone(), format!("connection {id}: {reason}"));
+            }
+        },
+    }
+}
+
+fn scope_reason(f: &Fail) -> String {
+    match f.kind {
+        FailKind::Cap | FailKind::Unauthorized => f.reason.clone(),
+        _ => format!("could not check its scopes: {}", f.reason),
+    }
+}
+
+fn finish(mut out: Collect, run: &Run) -> Resolution {
+    out.res.requests = run.requests.load(Ordering::SeqCst);
+    if run.is_unauthorized() {
+        // One bad token invalidates every answer of the run.
+        let ids: BTreeSet<u64> = out
+            .res
+            .found
+            .keys()
+            .chain(out.res.not_found.iter())
+            .chain(out.res.unchecked.keys())
+            .copied()
+            .collect();
+        out.res.found.clear();
+        out.res.not_found.clear();
+        out.res.verification.clear();
+        out.res.unchecked = ids
+            .into_iter()
+            .map(|id| (id, UNAUTHORIZED.to_string()))
+            .collect();
+        out.res.errors = vec![UNAUTHORIZED.to_string()];
+    }
+    out.res
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn zones() {
+        for (z, want) in [
+            ("eu1", "https://eu1.make.com/api/v2"),
+            ("US2", "https://us2.make.com/api/v2"),
+            ("eu2.make.com", "https://eu2.make.com/api/v2"),
+            ("eu1.celonis", "https://eu1.make.celonis.com/api/v2"),
+            (
+                "us1.make.celonis.com",
+                "https://us1.make.celonis.com/api/v2",
+            ),
+        ] {
+            assert_eq!(zone_base_url(z).unwrap().as_str(), want, "{z}");
+        }
+        let e = zone_base_url("eu3").unwrap_err();
+        assert!(e.contains("eu3") && e.contains("us1.celonis"), "{e}");
+    }
+
+    #[test]
+    fn api_urls() {
+        assert!(parse_api_url("https://eu1.make.com/api/v2").is_ok());
+        assert!(parse_api_url("http://127.0.0.1:8080/api/v2").is_ok());
+        assert!(parse_api_url("http://127.8.0.1/api/v2").is_ok());
+        assert!(parse_api_url("http://[::1]:9/api/v2").is_ok());
+        assert!(parse_api_url("http://localhost/api/v2").is_ok());
+        let e = parse_api_url("http://eu1.make.com/api/v2").unwrap_err();
+        assert!(e.contains("unencrypted"), "{e}");
+        assert!(parse_api_url("http://10.0.0.1/api/v2").is_err());
+        assert!(parse_api_url("ftp://eu1.make.com").is_err());
+        assert!(parse_api_url("https://u:p@eu1.make.com").is_err());
+    }
+
+    #[test]
+    fn token_is_hidden() {
+        let t = Token::new(" sekrit-123\n").unwrap();
+        assert_eq!(format!("{t:?}"), "Token(***)");
+        assert_eq!(t.scrub("a sekrit-123 b"), "a *** b");
+        assert!(Token::new("  ").is_err());
+        assert!(Token::new("a\u{1}b").is_err());
+        let cfg = ApiConfig::new(Url::parse("https://eu1.make.com/api/v2").unwrap(), t);
+        assert!(!format!("{cfg:?}").contains("sekrit"));
+    }
+
+    #[test]
+    fn token_from_env_reads_only_make_api_token() {
+        // SAFETY: the only test in this binary that touches the environment; the lib's unit
+        // tests build no HTTP client (which would read proxy variables).
+        unsafe { std::env::remove_var("MAKE_API_TOKEN") };
+        let e = Token::from_env().unwrap_err();
+        assert!(e.contains("MAKE_API_TOKEN") && e.contains("not set"), "{e}");
+        unsafe { std::env::set_var("MAKE_API_TOKEN", "   ") };
+        assert!(Token::from_env().unwrap_err().contains("empty"));
+        unsafe { std::env::set_var("MAKE_API_TOKEN", "env-token-123\n") };
+        let t = Token::from_env().unwrap();
+        assert_eq!(format!("{t:?}"), "Token(***)");
+        assert_eq!(t.header().unwrap().to_str().unwrap(), "Token env-token-123");
+        assert!(t.header().unwrap().is_sensitive());
+        unsafe { std::env::remove_var("MAKE_API_TOKEN") };
+    }
+
+    #[test]
+    fn retry_after_forms() {
+        let mut h = HeaderMap::new();
+        h.insert(RETRY_AFTER, HeaderValue::from_static("3"));
+        assert_eq!(retry_after(&h), Some(Duration::from_secs(3)));
+        h.insert(RETRY_AFTER, HeaderValue::from_static("99999"));
+        assert_eq!(retry_after(&h), Some(MAX_RETRY_AFTER));
+        let soon = httpdate::fmt_http_date(SystemTime::now() + Duration::from_secs(5));
+        h.insert(RETRY_AFTER, HeaderValue::from_str(&soon).unwrap());
+        let d = retry_after(&h).unwrap();
+        assert!(
+            d <= Duration::from_secs(5) && d >= Duration::from_secs(3),
+            "{d:?}"
+        );
+        h.insert(
+            RETRY_AFTER,
+            HeaderValue::from_static("Wed, 21 Oct 2015 07:28:00 GMT"),
+        );
+        assert_eq!(retry_after(&h), Some(Duration::ZERO));
+        h.insert(RETRY_AFTER, HeaderValue::from_static("soon"));
+        assert_eq!(retry_after(&h), None);
+    }
+
+    #[test]
+    fn templates_hide_ids() {
+        assert_eq!(
+            templated("/api/v2/connections/123/test"),
+            "/api/v2/connections/{id}/test"
+        );
     }
 }

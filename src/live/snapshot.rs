@@ -1,49 +1,107 @@
-//! Placeholder until the snapshot reader lands (same public API).
+//! A snapshot file of a team's connections (`bplint connections export`, or pages saved from
+//! `GET /connections`) as a [`ConnectionSource`], for offline and CI runs.
+//!
+//! The snapshot is taken as complete: an id it lacks is reported as not found. Whether a found
+//! connection belongs to the checked team is left to the rules, which read `team_id`. A
+//! top-level `teamId` names the team the snapshot was exported for, and rows may record a past
+//! verification (`"verified": false, "verifyError": "..."`), which `--verify` reports.
+
 use std::collections::HashMap;
 use std::path::Path;
 
-use super::{Connection, ConnectionSource, Resolution, ResolveRequest};
+use serde_json::Value;
 
+use super::{Connection, ConnectionSource, Resolution, ResolveRequest, Verification};
+
+/// Connections read from a snapshot file.
+#[derive(Debug, Clone)]
 pub struct Snapshot {
     connections: HashMap<u64, Connection>,
-    verification: HashMap<u64, super::Verification>,
+    verification: HashMap<u64, Verification>,
     team: Option<u64>,
     path: String,
 }
 
 impl Snapshot {
     pub fn load(path: &Path) -> Result<Snapshot, String> {
-        let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-        Self::from_str(&text, &path.display().to_string())
+        let shown = path.display().to_string();
+        let bytes = std::fs::read(path).map_err(|e| format!("{shown}: cannot read: {e}"))?;
+        let text = String::from_utf8(bytes).map_err(|e| {
+            format!(
+                "{shown}: not UTF-8 text (invalid byte at offset {})",
+                e.utf8_error().valid_up_to()
+            )
+        })?;
+        Snapshot::from_str(&text, &shown)
     }
 
+    /// Parses snapshot text; `path` only names the file in messages.
+    ///
+    /// Accepted: `{"connections": [...]}` (a `pg` beside it is ignored), an array of such pages,
+    /// or a plain array of connection objects, with rows of the real or the seed field shape.
     #[allow(clippy::should_implement_trait)]
     pub fn from_str(text: &str, path: &str) -> Result<Snapshot, String> {
-        let v: serde_json::Value =
-            serde_json::from_str(text).map_err(|e| format!("{path}: {e}"))?;
-        let rows = v
-            .get("connections")
-            .and_then(|c| c.as_array())
-            .cloned()
-            .unwrap_or_default();
-        let connections = rows
-            .iter()
-            .filter_map(Connection::from_json)
-            .map(|c| (c.id, c))
-            .collect();
-        let verification = rows
-            .iter()
-            .filter_map(|r| {
-                let id = r.get("id")?.as_u64()?;
-                let verified = r.get("verified")?.as_bool()?;
-                let error = r
+        // Editors on Windows like to start files with a BOM, which serde_json rejects.
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+        let doc: Value = serde_json::from_str(text).map_err(|e| {
+            format!(
+                "{path}:{}:{}: invalid JSON: {}",
+                e.line(),
+                e.column(),
+                strip_position(&e.to_string())
+            )
+        })?;
+
+        let mut rows: Vec<(String, &Value)> = Vec::new();
+        let mut teams = Vec::new();
+        match &doc {
+            Value::Object(_) => {
+                rows.extend(page_rows(&doc, "", path)?);
+                teams.extend(team_of(&doc));
+            }
+            Value::Array(items) => {
+                for (i, item) in items.iter().enumerate() {
+                    if item.get("connections").is_some() {
+                        rows.extend(page_rows(item, &format!("[{i}]"), path)?);
+                        teams.extend(team_of(item));
+                    } else {
+                        rows.push((format!("[{i}]"), item));
+                    }
+                }
+            }
+            _ => return Err(shape_error(path)),
+        }
+        teams.dedup();
+        // Pages that name different teams speak for none of them.
+        let team = match teams[..] {
+            [team] => Some(team),
+            _ => None,
+        };
+
+        let mut connections = HashMap::new();
+        let mut verification = HashMap::new();
+        for (at, row) in rows {
+            if !row.is_object() {
+                return Err(format!("{path}: {at} is not a connection object"));
+            }
+            let mut conn = Connection::from_json(row)
+                .ok_or_else(|| format!("{path}: connection {at} has no usable `id`"))?;
+            // A saved list row's `scoped` answered no scope filter of this run; rules must not
+            // read it as one.
+            conn.scoped = None;
+            // Pages saved from a server that ignores `pg[]` repeat rows: the first copy stands.
+            if connections.contains_key(&conn.id) {
+                continue;
+            }
+            if let Some(verified) = row.get("verified").and_then(Value::as_bool) {
+                let error = row
                     .get("verifyError")
-                    .and_then(|e| e.as_str())
+                    .and_then(Value::as_str)
                     .map(str::to_string);
-                Some((id, super::Verification { verified, error }))
-            })
-            .collect();
-        let team = v.get("teamId").and_then(|t| t.as_u64());
+                verification.insert(conn.id, Verification { verified, error });
+            }
+            connections.insert(conn.id, conn);
+        }
         Ok(Snapshot {
             connections,
             verification,
@@ -51,32 +109,123 @@ impl Snapshot {
             path: path.to_string(),
         })
     }
+
+    pub fn len(&self) -> usize {
+        self.connections.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.connections.is_empty()
+    }
+
+    pub fn get(&self, id: u64) -> Option<&Connection> {
+        self.connections.get(&id)
+    }
+
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+
+    /// The team the snapshot was exported for (its top-level `teamId`).
+    pub fn team(&self) -> Option<u64> {
+        self.team
+    }
+}
+
+fn team_of(page: &Value) -> Option<u64> {
+    match page.get("teamId")? {
+        Value::Number(n) => n.as_u64(),
+        Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    }
+}
+
+fn page_rows<'a>(
+    page: &'a Value,
+    at: &str,
+    path: &str,
+) -> Result<Vec<(String, &'a Value)>, String> {
+    match page.get("connections") {
+        Some(Value::Array(list)) => Ok(list
+            .iter()
+            .enumerate()
+            .map(|(i, row)| (format!("{at}.connections[{i}]"), row))
+            .collect()),
+        Some(_) => Err(format!(
+            "{path}: {}connections is not a list",
+            if at.is_empty() {
+                String::new()
+            } else {
+                format!("{at}.")
+            }
+        )),
+        None => Err(shape_error(path)),
+    }
+}
+
+fn shape_error(path: &str) -> String {
+    format!(
+        "{path}: not a connections snapshot: expected {{\"connections\": [...]}}, \
+         an array of such pages, or an array of connection objects"
+    )
+}
+
+/// serde_json appends ` at line L column C`, which the message already leads with.
+fn strip_position(msg: &str) -> &str {
+    match msg.rfind(" at line ") {
+        Some(i) => &msg[..i],
+        None => msg,
+    }
 }
 
 impl ConnectionSource for Snapshot {
     fn describe(&self) -> String {
         format!("snapshot {}", self.path)
     }
+
     fn default_team(&self) -> Option<u64> {
         self.team
     }
+
     fn resolve(&self, request: &ResolveRequest) -> Resolution {
-        let mut r = Resolution::default();
+        let mut res = Resolution::default();
+        let mut unverified = 0usize;
         for id in &request.ids {
             match self.connections.get(id) {
                 Some(c) => {
-                    if request.verify {
-                        if let Some(v) = self.verification.get(id) {
-                            r.verification.insert(*id, v.clone());
+                    res.found.insert(*id, c.clone());
+                    match self.verification.get(id).filter(|_| request.verify) {
+                        Some(v) => {
+                            res.verification.insert(*id, v.clone());
                         }
+                        None => unverified += 1,
                     }
-                    r.found.insert(*id, c.clone());
                 }
                 None => {
-                    r.not_found.insert(*id);
+                    res.not_found.insert(*id);
                 }
             }
         }
-        r
+        if request.verify && unverified > 0 {
+            // A snapshot cannot test anything; it only repeats what was recorded in it.
+            res.notes.push(format!(
+                "{} records no verification for {unverified} connection(s): --verify with a \
+                 snapshot reports only recorded results (use --online to test connections)",
+                self.describe()
+            ));
+        }
+        res
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn position_is_not_repeated() {
+        let e = Snapshot::from_str("{\n  \"connections\": [,]\n}", "c.json").unwrap_err();
+        assert!(e.starts_with("c.json:2:"), "{e}");
+        assert!(!e.contains(" at line "), "{e}");
     }
 }

@@ -1,0 +1,834 @@
+//! The Make API client against a real HTTP server on 127.0.0.1: findings and exact request counts.
+
+mod support;
+
+use std::collections::{BTreeSet, HashMap};
+use std::time::{Duration, Instant};
+
+use bplint::live::api::{ApiConfig, MakeApi, Token, parse_api_url};
+use bplint::live::snapshot::Snapshot;
+use bplint::live::{ConnectionSource, Resolution, ResolveRequest};
+use serde_json::{Value, json};
+use support::make_server::{Auth, MakeServer, TOKEN, real_row, seed_row};
+use url::Url;
+
+const TEAM: u64 = 7;
+const OTHER_TEAM: u64 = 8;
+
+fn config(url: Url) -> ApiConfig {
+    let mut cfg = ApiConfig::new(url, Token::new(TOKEN).unwrap());
+    cfg.page_size = 10;
+    cfg.timeout = Duration::from_secs(5);
+    cfg.max_retries = 2;
+    cfg.backoff_base = Duration::from_millis(10);
+    cfg.max_backoff = Duration::from_millis(50);
+    cfg
+}
+
+fn api(server: &MakeServer) -> MakeApi {
+    MakeApi::new(config(server.url())).unwrap()
+}
+
+fn api_with(server: &MakeServer, tweak: impl FnOnce(&mut ApiConfig)) -> MakeApi {
+    let mut cfg = config(server.url());
+    tweak(&mut cfg);
+    MakeApi::new(cfg).unwrap()
+}
+
+/// Team 7: ids 1..=n named `conn 01`.. so that list order is id order.
+fn team_rows(n: u64) -> Vec<Value> {
+    (1..=n)
+        .map(|i| real_row(i, &format!("conn {i:02}"), "slack2", TEAM, &["chat:write"]))
+        .collect()
+}
+
+fn ask(team: Option<u64>, ids: &[u64]) -> ResolveRequest {
+    ResolveRequest {
+        team,
+        ids: ids.iter().copied().collect(),
+        ..ResolveRequest::default()
+    }
+}
+
+fn ids<'a>(it: impl IntoIterator<Item = &'a u64>) -> Vec<u64> {
+    let mut v: Vec<u64> = it.into_iter().copied().collect();
+    v.sort_unstable();
+    v
+}
+
+fn unchecked_ids(res: &Resolution) -> Vec<u64> {
+    ids(res.unchecked.keys())
+}
+
+/// Every text the client produced, for leak checks.
+fn all_text(res: &Resolution) -> String {
+    format!("{res:?}")
+}
+
+// ---------------------------------------------------------------------------------------------
+// Paging and lookups
+
+#[test]
+fn lists_several_pages_then_stops_on_the_short_one() {
+    let server = MakeServer::builder().team(TEAM, team_rows(25)).start();
+    let res = api(&server).resolve(&ask(Some(TEAM), &[3, 14, 25]));
+
+    assert_eq!(ids(res.found.keys()), [3, 14, 25]);
+    assert!(res.not_found.is_empty() && res.unchecked.is_empty() && res.errors.is_empty());
+    assert_eq!(res.found[&25].team_id, Some(TEAM));
+    assert_eq!(res.found[&25].connection_type.as_deref(), Some("slack2"));
+    assert_eq!(
+        res.found[&25].scopes, None,
+        "real list rows carry no scopes"
+    );
+
+    let lists = server.list_calls();
+    assert_eq!(lists.len(), 3);
+    let offsets: Vec<_> = lists
+        .iter()
+        .map(|r| r.param("pg[offset]").unwrap())
+        .collect();
+    assert_eq!(offsets, ["0", "10", "20"]);
+    assert!(lists.iter().all(|r| r.param("pg[limit]") == Some("10")));
+    assert!(lists.iter().all(|r| r.param("teamId") == Some("7")));
+    assert_eq!(server.count(), 3);
+    assert_eq!(res.requests, 3);
+    assert!(server.requests().iter().all(|r| r.auth == Auth::Correct));
+}
+
+#[test]
+fn stops_when_pg_total_is_reached() {
+    let server = MakeServer::builder().team(TEAM, team_rows(20)).start();
+    let res = api(&server).resolve(&ask(Some(TEAM), &[20]));
+    assert_eq!(ids(res.found.keys()), [20]);
+    // Two full pages; pg.total = 20 says there is no third.
+    assert_eq!(server.count(), 2);
+    assert_eq!(res.requests, 2);
+}
+
+#[test]
+fn server_ignoring_paging_terminates_with_correct_answer() {
+    let server = MakeServer::builder()
+        .team(TEAM, team_rows(25))
+        .ignore_paging()
+        .start();
+    let res = api(&server).resolve(&ask(Some(TEAM), &[1, 25, 99]));
+    assert_eq!(ids(res.found.keys()), [1, 25]);
+    assert_eq!(ids(&res.not_found), [99]);
+    // One page with every row, one that repeats it (no new ids), one by-id for 99.
+    assert_eq!(server.list_calls().len(), 2);
+    assert_eq!(server.by_id_calls(), [99]);
+    assert_eq!(res.requests, 3);
+}
+
+#[test]
+fn ids_outside_the_list_are_asked_by_id_once() {
+    let server = MakeServer::builder()
+        .team(TEAM, team_rows(5))
+        .team(
+            OTHER_TEAM,
+            vec![real_row(801, "elsewhere", "google", OTHER_TEAM, &[])],
+        )
+        .start();
+    let res = api(&server).resolve(&ask(Some(TEAM), &[2, 801, 999]));
+
+    assert_eq!(ids(res.found.keys()), [2, 801]);
+    assert_eq!(res.found[&2].team_id, Some(TEAM));
+    assert_eq!(res.found[&801].team_id, Some(OTHER_TEAM));
+    assert_eq!(ids(&res.not_found), [999]);
+    assert!(res.unchecked.is_empty() && res.errors.is_empty());
+    assert_eq!(server.list_calls().len(), 1);
+    let mut by_id = server.by_id_calls();
+    by_id.sort_unstable();
+    assert_eq!(by_id, [801, 999]);
+    assert_eq!(res.requests, 3);
+}
+
+#[test]
+fn without_a_team_only_asks_by_id() {
+    let server = MakeServer::builder()
+        .team(TEAM, team_rows(5))
+        .team(
+            OTHER_TEAM,
+            vec![real_row(801, "elsewhere", "google", OTHER_TEAM, &["a"])],
+        )
+        .start();
+    let res = api(&server).resolve(&ask(None, &[1, 801, 999]));
+    assert_eq!(ids(res.found.keys()), [1, 801]);
+    assert_eq!(ids(&res.not_found), [999]);
+    assert_eq!(server.list_calls().len(), 0);
+    assert_eq!(server.count(), 3);
+    assert_eq!(res.requests, 3);
+    // By-id answers carry scopes.
+    assert_eq!(
+        res.found[&801].scopes.as_deref(),
+        Some(&["a".to_string()][..])
+    );
+}
+
+#[test]
+fn expiry_is_parsed() {
+    let mut expired = real_row(1, "old", "google", TEAM, &[]);
+    expired["expire"] = json!("2020-01-01T00:00:00.000Z");
+    let mut soon = real_row(2, "soon", "google", TEAM, &[]);
+    soon["expire"] = json!("2026-12-01T10:30:00.000Z");
+    let forever = real_row(3, "forever", "google", TEAM, &[]);
+    let server = MakeServer::builder()
+        .team(TEAM, vec![expired, soon, forever])
+        .start();
+    let res = api(&server).resolve(&ask(Some(TEAM), &[1, 2, 3]));
+    let exp = |id| res.found[&id].expire.map(|e| e.to_rfc3339());
+    assert_eq!(exp(1).as_deref(), Some("2020-01-01T00:00:00+00:00"));
+    assert_eq!(exp(2).as_deref(), Some("2026-12-01T10:30:00+00:00"));
+    assert_eq!(exp(3), None);
+    assert_eq!(res.requests, 1);
+}
+
+#[test]
+fn runs_lookups_concurrently_within_the_limit() {
+    let server = MakeServer::builder()
+        .team(TEAM, team_rows(8))
+        .latency(Duration::from_millis(150))
+        .start();
+    let client = api_with(&server, |c| c.concurrency = 4);
+    let started = Instant::now();
+    let res = client.resolve(&ask(None, &[1, 2, 3, 4, 5, 6, 7, 8]));
+    let took = started.elapsed();
+    assert_eq!(res.found.len(), 8);
+    assert_eq!(server.count(), 8);
+    assert!(server.max_in_flight() <= 4, "{}", server.max_in_flight());
+    assert!(server.max_in_flight() >= 2, "lookups ran one by one");
+    assert!(took < Duration::from_millis(8 * 150), "took {took:?}");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Scopes
+
+fn scope_needs(pairs: &[(u64, &[&str])]) -> HashMap<u64, BTreeSet<String>> {
+    pairs
+        .iter()
+        .map(|(id, s)| (*id, s.iter().map(|s| s.to_string()).collect()))
+        .collect()
+}
+
+#[test]
+fn seed_shape_rows_bring_their_scopes() {
+    let server = MakeServer::builder()
+        .team(
+            TEAM,
+            vec![seed_row(
+                123456,
+                "My Slack",
+                "slack",
+                TEAM,
+                &["chat:write", "channels:read"],
+            )],
+        )
+        .seed_shape()
+        .start();
+    let mut req = ask(Some(TEAM), &[123456]);
+    req.required_scopes = scope_needs(&[(123456, &["chat:write", "users:read"])]);
+    let res = api(&server).resolve(&req);
+    let c = &res.found[&123456];
+    assert_eq!(c.connection_type.as_deref(), Some("slack"));
+    assert_eq!(c.account_label.as_deref(), Some("workspace@company.com"));
+    assert_eq!(c.scopes.clone().unwrap(), ["chat:write", "channels:read"]);
+    assert_eq!(
+        res.requests, 1,
+        "scopes were in the list: no further request"
+    );
+}
+
+#[test]
+fn scoped_filter_asks_once_per_type_and_scope_set() {
+    let rows = vec![
+        real_row(1, "g1", "google", TEAM, &["a", "b", "c"]),
+        real_row(2, "g2", "google", TEAM, &["a"]),
+        real_row(3, "g3", "google", TEAM, &["c"]),
+        real_row(4, "s4", "slack2", TEAM, &["chat:write"]),
+        real_row(5, "s5", "slack2", TEAM, &["channels:read"]),
+        real_row(6, "s6", "slack2", TEAM, &[]),
+    ];
+    let server = MakeServer::builder().team(TEAM, rows).start();
+    let mut req = ask(Some(TEAM), &[1, 2, 3, 4, 5, 6]);
+    req.required_scopes = scope_needs(&[
+        (1, &["a", "b"]),
+        (2, &["a", "b"]),
+        (3, &["c"]),
+        (4, &["chat:write"]),
+        (5, &["chat:write"]),
+        (6, &[]),
+    ]);
+    let res = api(&server).resolve(&req);
+    assert!(res.unchecked.is_empty(), "{:?}", res.unchecked);
+    assert_eq!(res.found.len(), 6);
+
+    // Held: the flag alone answers, scopes stay unknown.
+    for id in [1, 3, 4] {
+        assert_eq!(res.found[&id].scoped, Some(true), "{id}");
+        assert_eq!(res.found[&id].scopes, None, "{id}");
+    }
+    // Not held: the connection's own record says what it has.
+    assert_eq!(res.found[&2].scoped, Some(false));
+    assert_eq!(res.found[&2].scopes.clone().unwrap(), ["a"]);
+    assert_eq!(res.found[&5].scoped, Some(false));
+    assert_eq!(res.found[&5].scopes.clone().unwrap(), ["channels:read"]);
+
+    let lists = server.list_calls();
+    assert_eq!(
+        lists.len(),
+        4,
+        "one plain listing and three (type, scope set) groups"
+    );
+    let mut groups: Vec<(String, Vec<String>)> = lists
+        .iter()
+        .filter_map(|r| {
+            let kind = r.param("type[]")?.to_string();
+            let scopes = r
+                .params(&format!("{kind}[]"))
+                .iter()
+                .map(|s| s.to_string())
+                .collect();
+            Some((kind, scopes))
+        })
+        .collect();
+    groups.sort();
+    assert_eq!(
+        groups,
+        [
+            ("google".to_string(), vec!["a".to_string(), "b".to_string()]),
+            ("google".to_string(), vec!["c".to_string()]),
+            ("slack2".to_string(), vec!["chat:write".to_string()]),
+        ]
+    );
+    let mut by_id = server.by_id_calls();
+    by_id.sort_unstable();
+    assert_eq!(by_id, [2, 5]);
+    assert_eq!(res.requests, 6);
+    assert_eq!(server.count(), 6);
+}
+
+#[test]
+fn a_failed_scope_check_keeps_the_connection_but_names_it_in_errors() {
+    let rows = vec![
+        real_row(1, "g1", "google", TEAM, &["a"]),
+        real_row(2, "g2", "google", TEAM, &["a", "b"]),
+        real_row(3, "s3", "slack2", TEAM, &[]),
+    ];
+    let server = MakeServer::builder()
+        .team(TEAM, rows)
+        .malformed("/connections?type[]=google")
+        .start();
+    let mut req = ask(Some(TEAM), &[1, 2, 3]);
+    req.required_scopes = scope_needs(&[(1, &["a", "b"]), (2, &["a", "b"]), (3, &["chat:write"])]);
+    let res = api(&server).resolve(&req);
+    assert_eq!(ids(res.found.keys()), [1, 2, 3]);
+    assert_eq!(res.found[&1].scoped, None);
+    assert_eq!(unchecked_ids(&res), [1, 2]);
+    assert!(
+        res.unchecked[&1].contains("could not check its scopes"),
+        "{:?}",
+        res.unchecked
+    );
+    assert_eq!(res.errors.len(), 1, "{:?}", res.errors);
+    assert!(
+        res.errors[0].contains("connection(s) 1, 2"),
+        "{:?}",
+        res.errors
+    );
+    assert_eq!(res.found[&3].scoped, Some(false));
+    assert_eq!(res.found[&3].scopes.as_deref(), Some(&[][..]));
+    // Listing, two groups (the broken one is not retried), then 3 by id.
+    assert_eq!(server.by_id_calls(), [3]);
+    assert_eq!(res.requests, 4);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Retries and faults
+
+#[test]
+fn waits_for_retry_after_then_succeeds() {
+    let server = MakeServer::builder()
+        .team(TEAM, team_rows(3))
+        .rate_limit_first(1, Some("1"))
+        .start();
+    let started = Instant::now();
+    let res = api(&server).resolve(&ask(Some(TEAM), &[1, 2]));
+    let took = started.elapsed();
+    assert_eq!(ids(res.found.keys()), [1, 2]);
+    assert!(res.errors.is_empty() && res.unchecked.is_empty());
+    assert_eq!(res.requests, 2);
+    let log = server.requests();
+    let gap = log[1].at - log[0].at;
+    assert!(gap >= Duration::from_millis(900), "retried after {gap:?}");
+    assert!(took < Duration::from_secs(5), "took {took:?}");
+}
+
+#[test]
+fn rate_limit_without_retry_after_backs_off_and_every_kth_is_survived() {
+    let server = MakeServer::builder()
+        .team(TEAM, team_rows(30))
+        .rate_limit_every(2, None)
+        .start();
+    let res = api(&server).resolve(&ask(Some(TEAM), &[5, 15, 25, 40]));
+    assert_eq!(ids(res.found.keys()), [5, 15, 25]);
+    assert_eq!(ids(&res.not_found), [40]);
+    assert!(res.unchecked.is_empty(), "{:?}", res.unchecked);
+    // Requests 2, 4 and 6 were refused: 4 answered ones (3 pages, 1 by id) need 7 in all.
+    assert_eq!(res.requests, 7);
+    assert_eq!(server.count(), 7);
+}
+
+#[test]
+fn retries_server_errors_then_succeeds() {
+    let server = MakeServer::builder()
+        .team(TEAM, team_rows(3))
+        .fail_first(2, 503)
+        .start();
+    let res = api(&server).resolve(&ask(Some(TEAM), &[1, 2, 3]));
+    assert_eq!(ids(res.found.keys()), [1, 2, 3]);
+    assert!(res.errors.is_empty());
+    assert_eq!(res.requests, 3);
+    assert_eq!(server.count(), 3);
+}
+
+#[test]
+fn server_errors_past_the_retry_budget_leave_ids_unchecked() {
+    let server = MakeServer::builder()
+        .team(TEAM, team_rows(3))
+        .fail_first(100, 502)
+        .start();
+    let res = api(&server).resolve(&ask(Some(TEAM), &[1, 2]));
+    assert!(res.found.is_empty() && res.not_found.is_empty());
+    assert_eq!(unchecked_ids(&res), [1, 2]);
+    let reason = &res.unchecked[&1];
+    assert!(
+        reason.contains("team 7") && reason.contains("502"),
+        "{reason}"
+    );
+    assert!(reason.contains("GET /api/v2/connections"), "{reason}");
+    assert!(reason.contains("3 attempts"), "{reason}");
+    assert_eq!(res.errors.len(), 1);
+    assert_eq!(res.requests, 3);
+}
+
+#[test]
+fn a_hanging_request_times_out_and_is_unchecked() {
+    let server = MakeServer::builder()
+        .team(TEAM, team_rows(3))
+        .hang("/connections/2", Duration::from_secs(5))
+        .start();
+    let client = api_with(&server, |c| {
+        c.timeout = Duration::from_millis(300);
+        c.max_retries = 1;
+    });
+    let started = Instant::now();
+    let res = client.resolve(&ask(None, &[1, 2, 3]));
+    let took = started.elapsed();
+    assert_eq!(ids(res.found.keys()), [1, 3]);
+    assert_eq!(unchecked_ids(&res), [2]);
+    let reason = &res.unchecked[&2];
+    assert!(reason.contains("GET /api/v2/connections/2"), "{reason}");
+    assert!(
+        reason.contains("300 ms") && reason.contains("2 attempts"),
+        "{reason}"
+    );
+    assert_eq!(res.errors.len(), 1, "{:?}", res.errors);
+    assert!(
+        res.errors[0].contains("/connections/{id}"),
+        "{:?}",
+        res.errors
+    );
+    assert_eq!(server.count_of("GET", "/connections/2"), 2);
+    assert_eq!(res.requests, 4);
+    assert!(
+        took >= Duration::from_millis(600) && took < Duration::from_secs(4),
+        "{took:?}"
+    );
+}
+
+#[test]
+fn malformed_json_fails_closed() {
+    let server = MakeServer::builder()
+        .team(TEAM, team_rows(3))
+        .malformed("/connections")
+        .start();
+    let res = api(&server).resolve(&ask(Some(TEAM), &[1, 99]));
+    assert!(
+        res.found.is_empty() && res.not_found.is_empty(),
+        "a failed listing proves nothing"
+    );
+    assert_eq!(unchecked_ids(&res), [1, 99]);
+    assert!(
+        res.unchecked[&99].contains("not valid JSON"),
+        "{}",
+        res.unchecked[&99]
+    );
+    assert!(!res.errors.is_empty());
+    assert_eq!(res.requests, 1, "a malformed answer is not retried");
+}
+
+#[test]
+fn html_instead_of_json_is_unchecked() {
+    let server = MakeServer::builder()
+        .team(TEAM, team_rows(3))
+        .html("/connections/*")
+        .start();
+    let res = api(&server).resolve(&ask(None, &[1]));
+    assert_eq!(unchecked_ids(&res), [1]);
+    assert!(
+        res.unchecked[&1].contains("text/html"),
+        "{}",
+        res.unchecked[&1]
+    );
+    assert_eq!(res.requests, 1);
+}
+
+#[test]
+fn oversized_answers_are_refused_without_buffering_them() {
+    let server = MakeServer::builder()
+        .team(TEAM, team_rows(3))
+        .oversized("/connections", 2 << 20)
+        .start();
+    let client = api_with(&server, |c| c.max_body_bytes = 256 << 10);
+    let res = client.resolve(&ask(Some(TEAM), &[1]));
+    assert_eq!(unchecked_ids(&res), [1]);
+    assert!(
+        res.unchecked[&1].contains("larger than"),
+        "{}",
+        res.unchecked[&1]
+    );
+    assert_eq!(res.requests, 1);
+}
+
+#[test]
+fn a_page_that_breaks_off_is_retried_then_unchecked() {
+    let server = MakeServer::builder()
+        .team(TEAM, team_rows(3))
+        .break_off("/connections")
+        .start();
+    let res = api(&server).resolve(&ask(Some(TEAM), &[1, 2]));
+    assert_eq!(unchecked_ids(&res), [1, 2]);
+    let reason = &res.unchecked[&1];
+    assert!(
+        reason.contains("broke off") && reason.contains("3 attempts"),
+        "{reason}"
+    );
+    assert_eq!(res.requests, 3);
+    assert_eq!(server.count(), 3);
+}
+
+#[test]
+fn closed_port_is_unchecked() {
+    let port = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        listener.local_addr().unwrap().port()
+    };
+    let url = parse_api_url(&format!("http://127.0.0.1:{port}/api/v2")).unwrap();
+    let client = MakeApi::new(config(url)).unwrap();
+    let res = client.resolve(&ask(Some(TEAM), &[1, 2]));
+    assert_eq!(unchecked_ids(&res), [1, 2]);
+    assert!(
+        res.unchecked[&1].contains("could not connect"),
+        "{}",
+        res.unchecked[&1]
+    );
+    assert_eq!(res.requests, 3);
+    assert!(client.describe().contains("127.0.0.1"));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Authorization and limits
+
+#[test]
+fn a_refused_token_leaves_every_id_unchecked() {
+    let server = MakeServer::builder()
+        .token("the-right-one")
+        .team(TEAM, team_rows(3))
+        .start();
+    let res = api(&server).resolve(&ask(Some(TEAM), &[1, 2, 99]));
+    assert!(res.found.is_empty() && res.not_found.is_empty());
+    assert_eq!(unchecked_ids(&res), [1, 2, 99]);
+    assert_eq!(res.errors.len(), 1);
+    assert!(res.errors[0].contains("401") && res.errors[0].contains("`connections:read`"));
+    assert!(res.unchecked[&99].contains("connections:read"));
+    assert_eq!(res.requests, 1);
+    assert!(server.requests().iter().all(|r| r.auth == Auth::Wrong));
+}
+
+#[test]
+fn a_refused_token_stops_by_id_lookups_early() {
+    let server = MakeServer::builder().token("the-right-one").start();
+    let client = api_with(&server, |c| c.concurrency = 1);
+    let res = client.resolve(&ask(None, &[1, 2, 3, 4]));
+    assert_eq!(unchecked_ids(&res), [1, 2, 3, 4]);
+    assert_eq!(res.requests, 1, "after one 401 the rest are not sent");
+}
+
+#[test]
+fn a_team_the_token_cannot_read_is_unchecked_not_missing() {
+    let server = MakeServer::builder().team(TEAM, team_rows(3)).start();
+    let res = api(&server).resolve(&ask(Some(42), &[1]));
+    assert!(res.not_found.is_empty());
+    assert_eq!(unchecked_ids(&res), [1]);
+    let reason = &res.unchecked[&1];
+    assert!(
+        reason.contains("403") && reason.contains("team 42"),
+        "{reason}"
+    );
+    assert!(
+        reason.contains("Access denied"),
+        "quotes Make's message: {reason}"
+    );
+    assert_eq!(res.requests, 1);
+}
+
+#[test]
+fn request_cap_leaves_the_rest_unchecked() {
+    let server = MakeServer::builder().team(TEAM, team_rows(5)).start();
+    let client = api_with(&server, |c| {
+        c.concurrency = 1;
+        c.max_requests = Some(3);
+    });
+    let res = client.resolve(&ask(None, &[1, 2, 3, 4, 5]));
+    assert_eq!(res.found.len(), 3);
+    assert_eq!(res.unchecked.len(), 2);
+    for reason in res.unchecked.values() {
+        assert_eq!(reason, "request cap (--max-requests 3) reached");
+    }
+    assert_eq!(res.requests, 3);
+    assert_eq!(server.count(), 3);
+    assert!(res.errors.iter().any(|e| e.contains("--max-requests 3")));
+}
+
+#[test]
+fn request_cap_during_a_listing_fails_closed() {
+    let server = MakeServer::builder().team(TEAM, team_rows(25)).start();
+    let client = api_with(&server, |c| c.max_requests = Some(2));
+    let res = client.resolve(&ask(Some(TEAM), &[1, 25]));
+    assert!(res.found.is_empty() && res.not_found.is_empty());
+    assert_eq!(unchecked_ids(&res), [1, 25]);
+    assert_eq!(res.requests, 2);
+    assert_eq!(server.count(), 2);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Verification
+
+#[test]
+fn verify_uses_test_endpoint() {
+    let server = MakeServer::builder()
+        .team(TEAM, team_rows(3))
+        .verification(2, false, Some("Invalid credentials"))
+        .start();
+    let mut req = ask(Some(TEAM), &[1, 2, 99]);
+    req.verify = true;
+    let res = api(&server).resolve(&req);
+    assert!(res.verification[&1].verified);
+    assert!(!res.verification[&2].verified);
+    assert_eq!(
+        res.verification[&2].error.as_deref(),
+        Some("Invalid credentials")
+    );
+    assert!(!res.verification.contains_key(&99));
+    assert_eq!(
+        server.count_where(|r| r.method == "POST" && r.path.ends_with("/test")),
+        2
+    );
+    assert_eq!(server.count_where(|r| r.path.ends_with("/verify")), 0);
+    assert_eq!(res.requests, 1 + 1 + 2);
+}
+
+#[test]
+fn verify_falls_back_to_the_seed_endpoint() {
+    let server = MakeServer::builder()
+        .team(TEAM, team_rows(3))
+        .without_test_endpoint()
+        .verification(1, false, Some("Invalid credentials"))
+        .start();
+    let mut req = ask(Some(TEAM), &[1, 3]);
+    req.verify = true;
+    let res = api(&server).resolve(&req);
+    assert_eq!(res.verification.len(), 2);
+    assert!(!res.verification[&1].verified);
+    assert!(res.verification[&3].verified);
+    assert!(res.unchecked.is_empty() && res.errors.is_empty());
+    assert_eq!(server.count_of("POST", "/connections/1/test"), 1);
+    assert_eq!(server.count_of("POST", "/connections/1/verify"), 1);
+    assert_eq!(res.requests, 1 + 4);
+}
+
+#[test]
+fn verify_refused_for_a_read_only_token_is_a_note() {
+    let server = MakeServer::builder()
+        .team(TEAM, team_rows(3))
+        .forbid_verify()
+        .start();
+    let mut req = ask(Some(TEAM), &[1, 2]);
+    req.verify = true;
+    let res = api(&server).resolve(&req);
+    assert_eq!(ids(res.found.keys()), [1, 2]);
+    assert!(res.verification.is_empty());
+    assert!(res.unchecked.is_empty() && res.errors.is_empty());
+    assert_eq!(res.notes.len(), 1, "{:?}", res.notes);
+    assert!(
+        res.notes[0].contains("`connections:write`"),
+        "{:?}",
+        res.notes
+    );
+    assert_eq!(res.requests, 3);
+}
+
+#[test]
+fn a_verification_that_fails_to_run_is_named_in_errors() {
+    let server = MakeServer::builder()
+        .team(TEAM, team_rows(3))
+        .malformed("/connections/2/test")
+        .start();
+    let mut req = ask(Some(TEAM), &[1, 2]);
+    req.verify = true;
+    let res = api(&server).resolve(&req);
+    assert_eq!(ids(res.found.keys()), [1, 2]);
+    assert!(res.verification[&1].verified);
+    assert!(!res.verification.contains_key(&2));
+    assert_eq!(unchecked_ids(&res), [2]);
+    assert!(
+        res.unchecked[&2].contains("could not verify"),
+        "{:?}",
+        res.unchecked
+    );
+    assert!(
+        res.errors.iter().any(|e| e.contains("connection 2")),
+        "{:?}",
+        res.errors
+    );
+    assert_eq!(res.requests, 3);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The token
+
+#[test]
+fn the_token_never_leaks() {
+    let secret = "zz-SECRET-9f8e7d6c-token";
+    let server = MakeServer::builder()
+        .token("another-token")
+        .team(TEAM, team_rows(3))
+        .echo_auth_in_errors()
+        .start();
+    let mut texts = Vec::new();
+
+    let cfg = |url: Url| {
+        let mut c = config(url);
+        c.token = Token::new(secret).unwrap();
+        c
+    };
+    // 401, whose body quotes the header back.
+    let client = MakeApi::new(cfg(server.url())).unwrap();
+    texts.push(format!("{client:?}"));
+    texts.push(format!("{:?}", cfg(server.url())));
+    texts.push(format!("{:?}", Token::new(secret).unwrap()));
+    texts.push(all_text(&client.resolve(&ask(Some(TEAM), &[1]))));
+    texts.push(client.export_connections(TEAM).unwrap_err());
+
+    // 403 on verification, whose message quotes the header back.
+    let server = MakeServer::builder()
+        .token(secret)
+        .team(TEAM, team_rows(3))
+        .forbid_verify()
+        .echo_auth_in_errors()
+        .start();
+    let client = MakeApi::new(cfg(server.url())).unwrap();
+    let mut req = ask(Some(TEAM), &[1, 42]);
+    req.verify = true;
+    let res = client.resolve(&req);
+    assert!(res.notes.iter().any(|n| n.contains("connections:write")));
+    texts.push(all_text(&res));
+    // 403 on a team listing, whose message quotes it too.
+    let res = client.resolve(&ask(Some(99), &[1]));
+    assert!(
+        res.unchecked[&1].contains("***"),
+        "scrubbed, not dropped: {:?}",
+        res.unchecked
+    );
+    texts.push(all_text(&res));
+    texts.push(client.export_connections(99).unwrap_err());
+
+    // Transport failures.
+    let dead = parse_api_url("http://127.0.0.1:1/api/v2").unwrap();
+    let client = MakeApi::new(cfg(dead)).unwrap();
+    texts.push(all_text(&client.resolve(&ask(None, &[1]))));
+
+    for text in &texts {
+        assert!(!text.contains(secret), "token leaked: {text}");
+        assert!(!text.contains("SECRET"), "token leaked: {text}");
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Export, runtimes, and the server's other endpoints
+
+#[test]
+fn export_returns_the_raw_rows_and_loads_as_a_snapshot() {
+    let server = MakeServer::builder()
+        .team(TEAM, team_rows(25))
+        .team(
+            OTHER_TEAM,
+            vec![real_row(801, "elsewhere", "google", OTHER_TEAM, &[])],
+        )
+        .start();
+    let exported = api(&server).export_connections(TEAM).unwrap();
+    assert_eq!(exported["teamId"], TEAM);
+    let rows = exported["connections"].as_array().unwrap();
+    assert_eq!(rows.len(), 25);
+    assert_eq!(rows[0]["name"], "conn 01");
+    assert!(rows[0].get("scopesCnt").is_some() && rows[0].get("scopes").is_none());
+    assert_eq!(server.count(), 3);
+
+    let snapshot = Snapshot::from_str(&exported.to_string(), "export.json").unwrap();
+    assert_eq!(snapshot.default_team(), Some(TEAM));
+    let res = snapshot.resolve(&ask(Some(TEAM), &[1, 25, 801]));
+    assert_eq!(ids(res.found.keys()), [1, 25]);
+    assert_eq!(ids(&res.not_found), [801]);
+}
+
+#[tokio::test]
+async fn resolve_works_when_called_inside_a_runtime() {
+    let server = MakeServer::builder().team(TEAM, team_rows(3)).start();
+    let res = api(&server).resolve(&ask(Some(TEAM), &[2]));
+    assert_eq!(ids(res.found.keys()), [2]);
+}
+
+#[tokio::test]
+async fn scenario_endpoints_answer() {
+    let bp = json!({"name": "Flow", "flow": [], "metadata": {"version": 1}});
+    let server = MakeServer::builder()
+        .scenario(TEAM, 11, "Flow", bp.clone())
+        .scenario(TEAM, 12, "Other", json!({"name": "Other", "flow": []}))
+        .start();
+    let client = reqwest::Client::new();
+    let get = |path: &str| {
+        client
+            .get(format!("{}{path}", server.base_url()))
+            .header("Authorization", format!("Token {TOKEN}"))
+            .send()
+    };
+    let list: Value = get("/scenarios?teamId=7&pg[limit]=1")
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(list["scenarios"].as_array().unwrap().len(), 1);
+    assert_eq!(list["pg"]["total"], 2);
+    let wrapped: Value = get("/scenarios/11/blueprint")
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(wrapped["code"], "OK");
+    assert_eq!(wrapped["response"]["blueprint"], bp);
+    assert_eq!(get("/scenarios/13/blueprint").await.unwrap().status(), 404);
+    assert_eq!(server.count(), 3);
+}
