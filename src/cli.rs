@@ -112,6 +112,9 @@ struct ApiArgs {
     /// Per-request timeout, seconds.
     #[arg(long, default_value_t = 30, value_name = "SECS")]
     timeout: u64,
+    /// Retries of a request that failed with a 5xx, a timeout or a connection error.
+    #[arg(long, default_value_t = 4, value_name = "N")]
+    max_retries: u32,
     /// Stop after this many HTTP requests; ids left unchecked make the run exit 2.
     #[arg(long, value_name = "N")]
     max_requests: Option<u64>,
@@ -359,6 +362,7 @@ fn api_client(api: &ApiArgs) -> Result<MakeApi, String> {
     cfg.concurrency = api.concurrency as usize;
     cfg.timeout = Duration::from_secs(api.timeout.max(1));
     cfg.max_requests = api.max_requests;
+    cfg.max_retries = api.max_retries;
     MakeApi::new(cfg)
 }
 
