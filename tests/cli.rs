@@ -477,3 +477,42 @@ fn zone_mismatch_fires_with_a_target_zone() {
     ]);
     assert_eq!(code, 0);
 }
+
+#[test]
+fn walking_honours_gitignore_and_skips_dependency_folders() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let bad = std::fs::read("fixtures/cases/wrapper.json").unwrap();
+    for sub in ["node_modules/pkg", "target/debug", "ignored", "kept"] {
+        std::fs::create_dir_all(d.join(sub)).unwrap();
+        std::fs::write(d.join(sub).join("a.json"), &bad).unwrap();
+    }
+    std::fs::write(d.join("kept/b.blueprint"), &bad).unwrap();
+    std::fs::write(d.join("kept/c.txt"), &bad).unwrap();
+    std::fs::write(d.join(".gitignore"), "ignored/\n").unwrap();
+    let (_, v) = json(&["check", d.to_str().unwrap(), "--format", "json"]);
+    let mut files: Vec<String> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            f["file"]
+                .as_str()
+                .unwrap()
+                .rsplit(['/', '\\'])
+                .take(2)
+                .collect::<Vec<_>>()
+                .join("<")
+        })
+        .collect();
+    files.sort();
+    assert_eq!(files, ["a.json<kept", "b.blueprint<kept"]);
+    // A file named on the command line is always read, ignored or not.
+    let (_, v) = json(&[
+        "check",
+        d.join("ignored/a.json").to_str().unwrap(),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(codes(&v), ["BP011"]);
+}
