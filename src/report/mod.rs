@@ -5,6 +5,7 @@ pub mod compact;
 pub mod human;
 pub mod json;
 pub mod location;
+pub mod sarif;
 
 use crate::finding::Finding;
 use crate::rules::Severity;
