@@ -2,6 +2,7 @@
 //! its own file; renderers only map data.
 
 pub mod compact;
+pub mod github;
 pub mod human;
 pub mod json;
 pub mod location;
