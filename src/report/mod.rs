@@ -5,6 +5,7 @@ pub mod compact;
 pub mod github;
 pub mod human;
 pub mod json;
+pub mod junit;
 pub mod location;
 pub mod sarif;
 
@@ -71,6 +72,10 @@ pub struct Summary {
     pub unchecked: Vec<u64>,
     /// HTTP requests made by the live check.
     pub requests: u64,
+    /// Display paths of the files checked (every file but the skipped ones), in input order, for
+    /// renderers that list clean files too (JUnit). Not part of the JSON schema.
+    #[serde(skip)]
+    pub checked: Vec<String>,
 }
 
 impl Summary {
