@@ -125,6 +125,9 @@ enum Format {
     Human,
     Compact,
     Json,
+    Sarif,
+    Github,
+    Junit,
 }
 
 #[derive(Copy, Clone, Debug, ValueEnum, PartialEq, Eq)]
@@ -559,6 +562,9 @@ fn run_check(args: CheckArgs, ui: &Ui, cfg: &Config, rules: &RuleSet) -> Result<
         Format::Human => report::human::render(&report, ui.color && args.output.is_none()),
         Format::Compact => report::compact::render(&report),
         Format::Json => report::json::render(&report),
+        Format::Sarif => report::sarif::render(&report),
+        Format::Github => report::github::render(&report),
+        Format::Junit => report::junit::render(&report),
     };
     if ui.quiet && args.format == Format::Human {
         // Drop the summary line, keep findings and errors.

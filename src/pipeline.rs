@@ -405,6 +405,9 @@ pub fn summarize(results: &[FileResult]) -> Summary {
             Status::Skipped => s.skipped += 1,
             _ => {}
         }
+        if r.status != Status::Skipped {
+            s.checked.push(r.display.clone());
+        }
         if let Some(sc) = &r.scenario {
             s.modules += sc.modules.len();
             s.references += sc.references.len();

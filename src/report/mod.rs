@@ -2,9 +2,12 @@
 //! its own file; renderers only map data.
 
 pub mod compact;
+pub mod github;
 pub mod human;
 pub mod json;
+pub mod junit;
 pub mod location;
+pub mod sarif;
 
 use crate::finding::Finding;
 use crate::rules::Severity;
@@ -69,6 +72,10 @@ pub struct Summary {
     pub unchecked: Vec<u64>,
     /// HTTP requests made by the live check.
     pub requests: u64,
+    /// Display paths of the files checked (every file but the skipped ones), in input order, for
+    /// renderers that list clean files too (JUnit). Not part of the JSON schema.
+    #[serde(skip)]
+    pub checked: Vec<String>,
 }
 
 impl Summary {

@@ -1,0 +1,186 @@
+//! `--format github`: GitHub Actions workflow commands, one per finding, which the runner turns
+//! into annotations on the files of a pull request:
+//!
+//! ```text
+//! ::error file=a.json,line=7,col=24,endLine=7,endColumn=35,title=BP011 connection-placeholder::message
+//! ```
+//!
+//! Errors are `::error`, warnings `::warning`, info `::notice`. Columns are given only when the
+//! finding starts and ends on one line (GitHub drops them otherwise); `endColumn` is the column
+//! just past the span, as in the JSON output. Run-level errors are `::error::message`. Nothing but
+//! commands is printed.
+
+use super::{Diagnostic, Report};
+use crate::rules::Severity;
+
+/// Escapes a command's message (the part after `::`).
+pub fn escape_data(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '%' => out.push_str("%25"),
+            '\r' => out.push_str("%0D"),
+            '\n' => out.push_str("%0A"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Escapes a property value (`file=`, `title=`, ...): as data, plus `:` and `,`.
+pub fn escape_property(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '%' => out.push_str("%25"),
+            '\r' => out.push_str("%0D"),
+            '\n' => out.push_str("%0A"),
+            ':' => out.push_str("%3A"),
+            ',' => out.push_str("%2C"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+fn command(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Error => "error",
+        Severity::Warning => "warning",
+        Severity::Info => "notice",
+    }
+}
+
+pub fn line(d: &Diagnostic) -> String {
+    let mut props = vec![format!("file={}", escape_property(&d.file))];
+    if let Some(l) = &d.location {
+        props.push(format!("line={}", l.start.line));
+        if l.start.line == l.end.line {
+            props.push(format!("col={}", l.start.column));
+        }
+        props.push(format!("endLine={}", l.end.line));
+        if l.start.line == l.end.line {
+            props.push(format!("endColumn={}", l.end.column));
+        }
+    }
+    props.push(format!(
+        "title={}",
+        escape_property(&format!("{} {}", d.code, d.name))
+    ));
+    let mut message = d.message.clone();
+    if let Some(help) = &d.help {
+        message.push_str("\nhelp: ");
+        message.push_str(help);
+    }
+    format!(
+        "::{} {}::{}\n",
+        command(d.severity),
+        props.join(","),
+        escape_data(&message)
+    )
+}
+
+pub fn render(report: &Report<'_>) -> String {
+    let mut out: String = report.diagnostics.iter().map(line).collect();
+    for e in report.errors {
+        out.push_str(&format!("::error::{}\n", escape_data(e)));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::json::Span;
+    use crate::report::{Location, Position, Summary};
+
+    fn diag(severity: Severity, file: &str, message: &str) -> Diagnostic {
+        Diagnostic {
+            code: "BP011",
+            name: "connection-placeholder",
+            severity,
+            message: message.to_string(),
+            label: None,
+            help: None,
+            file: file.to_string(),
+            location: Some(Location {
+                span: Span::new(120, 131),
+                start: Position {
+                    line: 7,
+                    column: 24,
+                },
+                end: Position {
+                    line: 7,
+                    column: 35,
+                },
+                ..Location::default()
+            }),
+            pointer: None,
+            module_id: None,
+            module_name: None,
+        }
+    }
+
+    #[test]
+    fn data_escapes_percent_and_newlines_only() {
+        assert_eq!(escape_data("100% done"), "100%25 done");
+        assert_eq!(escape_data("a\r\nb\nc"), "a%0D%0Ab%0Ac");
+        assert_eq!(escape_data("a:b,c::d"), "a:b,c::d");
+        // Already-escaped text is escaped again, not passed through.
+        assert_eq!(escape_data("%0A"), "%250A");
+    }
+
+    #[test]
+    fn properties_also_escape_colon_and_comma() {
+        assert_eq!(escape_property("a:b,c"), "a%3Ab%2Cc");
+        assert_eq!(escape_property("50%,\n"), "50%25%2C%0A");
+        assert_eq!(escape_property("::x"), "%3A%3Ax");
+        assert_eq!(escape_property("dir/é b.json"), "dir/é b.json");
+    }
+
+    #[test]
+    fn commands_by_severity_with_escaped_parts() {
+        let d = diag(
+            Severity::Warning,
+            "my,dir/a:b.json",
+            "holds `<X>`: 50%\nnext",
+        );
+        assert_eq!(
+            line(&d),
+            "::warning file=my%2Cdir/a%3Ab.json,line=7,col=24,endLine=7,endColumn=35,\
+             title=BP011 connection-placeholder::holds `<X>`: 50%25%0Anext\n"
+        );
+        assert!(line(&diag(Severity::Error, "a", "m")).starts_with("::error file=a,"));
+        assert!(line(&diag(Severity::Info, "a", "m")).starts_with("::notice file=a,"));
+    }
+
+    #[test]
+    fn multi_line_spans_drop_columns_and_whole_file_findings_have_no_line() {
+        let mut d = diag(Severity::Error, "a.json", "m");
+        if let Some(l) = d.location.as_mut() {
+            l.end.line = 9;
+        }
+        assert_eq!(
+            line(&d),
+            "::error file=a.json,line=7,endLine=9,title=BP011 connection-placeholder::m\n"
+        );
+        d.location = None;
+        d.help = Some("do this".into());
+        assert_eq!(
+            line(&d),
+            "::error file=a.json,title=BP011 connection-placeholder::m%0Ahelp: do this\n"
+        );
+    }
+
+    #[test]
+    fn run_errors_are_bare_error_commands() {
+        let summary = Summary::default();
+        let errors = vec!["API down: 503\nretry later".to_string()];
+        let report = Report {
+            diagnostics: &[],
+            summary: &summary,
+            errors: &errors,
+        };
+        assert_eq!(render(&report), "::error::API down: 503%0Aretry later\n");
+    }
+}

@@ -1,0 +1,204 @@
+//! `--format junit`: JUnit XML for GitLab's unit test report, Jenkins and other CI test widgets.
+//!
+//! One `<testsuite name="bplint">`; one `<testcase>` per finding, with the file as `classname`
+//! (and `file` attribute) and `CODE rule-name at line:col` as its name. Errors and warnings are
+//! `<failure type="CODE" message="compact line">` whose text holds the message, help, pointer
+//! and module; info findings are passing test cases with the same text in `<system-out>`. A
+//! checked file with no finding is one passing test case, `no findings`, so a clean run still
+//! counts its files. Run-level errors are `<error>` test cases of class `bplint`.
+//!
+//! One test case per finding rather than one per file: GitLab shows the text of a test case's
+//! single `<failure>` as its details and lists each failed test case by name in the merge request
+//! widget, so every finding gets its own line and details; several `<failure>`s in one test case
+//! are not shown separately by GitLab or Jenkins.
+
+use std::collections::BTreeSet;
+
+use quick_junit::{NonSuccessKind, Report as JunitReport, TestCase, TestCaseStatus, TestSuite};
+
+use super::{Diagnostic, Report};
+use crate::rules::Severity;
+
+const SUITE: &str = "bplint";
+
+fn name(d: &Diagnostic) -> String {
+    match &d.location {
+        Some(l) => format!(
+            "{} {} at {}:{}",
+            d.code, d.name, l.start.line, l.start.column
+        ),
+        None => format!("{} {}", d.code, d.name),
+    }
+}
+
+/// What a finding says, in full, as test output.
+fn details(d: &Diagnostic) -> String {
+    let mut out = format!("{}\n", d.message);
+    if let Some(help) = &d.help {
+        out.push_str(&format!("help: {help}\n"));
+    }
+    let at = match &d.location {
+        Some(l) => format!("{}:{}:{}", d.file, l.start.line, l.start.column),
+        None => d.file.clone(),
+    };
+    out.push_str(&format!("at: {at}\n"));
+    if let Some(p) = &d.pointer {
+        out.push_str(&format!("pointer: {p}\n"));
+    }
+    match (d.module_id, &d.module_name) {
+        (Some(id), Some(m)) => out.push_str(&format!("module: {id} {m}\n")),
+        (Some(id), None) => out.push_str(&format!("module: {id}\n")),
+        (None, Some(m)) => out.push_str(&format!("module: {m}\n")),
+        (None, None) => {}
+    }
+    out.push_str(&format!(
+        "rule: {} {} (bplint explain {})\n",
+        d.code, d.name, d.code
+    ));
+    out
+}
+
+fn case(name: String, file: &str, status: TestCaseStatus) -> TestCase {
+    let mut case = TestCase::new(name, status);
+    case.set_classname(file);
+    case.extra.insert("file".into(), file.into());
+    case
+}
+
+fn finding_case(d: &Diagnostic) -> TestCase {
+    let text = details(d);
+    if d.severity >= Severity::Warning {
+        let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
+        status
+            .set_type(d.code)
+            .set_message(super::compact::line(d).trim_end())
+            .set_description(text);
+        case(name(d), &d.file, status)
+    } else {
+        let mut c = case(name(d), &d.file, TestCaseStatus::success());
+        c.set_system_out(text);
+        c
+    }
+}
+
+pub fn report(report: &Report<'_>) -> JunitReport {
+    let mut suite = TestSuite::new(SUITE);
+    let files: BTreeSet<&str> = report
+        .summary
+        .checked
+        .iter()
+        .map(String::as_str)
+        .chain(report.diagnostics.iter().map(|d| d.file.as_str()))
+        .collect();
+    for file in files {
+        let mut found = report
+            .diagnostics
+            .iter()
+            .filter(|d| d.file == file)
+            .peekable();
+        if found.peek().is_none() {
+            suite.add_test_case(case("no findings".into(), file, TestCaseStatus::success()));
+        }
+        suite.add_test_cases(found.map(finding_case));
+    }
+    for (i, e) in report.errors.iter().enumerate() {
+        let mut status = TestCaseStatus::non_success(NonSuccessKind::Error);
+        status
+            .set_type("run-error")
+            .set_message(e.as_str())
+            .set_description(e.as_str());
+        let mut c = TestCase::new(format!("run error {}", i + 1), status);
+        c.set_classname(SUITE);
+        suite.add_test_case(c);
+    }
+    let mut out = JunitReport::new(SUITE);
+    out.add_test_suite(suite);
+    out
+}
+
+pub fn render(r: &Report<'_>) -> String {
+    report(r)
+        .to_string()
+        .unwrap_or_else(|e| format!("<!-- bplint: could not write JUnit XML: {e} -->\n"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::Summary;
+
+    fn diag(severity: Severity, file: &str, message: &str) -> Diagnostic {
+        Diagnostic {
+            code: "BP020",
+            name: "hardcoded-secret",
+            severity,
+            message: message.to_string(),
+            label: None,
+            help: Some("use a keychain".into()),
+            file: file.to_string(),
+            location: None,
+            pointer: Some("/flow/0".into()),
+            module_id: Some(1),
+            module_name: Some("http:ActionSendData".into()),
+        }
+    }
+
+    #[test]
+    fn clean_files_pass_findings_fail_and_markup_is_escaped() {
+        let summary = Summary {
+            checked: vec!["clean.json".into(), "a&b.json".into()],
+            ..Summary::default()
+        };
+        let diagnostics = vec![
+            diag(
+                Severity::Error,
+                "a&b.json",
+                "header <Authorization> & \"quotes\"",
+            ),
+            diag(Severity::Info, "a&b.json", "fyi"),
+        ];
+        let errors = vec!["API unreachable".to_string()];
+        let r = Report {
+            diagnostics: &diagnostics,
+            summary: &summary,
+            errors: &errors,
+        };
+        let xml = render(&r);
+        let back = JunitReport::deserialize_from_str(&xml).expect("valid JUnit XML");
+        assert_eq!(back.tests, 4);
+        assert_eq!(back.failures, 1);
+        assert_eq!(back.errors, 1);
+        let suite = &back.test_suites[0];
+        assert_eq!(suite.name.as_str(), "bplint");
+        let failed = &suite.test_cases[0];
+        assert_eq!(failed.classname.as_ref().unwrap().as_str(), "a&b.json");
+        match &failed.status {
+            TestCaseStatus::NonSuccess {
+                message,
+                ty,
+                description,
+                ..
+            } => {
+                assert_eq!(ty.as_ref().unwrap().as_str(), "BP020");
+                assert!(
+                    message
+                        .as_ref()
+                        .unwrap()
+                        .as_str()
+                        .starts_with("a&b.json:1:1: error BP020")
+                );
+                assert!(
+                    description
+                        .as_ref()
+                        .unwrap()
+                        .as_str()
+                        .contains("<Authorization>")
+                );
+            }
+            other => panic!("not a failure: {other:?}"),
+        }
+        assert!(xml.contains("a&amp;b.json"), "{xml}");
+        assert!(xml.contains("&lt;Authorization&gt;"), "{xml}");
+        assert_eq!(suite.test_cases[2].name.as_str(), "no findings");
+    }
+}

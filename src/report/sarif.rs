@@ -1,0 +1,386 @@
+//! `--format sarif`: SARIF 2.1.0, for GitHub code scanning and other SARIF viewers.
+//!
+//! One run; `tool.driver.rules` lists every built-in rule (so `ruleIndex` is stable across runs)
+//! with its summary, the "What it does" paragraph as full description and the whole docs as help;
+//! each finding is a result with a physical location whose URI is the file's path as printed,
+//! percent-encoded, relative to where bplint ran. Columns count Unicode code points
+//! (`columnKind: unicodeCodePoints`) and `endColumn` is the column just past the region, as in the
+//! JSON output. Findings about a whole file get a location with no region. Run-level errors become
+//! `invocations[0].toolExecutionNotifications`, and make `executionSuccessful` false.
+//!
+//! `partialFingerprints["bplintFingerprint/v1"]` identifies a finding across runs without line
+//! numbers: an FNV-1a 64-bit hash of the code, the file, the JSON pointer (or the module id) and
+//! the message with digit runs and whitespace normalized (so "expires in 7 day(s)" stays the same
+//! finding tomorrow).
+//!
+//! Built with `serde-sarif`'s generated types, which follow the schema field for field.
+
+use std::collections::BTreeMap;
+
+use serde_json::{Value, json};
+use serde_sarif::sarif::{
+    ArtifactLocation, Invocation, Location as SarifLocation, Message, MultiformatMessageString,
+    Notification, PhysicalLocation, PropertyBag, Region, ReportingConfiguration,
+    ReportingDescriptor, Result as SarifResult, ResultLevel, Run, Sarif, Tool, ToolComponent,
+};
+
+use super::{Diagnostic, Report};
+use crate::rules::{self, RuleMeta, Severity};
+
+/// The `$schema` written into the log.
+pub const SCHEMA_URI: &str = "https://json.schemastore.org/sarif-2.1.0.json";
+/// The key of bplint's entry in `partialFingerprints`.
+pub const FINGERPRINT_KEY: &str = "bplintFingerprint/v1";
+
+fn level(severity: Severity) -> ResultLevel {
+    match severity {
+        Severity::Error => ResultLevel::Error,
+        Severity::Warning => ResultLevel::Warning,
+        Severity::Info => ResultLevel::Note,
+    }
+}
+
+fn level_value(severity: Severity) -> Value {
+    Value::String(level(severity).to_string())
+}
+
+fn text(s: &str) -> MultiformatMessageString {
+    MultiformatMessageString::builder().text(s).build()
+}
+
+/// The "What it does" section of a rule's docs as one paragraph, or else its summary.
+fn what_it_does(meta: &RuleMeta, docs: &str) -> String {
+    let Some((_, rest)) = docs.split_once("## What it does") else {
+        return meta.summary.to_string();
+    };
+    let section = rest.split("\n## ").next().unwrap_or_default();
+    let paragraph = section.split_whitespace().collect::<Vec<_>>().join(" ");
+    if paragraph.is_empty() {
+        meta.summary.to_string()
+    } else {
+        paragraph
+    }
+}
+
+fn descriptor(meta: &RuleMeta) -> ReportingDescriptor {
+    let docs = meta.docs_markdown();
+    ReportingDescriptor::builder()
+        .id(meta.code)
+        .name(meta.name)
+        .short_description(text(meta.summary))
+        .full_description(text(&what_it_does(meta, &docs)))
+        .help(
+            MultiformatMessageString::builder()
+                .text(docs.as_str())
+                .markdown(docs.as_str())
+                .build(),
+        )
+        .default_configuration(
+            ReportingConfiguration::builder()
+                .level(level_value(meta.severity))
+                .build(),
+        )
+        .properties(
+            PropertyBag::builder()
+                .tags(vec![meta.kind.as_str().to_string()])
+                .build(),
+        )
+        .build()
+}
+
+fn driver(metas: &[&'static RuleMeta]) -> ToolComponent {
+    let rules: Vec<ReportingDescriptor> = metas.iter().map(|m| descriptor(m)).collect();
+    let repository = env!("CARGO_PKG_REPOSITORY");
+    let mut driver = ToolComponent::builder()
+        .name("bplint")
+        .version(env!("CARGO_PKG_VERSION"))
+        .rules(rules)
+        .build();
+    if !repository.is_empty() {
+        driver.information_uri = Some(repository.to_string());
+    }
+    driver
+}
+
+/// A relative URI reference for a displayed path: forward slashes, and every byte outside
+/// RFC 3986 `pchar` (less `:`, which could read as a scheme) percent-encoded. Absolute paths
+/// (and, on Windows, `C:/...` ones) become `file://` URIs.
+pub fn uri_of(path: &str) -> String {
+    let path = if cfg!(windows) {
+        path.replace('\\', "/")
+    } else {
+        path.to_string()
+    };
+    let path = path.strip_prefix("./").unwrap_or(&path);
+    let mut out = String::with_capacity(path.len());
+    let bytes = path.as_bytes();
+    let drive = cfg!(windows)
+        && bytes.len() >= 3
+        && bytes[0].is_ascii_alphabetic()
+        && bytes[1] == b':'
+        && bytes[2] == b'/';
+    if path.starts_with('/') {
+        out.push_str("file://");
+    } else if drive {
+        out.push_str("file:///");
+    }
+    for (i, &b) in bytes.iter().enumerate() {
+        let keep = b.is_ascii_alphanumeric()
+            || b"-._~!$&'()*+,;=@/".contains(&b)
+            || (drive && i == 1 && b == b':');
+        if keep {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// FNV-1a, 64 bits: simple, stable across platforms and releases.
+pub fn fnv1a64(bytes: &[u8]) -> u64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for &b in bytes {
+        hash ^= u64::from(b);
+        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    hash
+}
+
+/// The message with each run of digits replaced by `0` and whitespace collapsed, so counts,
+/// dates and ids that drift do not make a finding new.
+fn normalize_message(message: &str) -> String {
+    let mut out = String::with_capacity(message.len());
+    let mut in_digits = false;
+    for word in message.split_whitespace() {
+        if !out.is_empty() {
+            out.push(' ');
+        }
+        for c in word.chars() {
+            if c.is_ascii_digit() {
+                if !in_digits {
+                    out.push('0');
+                }
+                in_digits = true;
+            } else {
+                out.push(c);
+                in_digits = false;
+            }
+        }
+        in_digits = false;
+    }
+    out
+}
+
+/// The stable fingerprint of a finding: code, file, where in the blueprint, normalized message.
+pub fn fingerprint(d: &Diagnostic) -> String {
+    let anchor = match (&d.pointer, d.module_id) {
+        (Some(p), _) => p.clone(),
+        (None, Some(id)) => format!("module:{id}"),
+        (None, None) => String::new(),
+    };
+    let key = [
+        d.code,
+        &uri_of(&d.file),
+        &anchor,
+        &normalize_message(&d.message),
+    ]
+    .join("\u{1f}");
+    format!("{:016x}", fnv1a64(key.as_bytes()))
+}
+
+fn location(d: &Diagnostic) -> SarifLocation {
+    let artifact = ArtifactLocation::builder().uri(uri_of(&d.file)).build();
+    let physical = match &d.location {
+        Some(l) => PhysicalLocation::builder()
+            .artifact_location(artifact)
+            .region(
+                Region::builder()
+                    .start_line(i64::from(l.start.line))
+                    .start_column(i64::from(l.start.column))
+                    .end_line(i64::from(l.end.line))
+                    .end_column(i64::from(l.end.column))
+                    .byte_offset(i64::from(l.span.start))
+                    .byte_length(i64::from(l.span.end.saturating_sub(l.span.start)))
+                    .build(),
+            )
+            .build(),
+        None => PhysicalLocation::builder()
+            .artifact_location(artifact)
+            .build(),
+    };
+    SarifLocation::builder().physical_location(physical).build()
+}
+
+fn properties(d: &Diagnostic) -> Option<PropertyBag> {
+    let mut bag = BTreeMap::new();
+    if let Some(p) = &d.pointer {
+        bag.insert("pointer".to_string(), json!(p));
+    }
+    if let Some(id) = d.module_id {
+        bag.insert("moduleId".to_string(), json!(id));
+    }
+    if let Some(name) = &d.module_name {
+        bag.insert("moduleName".to_string(), json!(name));
+    }
+    if let Some(help) = &d.help {
+        bag.insert("help".to_string(), json!(help));
+    }
+    (!bag.is_empty()).then(|| PropertyBag::builder().additional_properties(bag).build())
+}
+
+fn result(d: &Diagnostic, metas: &[&'static RuleMeta]) -> SarifResult {
+    let mut fingerprints = BTreeMap::new();
+    fingerprints.insert(FINGERPRINT_KEY.to_string(), fingerprint(d));
+    let mut r = SarifResult::builder()
+        .rule_id(d.code)
+        .level(level(d.severity))
+        .message(Message::from(d.message.as_str()))
+        .locations(vec![location(d)])
+        .partial_fingerprints(fingerprints)
+        .build();
+    r.rule_index = metas
+        .iter()
+        .position(|m| m.code == d.code)
+        .map(|i| i as i64);
+    r.properties = properties(d);
+    r
+}
+
+fn invocation(errors: &[String]) -> Invocation {
+    let notifications: Vec<Notification> = errors
+        .iter()
+        .map(|e| {
+            Notification::builder()
+                .level(level_value(Severity::Error))
+                .message(Message::from(e.as_str()))
+                .build()
+        })
+        .collect();
+    let mut inv = Invocation::builder()
+        .execution_successful(errors.is_empty())
+        .build();
+    if !notifications.is_empty() {
+        inv.tool_execution_notifications = Some(notifications);
+    }
+    inv
+}
+
+/// The SARIF log as a value (the renderer's output, before printing).
+pub fn log(report: &Report<'_>) -> Sarif {
+    let metas = rules::all_metas();
+    let results: Vec<SarifResult> = report
+        .diagnostics
+        .iter()
+        .map(|d| result(d, &metas))
+        .collect();
+    let run = Run::builder()
+        .tool(Tool::builder().driver(driver(&metas)).build())
+        .results(results)
+        .invocations(vec![invocation(report.errors)])
+        .column_kind(json!("unicodeCodePoints"))
+        .build();
+    Sarif::builder()
+        .schema(SCHEMA_URI)
+        .version(json!("2.1.0"))
+        .runs(vec![run])
+        .build()
+}
+
+pub fn render(report: &Report<'_>) -> String {
+    let mut s = serde_json::to_string_pretty(&log(report))
+        .unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"));
+    s.push('\n');
+    s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::json::Span;
+    use crate::report::{Location, Position, Summary};
+
+    fn diag(file: &str, message: &str, pointer: Option<&str>) -> Diagnostic {
+        Diagnostic {
+            code: "BP102",
+            name: "connection-expiring-soon",
+            severity: Severity::Warning,
+            message: message.to_string(),
+            label: None,
+            help: None,
+            file: file.to_string(),
+            location: None,
+            pointer: pointer.map(str::to_string),
+            module_id: Some(3),
+            module_name: None,
+        }
+    }
+
+    #[test]
+    fn uris_are_relative_and_percent_encoded() {
+        assert_eq!(uri_of("fixtures/demo/a.json"), "fixtures/demo/a.json");
+        assert_eq!(uri_of("./my dir/a b.json"), "my%20dir/a%20b.json");
+        assert_eq!(uri_of("a%b#c?d.json"), "a%25b%23c%3Fd.json");
+        assert_eq!(uri_of("c:d.json"), "c%3Ad.json");
+        assert_eq!(uri_of("é.json"), "%C3%A9.json");
+        assert_eq!(uri_of("<stdin>"), "%3Cstdin%3E");
+        assert_eq!(uri_of("/tmp/x y.json"), "file:///tmp/x%20y.json");
+    }
+
+    #[test]
+    fn fnv1a_matches_reference_vectors() {
+        assert_eq!(fnv1a64(b""), 0xcbf29ce484222325);
+        assert_eq!(fnv1a64(b"a"), 0xaf63dc4c8601ec8c);
+        assert_eq!(fnv1a64(b"foobar"), 0x85944171f73967e8);
+    }
+
+    #[test]
+    fn fingerprints_ignore_lines_and_drifting_numbers() {
+        let p = Some("/flow/0/parameters/__IMTCONN__");
+        let mut a = diag("a.json", "connection 1006 expires in 7 day(s)", p);
+        let b = diag("a.json", "connection  1006 expires in 6 day(s)", p);
+        let first = fingerprint(&a);
+        assert_eq!(first.len(), 16);
+        a.location = Some(Location {
+            span: Span::new(10, 14),
+            start: Position { line: 9, column: 3 },
+            end: Position { line: 9, column: 7 },
+            ..Location::default()
+        });
+        assert_eq!(fingerprint(&a), first, "lines are not part of it");
+        assert_eq!(fingerprint(&b), first, "numbers and spacing are normalized");
+        assert_ne!(fingerprint(&diag("b.json", &a.message, p)), first);
+        assert_ne!(
+            fingerprint(&diag("a.json", &a.message, Some("/flow/1"))),
+            first
+        );
+        let mut other = a.clone();
+        other.code = "BP101";
+        assert_ne!(fingerprint(&other), first);
+    }
+
+    #[test]
+    fn whole_file_findings_have_no_region_and_errors_fail_the_invocation() {
+        let d = diag("big.json", "too large", None);
+        let summary = Summary::default();
+        let errors = vec!["API unreachable".to_string()];
+        let report = Report {
+            diagnostics: std::slice::from_ref(&d),
+            summary: &summary,
+            errors: &errors,
+        };
+        let v = serde_json::to_value(log(&report)).unwrap();
+        let run = &v["runs"][0];
+        let phys = &run["results"][0]["locations"][0]["physicalLocation"];
+        assert_eq!(phys["artifactLocation"]["uri"], "big.json");
+        assert!(phys.get("region").is_none());
+        assert!(run["results"][0]["ruleIndex"].as_i64().is_some());
+        let inv = &run["invocations"][0];
+        assert_eq!(inv["executionSuccessful"], false);
+        assert_eq!(
+            inv["toolExecutionNotifications"][0]["message"]["text"],
+            "API unreachable"
+        );
+        assert_eq!(inv["toolExecutionNotifications"][0]["level"], "error");
+    }
+}
