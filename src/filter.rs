@@ -11,30 +11,10 @@ use crate::report::Diagnostic;
 use crate::rules::file::unused_ignore;
 
 /// A finding's identity that survives lines moving: rule, file, JSON pointer (or module id),
-/// and the message with digits blanked (ids and day counts change; the problem does not).
+/// and the message with digit runs blanked (ids and day counts drift; the problem does not).
+/// The same fingerprint SARIF reports as `partialFingerprints`, so both agree.
 pub fn fingerprint(d: &Diagnostic) -> String {
-    let file = d.file.replace('\\', "/");
-    let place = match (&d.pointer, d.module_id) {
-        (Some(p), _) => p.clone(),
-        (None, Some(id)) => format!("module {id}"),
-        (None, None) => String::new(),
-    };
-    let message: String = d
-        .message
-        .chars()
-        .map(|c| if c.is_ascii_digit() { '#' } else { c })
-        .collect::<String>()
-        .split_whitespace()
-        .collect::<Vec<_>>()
-        .join(" ");
-    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    for part in [d.code, &file, &place, &message] {
-        for b in part.bytes().chain(std::iter::once(0)) {
-            h ^= u64::from(b);
-            h = h.wrapping_mul(0x0100_0000_01b3);
-        }
-    }
-    format!("{h:016x}")
+    crate::report::sarif::fingerprint(d)
 }
 
 #[derive(Debug, Serialize, Deserialize)]
