@@ -1,32 +1,11 @@
 //! End-to-end tests: run the real binary on fixtures and check exit codes and output.
 
+mod support;
+
 use std::path::Path;
 
-use assert_cmd::Command;
 use serde_json::Value;
-
-fn bplint() -> Command {
-    let mut cmd = Command::cargo_bin("bplint").expect("binary builds");
-    cmd.env_remove("MAKE_API_TOKEN")
-        .env("NO_COLOR", "1")
-        .current_dir(env!("CARGO_MANIFEST_DIR"));
-    cmd
-}
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn run(args: &[&str]) -> Run {
-    let out = bplint().args(args).output().expect("runs");
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
-}
+use support::bin::{DEMO, bplint, codes, run};
 
 fn json(args: &[&str]) -> (i32, Value) {
     let r = run(args);
@@ -34,25 +13,6 @@ fn json(args: &[&str]) -> (i32, Value) {
         .unwrap_or_else(|e| panic!("not JSON ({e}): {}\n{}", r.stdout, r.stderr));
     (r.code, v)
 }
-
-fn codes(v: &Value) -> Vec<String> {
-    v["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["code"].as_str().unwrap().to_string())
-        .collect()
-}
-
-const DEMO: &[&str] = &[
-    "check",
-    "fixtures/demo",
-    "--connections",
-    "fixtures/demo/connections.json",
-    "--now",
-    "2026-03-01T00:00:00Z",
-    "--verify",
-];
 
 #[test]
 fn demo_fires_every_live_rule_with_spans() {

@@ -2,24 +2,13 @@
 
 use std::path::Path;
 
-use assert_cmd::Command;
 use serde_json::Value;
 
-fn bplint(dir: &Path) -> Command {
-    let mut cmd = Command::cargo_bin("bplint").expect("binary builds");
-    cmd.env_remove("MAKE_API_TOKEN")
-        .env("NO_COLOR", "1")
-        .current_dir(dir);
-    cmd
-}
+mod support;
 
 fn run(dir: &Path, args: &[&str]) -> (i32, String, String) {
-    let out = bplint(dir).args(args).output().expect("runs");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    let r = support::bin::run_in(dir, args);
+    (r.code, r.stdout, r.stderr)
 }
 
 fn codes(stdout: &str) -> Vec<String> {

@@ -1,45 +1,10 @@
 //! End-to-end tests of the CI formats (`sarif`, `github`, `junit`): run the real binary on the
 //! demo, snapshot the output, validate SARIF against the SARIF 2.1.0 schema, parse the JUnit XML.
 
-use assert_cmd::Command;
+mod support;
+
 use serde_json::Value;
-
-fn bplint() -> Command {
-    let mut cmd = Command::cargo_bin("bplint").expect("binary builds");
-    cmd.env_remove("MAKE_API_TOKEN")
-        .env("NO_COLOR", "1")
-        .current_dir(env!("CARGO_MANIFEST_DIR"));
-    cmd
-}
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
-}
-
-fn run_cmd(mut cmd: Command, args: &[&str]) -> Run {
-    let out = cmd.args(args).output().expect("runs");
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
-}
-
-fn run(args: &[&str]) -> Run {
-    run_cmd(bplint(), args)
-}
-
-const DEMO: &[&str] = &[
-    "check",
-    "fixtures/demo",
-    "--connections",
-    "fixtures/demo/connections.json",
-    "--now",
-    "2026-03-01T00:00:00Z",
-    "--verify",
-];
+use support::bin::{DEMO, Run, bplint, run, run_cmd};
 
 /// The secret hardcoded in fixtures/demo/weekly-digest.json.
 const DEMO_SECRET: &str = "9f8e7d6c5b4a39281706f5e4d3c2b1a0";

@@ -1,3 +1,4 @@
 //! Shared test helpers.
 
+pub mod bin;
 pub mod make_server;

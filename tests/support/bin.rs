@@ -1,0 +1,73 @@
+//! Running the real `bplint` binary from tests, with the environment scrubbed.
+#![allow(dead_code)]
+
+use std::path::Path;
+
+use assert_cmd::Command;
+use serde_json::Value;
+
+/// The README's demo run.
+pub const DEMO: &[&str] = &[
+    "check",
+    "fixtures/demo",
+    "--connections",
+    "fixtures/demo/connections.json",
+    "--now",
+    "2026-03-01T00:00:00Z",
+    "--verify",
+];
+
+/// What one run printed and how it exited.
+pub struct Run {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Run {
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.stdout)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}\n{}", self.stdout, self.stderr))
+    }
+}
+
+/// The binary, run in `dir`, with no token and no colors.
+pub fn bplint_in(dir: &Path) -> Command {
+    let mut cmd = Command::cargo_bin("bplint").expect("binary builds");
+    cmd.env_remove("MAKE_API_TOKEN")
+        .env("NO_COLOR", "1")
+        .current_dir(dir);
+    cmd
+}
+
+/// The binary, run in the project folder (fixture paths are relative to it).
+pub fn bplint() -> Command {
+    bplint_in(Path::new(env!("CARGO_MANIFEST_DIR")))
+}
+
+pub fn run_cmd(mut cmd: Command, args: &[&str]) -> Run {
+    let out = cmd.args(args).output().expect("runs");
+    Run {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
+        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
+    }
+}
+
+pub fn run(args: &[&str]) -> Run {
+    run_cmd(bplint(), args)
+}
+
+pub fn run_in(dir: &Path, args: &[&str]) -> Run {
+    run_cmd(bplint_in(dir), args)
+}
+
+/// The finding codes of a `--format json` report, in order.
+pub fn codes(v: &Value) -> Vec<String> {
+    v["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .map(|f| f["code"].as_str().unwrap_or_default().to_string())
+        .collect()
+}
