@@ -15,6 +15,7 @@ use crate::live::api::{self, ApiConfig, MakeApi, Token};
 use crate::live::snapshot::Snapshot;
 use crate::live::{Catalog, ConnectionSource, LiveSettings};
 use crate::pipeline::{self, FileResult, Options, Status};
+use crate::remap;
 use crate::report::{self, Diagnostic, Report};
 use crate::rules::{self, OfflineSettings, RuleSet, Severity};
 
@@ -73,6 +74,8 @@ enum Command {
         /// Rule code or name.
         rule: String,
     },
+    /// Rewrite connection ids in blueprint files, byte-exactly (e.g. dev team -> prod team).
+    Remap(RemapArgs),
     /// Work with the team's connections.
     #[command(subcommand)]
     Connections(ConnectionsCommand),
@@ -223,6 +226,24 @@ struct RefsArgs {
 }
 
 #[derive(Args, Debug)]
+struct RemapArgs {
+    /// Files or folders (default `.`).
+    paths: Vec<PathBuf>,
+    /// OLD=NEW[,OLD=NEW...] (repeatable).
+    #[arg(long, value_name = "OLD=NEW")]
+    map: Vec<String>,
+    /// A map file: `{"OLD": NEW}` JSON, or `OLD=NEW` lines.
+    #[arg(long, value_name = "FILE")]
+    map_file: Option<PathBuf>,
+    /// Print a unified diff and change nothing.
+    #[arg(long)]
+    dry_run: bool,
+    /// Which references to rewrite (ids of different kinds may collide).
+    #[arg(long, value_enum, default_value_t = KindFilter::Connection)]
+    kind: KindFilter,
+}
+
+#[derive(Args, Debug)]
 struct RulesArgs {
     #[arg(long, value_enum, default_value_t = TableFormat::Table)]
     format: TableFormat,
@@ -282,6 +303,7 @@ pub fn main() -> ExitCode {
         Command::Check(args) => run_check(args, &ui, &cfg, &rules),
         Command::Baseline(args) => run_baseline(args, &ui, &cfg, &rules),
         Command::Refs(args) => run_refs(args),
+        Command::Remap(args) => run_remap(args, &ui),
         Command::Rules(args) => run_rules(args),
         Command::Explain { rule } => run_explain(&rule),
         Command::Connections(ConnectionsCommand::Export { team, output, api }) => {
@@ -830,6 +852,94 @@ fn run_explain(rule: &str) -> Result<u8, String> {
         m.docs_markdown()
     );
     write_output(None, &text)?;
+    Ok(EXIT_CLEAN)
+}
+
+fn run_remap(args: RemapArgs, ui: &Ui) -> Result<u8, String> {
+    use crate::model::RefKind;
+    let mut map = remap::IdMap::new();
+    for m in &args.map {
+        remap::parse_pairs(m, "--map", &mut map)?;
+    }
+    if let Some(f) = &args.map_file {
+        remap::load_map_file(f, &mut map)?;
+    }
+    if map.is_empty() {
+        return Err("give the ids to change with --map OLD=NEW or --map-file FILE".into());
+    }
+    let kinds: Vec<RefKind> = match args.kind {
+        KindFilter::All => vec![
+            RefKind::Connection,
+            RefKind::Hook,
+            RefKind::Keychain,
+            RefKind::DataStore,
+        ],
+        KindFilter::Connection => vec![RefKind::Connection],
+        KindFilter::Hook => vec![RefKind::Hook],
+        KindFilter::Keychain => vec![RefKind::Keychain],
+        KindFilter::DataStore => vec![RefKind::DataStore],
+    };
+    let (inputs, problems) = inputs_of(&args.paths);
+    if let Some(p) = problems.iter().find(|p| !p.is_loop) {
+        return Err(format!("{}: {}", p.display, p.message));
+    }
+    let mut plans = Vec::new();
+    for input in &inputs {
+        let Input::File {
+            path,
+            display,
+            explicit,
+        } = input
+        else {
+            return Err("remap rewrites files in place; it cannot read standard input".into());
+        };
+        let bytes = std::fs::read(path).map_err(|e| format!("{display}: {e}"))?;
+        match remap::plan(path, bytes, &map, &kinds) {
+            Ok(Some(plan)) => plans.push(plan),
+            Ok(None) if *explicit => {
+                return Err(format!("{display}: not a blueprint; nothing was written"));
+            }
+            Ok(None) => {}
+            Err(e) if *explicit => return Err(format!("{e}; nothing was written")),
+            Err(e) => eprintln!("note: skipped {e}"),
+        }
+    }
+    let mut out = String::new();
+    let changed: Vec<&remap::FilePlan> = plans.iter().filter(|p| !p.edits.is_empty()).collect();
+    for p in &changed {
+        if args.dry_run {
+            out.push_str(&p.diff());
+        } else if !ui.quiet {
+            let pairs: Vec<String> = p
+                .edits
+                .iter()
+                .map(|e| format!("{}->{}", e.old, e.new))
+                .collect();
+            out.push_str(&format!(
+                "{}: {} id(s) rewritten ({})\n",
+                p.path.display(),
+                p.edits.len(),
+                pairs.join(", ")
+            ));
+        }
+    }
+    if !args.dry_run {
+        remap::apply(&plans)?;
+    }
+    let total: usize = changed.iter().map(|p| p.edits.len()).sum();
+    if !ui.quiet {
+        let verb = if args.dry_run {
+            "would rewrite"
+        } else {
+            "rewrote"
+        };
+        eprintln!(
+            "{verb} {total} id(s) in {} of {} blueprint(s)",
+            changed.len(),
+            plans.len()
+        );
+    }
+    write_output(None, &out)?;
     Ok(EXIT_CLEAN)
 }
 

@@ -13,5 +13,6 @@ pub mod json;
 pub mod live;
 pub mod model;
 pub mod pipeline;
+pub mod remap;
 pub mod report;
 pub mod rules;

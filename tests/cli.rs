@@ -476,3 +476,80 @@ fn walking_honours_gitignore_and_skips_dependency_folders() {
     ]);
     assert_eq!(codes(&v), ["BP011"]);
 }
+
+#[test]
+fn remap_round_trip_is_byte_exact_and_refusals_change_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    for f in ["lead-router.blueprint.json", "weekly-digest.json"] {
+        std::fs::copy(Path::new("fixtures/demo").join(f), d.join(f)).unwrap();
+    }
+    let before: Vec<Vec<u8>> = ["lead-router.blueprint.json", "weekly-digest.json"]
+        .iter()
+        .map(|f| std::fs::read(d.join(f)).unwrap())
+        .collect();
+    let dir_arg = d.to_str().unwrap();
+
+    let r = run(&[
+        "remap",
+        dir_arg,
+        "--map",
+        "1001=2001,1999=2999",
+        "--dry-run",
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        r.stdout
+            .contains("-                                \"__IMTCONN__\": 1001")
+            && r.stdout
+                .contains("+                                \"__IMTCONN__\": 2001"),
+        "{}",
+        r.stdout
+    );
+    assert_eq!(
+        std::fs::read(d.join("lead-router.blueprint.json")).unwrap(),
+        before[0],
+        "dry run changes nothing"
+    );
+
+    let r = run(&["remap", dir_arg, "--map", "1001=2001,1001=2002"]);
+    assert_eq!(r.code, 2);
+    assert!(r.stderr.contains("ambiguous"), "{}", r.stderr);
+    assert_eq!(
+        std::fs::read(d.join("lead-router.blueprint.json")).unwrap(),
+        before[0]
+    );
+
+    let r = run(&["remap", dir_arg, "--map", "1001=2001,1999=2999,1006=2006"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let changed = std::fs::read_to_string(d.join("lead-router.blueprint.json")).unwrap();
+    assert!(changed.contains("\"__IMTCONN__\": 2001") && changed.contains("\"__IMTCONN__\": 2999"));
+    assert_eq!(
+        changed.len(),
+        before[0].len(),
+        "same-width ids: only the tokens changed"
+    );
+    let (code, v) = json(&["refs", dir_arg, "--format", "json", "--kind", "connection"]);
+    assert_eq!(code, 0);
+    let ids: Vec<u64> = v["references"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|r| r["resolved_id"].as_u64())
+        .collect();
+    assert!(ids.contains(&2001) && !ids.contains(&1001));
+
+    std::fs::write(d.join("back.map"), "# back to dev\n2001=1001\n2999=1999\n").unwrap();
+    let r = run(&[
+        "remap",
+        dir_arg,
+        "--map-file",
+        d.join("back.map").to_str().unwrap(),
+    ]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(
+        std::fs::read(d.join("lead-router.blueprint.json")).unwrap(),
+        before[0],
+        "A->B->A gives the original bytes"
+    );
+}
