@@ -432,7 +432,7 @@ fn prose(rng: &mut Rng, words: usize) -> String {
                 _ => s.push(' '),
             }
         }
-        s.push_str(rng.pick(WORDS));
+        s.push_str(*rng.pick(WORDS));
     }
     s
 }
