@@ -14,7 +14,7 @@ use crate::live::snapshot::Snapshot;
 use crate::live::{Catalog, ConnectionSource, LiveSettings};
 use crate::pipeline::{self, FileResult, Options, Status};
 use crate::report::{self, Diagnostic, Report};
-use crate::rules::{self, OfflineSettings, RuleSet, Severity};
+use crate::rules::{self, OfflineSettings, RuleSet, Severity, declarative};
 
 /// Exit codes: nothing at or above --fail-on / findings / could not check.
 const EXIT_CLEAN: u8 = 0;
@@ -63,6 +63,8 @@ enum Command {
     Explain {
         /// Rule code or name.
         rule: String,
+        #[command(flatten)]
+        rules: RuleArgs,
     },
     /// Work with the team's connections.
     #[command(subcommand)]
@@ -106,6 +108,56 @@ struct ApiArgs {
     /// Stop after this many HTTP requests; ids left unchecked make the run exit 2.
     #[arg(long, value_name = "N")]
     max_requests: Option<u64>,
+}
+
+/// Where the run's declarative rules come from, beside the shipped ones.
+#[derive(Args, Debug, Clone, Default)]
+struct RuleArgs {
+    /// Folder of declarative rule files (`*.toml`), or one such file (repeatable).
+    #[arg(long = "rules", value_name = "DIR")]
+    dirs: Vec<PathBuf>,
+    /// Leave out the shipped declarative rules (to measure what they cost, and for tests of
+    /// the built-in rules alone).
+    #[arg(
+        long,
+        hide = true,
+        env = "BPLINT_NO_DECLARATIVE",
+        value_parser = clap::builder::FalseyValueParser::new()
+    )]
+    no_declarative: bool,
+}
+
+impl RuleArgs {
+    /// The built-in rules plus the declarative ones, compiled once for the whole run. A bad
+    /// rule file is drawn on stderr and ends the run before any blueprint is read.
+    fn rule_set(&self, ui: &Ui) -> Result<RuleSet, RuleSetError> {
+        declarative::load(RuleSet::builtin(), &self.dirs, !self.no_declarative).map_err(|e| match e
+        {
+            declarative::LoadError::File(f) => {
+                let color = ui.color && std::io::stderr().is_terminal();
+                RuleSetError::Shown(f.render(color))
+            }
+            declarative::LoadError::Io(m) => RuleSetError::Message(m),
+        })
+    }
+}
+
+enum RuleSetError {
+    /// Already drawn, with its snippet.
+    Shown(String),
+    Message(String),
+}
+
+/// Prints a rule set error and gives the exit code, or the set.
+fn rules_or_exit(args: &RuleArgs, ui: &Ui) -> Result<RuleSet, Result<u8, String>> {
+    match args.rule_set(ui) {
+        Ok(set) => Ok(set),
+        Err(RuleSetError::Shown(text)) => {
+            eprint!("{text}");
+            Err(Ok(EXIT_TROUBLE))
+        }
+        Err(RuleSetError::Message(m)) => Err(Err(m)),
+    }
 }
 
 #[derive(Copy, Clone, Debug, ValueEnum, PartialEq, Eq)]
@@ -173,6 +225,8 @@ struct CheckArgs {
     #[arg(long, value_name = "DIR")]
     catalog: Vec<PathBuf>,
     #[command(flatten)]
+    rules: RuleArgs,
+    #[command(flatten)]
     api: ApiArgs,
 }
 
@@ -208,6 +262,8 @@ struct RefsArgs {
 struct RulesArgs {
     #[arg(long, value_enum, default_value_t = TableFormat::Table)]
     format: TableFormat,
+    #[command(flatten)]
+    rules: RuleArgs,
 }
 
 pub fn main() -> ExitCode {
@@ -238,8 +294,8 @@ pub fn main() -> ExitCode {
     let code = match cli.command {
         Command::Check(args) => run_check(args, &ui),
         Command::Refs(args) => run_refs(args),
-        Command::Rules(args) => run_rules(args),
-        Command::Explain { rule } => run_explain(&rule),
+        Command::Rules(args) => run_rules(args, &ui),
+        Command::Explain { rule, rules } => run_explain(&rule, &rules, &ui),
         Command::Connections(ConnectionsCommand::Export { team, output, api }) => {
             run_export(team, output, &api)
         }
@@ -340,6 +396,10 @@ fn write_output(output: Option<&PathBuf>, text: &str) -> Result<(), String> {
 }
 
 fn run_check(args: CheckArgs, ui: &Ui) -> Result<u8, String> {
+    let rule_set = match rules_or_exit(&args.rules, ui) {
+        Ok(set) => set,
+        Err(code) => return code,
+    };
     let now = parse_now(args.now.as_deref())?;
     let source: Option<Box<dyn ConnectionSource>> = if args.online {
         if args.team.is_none() {
@@ -360,7 +420,7 @@ fn run_check(args: CheckArgs, ui: &Ui) -> Result<u8, String> {
         offline: OfflineSettings {
             target_zone: args.api.zone.clone(),
         },
-        rules: RuleSet::builtin(),
+        rules: rule_set,
     };
     let (inputs, problems) = inputs_of(&args.paths);
     let (mut results, mut notes) = walk_results(problems);
@@ -620,8 +680,11 @@ fn format_table(rows: &[Vec<String>]) -> String {
     out
 }
 
-fn run_rules(args: RulesArgs) -> Result<u8, String> {
-    let metas = RuleSet::builtin().metas();
+fn run_rules(args: RulesArgs, ui: &Ui) -> Result<u8, String> {
+    let metas = match rules_or_exit(&args.rules, ui) {
+        Ok(set) => set.metas(),
+        Err(code) => return code,
+    };
     let text = match args.format {
         TableFormat::Json => {
             let rows: Vec<_> = metas
@@ -658,8 +721,12 @@ fn run_rules(args: RulesArgs) -> Result<u8, String> {
     Ok(EXIT_CLEAN)
 }
 
-fn run_explain(rule: &str) -> Result<u8, String> {
-    let Some((m, origin)) = RuleSet::builtin().find(rule) else {
+fn run_explain(rule: &str, rules: &RuleArgs, ui: &Ui) -> Result<u8, String> {
+    let set = match rules_or_exit(rules, ui) {
+        Ok(set) => set,
+        Err(code) => return code,
+    };
+    let Some((m, origin)) = set.find(rule) else {
         return Err(format!("no rule {rule:?}; `bplint rules` lists them"));
     };
     let text = format!(
