@@ -249,7 +249,7 @@ impl Loader {
                 let why = if self
                     .builtin
                     .iter()
-                    .any(|(m, _)| m.code == target || m.name == target)
+                    .any(|(m, o)| (m.code == target || m.name == target) && o == "built-in")
                 {
                     "is a built-in Rust rule: only declarative rules can be extended"
                 } else {
@@ -513,9 +513,12 @@ impl Loader {
     ) -> Result1<At<'_, T>> {
         self.pick(entry, key).ok_or_else(|| {
             let e = &self.entries[entry];
+            // The table's first line (its `[[rule]]` header) stands for the whole table.
+            let text = &self.files[e.file].1[e.span.clone()];
+            let first = text.find('\n').map_or(e.span.end, |n| e.span.start + n);
             self.error(
                 e.file,
-                e.span.clone(),
+                e.span.start..first,
                 format!("this rule has no `{name}`"),
                 format!("add `{name}` to this rule ({example})"),
             )
