@@ -247,6 +247,22 @@ fn bad_rule_files_stop_the_run_with_a_spanned_error() {
 }
 
 #[test]
+fn the_documented_example_and_the_benchmark_rules_compile() {
+    let readme = std::fs::read_to_string(Path::new(ROOT).join("rules/README.md")).unwrap();
+    let start = readme.find("````toml\n").expect("the full example") + 8;
+    let len = readme[start..].find("\n````").unwrap();
+    let example = readme[start..start + len].to_string();
+    let set = declarative::load_texts(RuleSet::builtin(), vec![("example.toml".into(), example)])
+        .unwrap_or_else(|e| panic!("{e}"));
+    assert!(set.find("ACME001").is_some());
+    let benches = Path::new(ROOT).join("benches/declarative");
+    for name in ["dynamic-1.toml", "dynamic-3.toml", "descendant.toml"] {
+        declarative::load(RuleSet::builtin(), &[benches.join(name)], true)
+            .unwrap_or_else(|e| panic!("{name}: {e}"));
+    }
+}
+
+#[test]
 fn a_missing_rule_folder_is_a_usage_error() {
     let (code, _, err) = run(&[
         "check",

@@ -2,7 +2,8 @@
 //!
 //! JSONPath queries run on `serde_json` values, and converting a module's subtree for every
 //! rule that asks would cost more than all the rules together: one file's rules share this
-//! cache instead. It lives only as long as one file's check, on one worker thread, so plain
+//! cache instead (declarative rules ask only for the blueprint object, and find modules in it
+//! by pointer). It lives only as long as one file's check, on one worker thread, so plain
 //! `RefCell`/`Rc` suffice.
 
 use std::cell::{Cell, RefCell};

@@ -2,15 +2,18 @@
 //!
 //! Most `given` paths are a plain chain of names and indexes (`$.mapper.url`). Such a leading
 //! chain is followed on the tape directly, so it needs no `serde_json` copy at all; only what
-//! follows it (filters, wildcards, descendants) is handed to serde_json_path, on the copy of
-//! the one subtree the chain led to. Every match is mapped back to the tape by its normalized
-//! path, for its span.
+//! follows it (filters, wildcards, descendants) is handed to serde_json_path. That part runs
+//! on one `serde_json` copy of the whole blueprint, made once per file and shared by every
+//! rule and module: copying each module's subtree instead would copy nested modules again for
+//! each module they nest in. Every match is mapped back to the tape by its normalized path,
+//! for its span.
 
 use std::fmt::Write as _;
+use std::rc::Rc;
 
 use serde_json_path::{JsonPath, PathElement};
 
-use crate::json::{Kind, SerdeCache, Value, push_pointer_token};
+use crate::json::{Kind, Value, push_pointer_token};
 
 /// One step of a normalized path.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -60,7 +63,13 @@ impl Given {
         Ok(Given { prefix, rest })
     }
 
-    pub fn matches<'d>(&self, root: Value<'d>, cache: &SerdeCache) -> Vec<Match<'d>> {
+    /// The matches under `root`. `copy` gives, only if the query needs it, a `serde_json`
+    /// copy holding `root` and the JSON pointer of `root` inside it.
+    pub fn matches<'d>(
+        &self,
+        root: Value<'d>,
+        copy: &dyn Fn() -> (Rc<serde_json::Value>, String),
+    ) -> Vec<Match<'d>> {
         let Some(start) = follow(root, &self.prefix) else {
             return Vec::new();
         };
@@ -70,9 +79,12 @@ impl Given {
                 path: self.prefix.clone(),
             }];
         };
-        let copy = cache.get(start);
+        let (whole, at) = copy();
+        let Some(start_copy) = whole.pointer(&pointer(&at, &self.prefix)) else {
+            return Vec::new();
+        };
         let mut out = Vec::new();
-        for located in rest.query_located(&copy).iter() {
+        for located in rest.query_located(start_copy).iter() {
             let mut path = self.prefix.clone();
             path.extend(located.location().iter().map(|e| match e {
                 PathElement::Name(n) => Seg::Name((*n).to_string()),
@@ -297,7 +309,8 @@ mod tests {
             "bicycle": { "color": "red", "price": 399 } } }"#;
         let doc = crate::json::parse(src).unwrap();
         let whole: serde_json::Value = serde_json::from_str(src).unwrap();
-        let cache = SerdeCache::default();
+        let cache = crate::json::SerdeCache::default();
+        let copy = || (cache.get(doc.root()), String::new());
         for (q, count) in [
             ("$.store.book[*].author", 4),
             ("$..author", 4),
@@ -315,7 +328,7 @@ mod tests {
             ("$.store.bicycle.color", 1),
         ] {
             let given = Given::compile(q).unwrap();
-            let found = given.matches(doc.root(), &cache);
+            let found = given.matches(doc.root(), &copy);
             assert_eq!(found.len(), count, "{q}");
             let expected = JsonPath::parse(q).unwrap();
             let expected: Vec<_> = expected.query(&whole).all();
@@ -327,7 +340,14 @@ mod tests {
                 );
             }
         }
-        // Each subtree the dynamic queries start from is copied once: `$`, `store`, `book`.
-        assert_eq!(cache.conversions(), 3);
+        // The dynamic queries share one copy of the document.
+        assert_eq!(cache.conversions(), 1);
+        // From a subtree, a query sees that subtree only, in the same copy.
+        let book = Given::compile("$[?@.isbn].title").unwrap();
+        let store = doc.root().get("store").unwrap().get("book").unwrap();
+        let copy = || (cache.get(doc.root()), "/store/book".to_string());
+        let titles: Vec<_> = book.matches(store, &copy).iter().map(|m| m.node.raw()).collect();
+        assert_eq!(titles, ["\"Moby Dick\"", "\"The Lord of the Rings\""]);
+        assert_eq!(cache.conversions(), 1);
     }
 }

@@ -1,7 +1,7 @@
 //! A small JSON Schema subset, evaluated on the tape so every error has its node's span.
 //!
 //! Keywords: `type`, `enum`, `const`, `required`, `properties`, `items`, `minimum`, `maximum`,
-//! `minLength`, `maxLength`, `pattern`, `minItems`, `maxItems`. As in JSON Schema, a keyword
+//! `minLength`, `maxLength`, `pattern`, `minItems`, `maxItems`, `not`. As in JSON Schema, a keyword
 //! about one kind of value ignores the others (`required` passes a string), and a schema
 //! stops at its first failing keyword per value. Anything else is refused when the rule is
 //! compiled, rather than silently ignored.
@@ -26,6 +26,7 @@ pub struct Schema {
     pattern: Option<Regex>,
     min_items: Option<usize>,
     max_items: Option<usize>,
+    not: Option<Box<Schema>>,
 }
 
 impl Schema {
@@ -62,6 +63,7 @@ impl Schema {
                     }
                 }
                 "items" => s.items = Some(Box::new(Schema::compile(val, &here)?)),
+                "not" => s.not = Some(Box::new(Schema::compile(val, &here)?)),
                 "minimum" | "maximum" => {
                     let n = val
                         .as_f64()
@@ -100,7 +102,7 @@ impl Schema {
                     return Err(format!(
                         "`{here}`: unsupported keyword `{key}` (supported: type, enum, const, \
                          required, properties, items, minimum, maximum, minLength, maxLength, \
-                         pattern, minItems, maxItems)"
+                         pattern, minItems, maxItems, not)"
                     ));
                 }
             }
@@ -142,8 +144,18 @@ impl Schema {
         }
     }
 
+    /// Whether `v` and everything under it passes.
+    fn passes(&self, v: Value<'_>) -> bool {
+        let mut out = Vec::new();
+        self.validate(v, &mut Vec::new(), &mut out);
+        out.is_empty()
+    }
+
     /// The first keyword `v` itself fails, described.
     fn first_failure(&self, v: Value<'_>) -> Option<String> {
+        if self.not.as_ref().is_some_and(|n| n.passes(v)) {
+            return Some("matches the schema under `not`".into());
+        }
         if let Some(types) = &self.types {
             if !types.iter().any(|t| t.holds(v)) {
                 let want: Vec<&str> = types.iter().map(|t| t.name()).collect();
@@ -285,6 +297,23 @@ mod tests {
     }
 
     #[test]
+    fn not_fails_what_its_schema_accepts() {
+        let unfiltered_ignore = json!({"not": {
+            "required": ["module"],
+            "properties": {"module": {"const": "builtin:Ignore"}, "filter": {"type": "null"}}
+        }});
+        for (src, fails) in [
+            (r#"{"module":"builtin:Ignore"}"#, true),
+            (r#"{"module":"builtin:Ignore","filter":null}"#, true),
+            (r#"{"module":"builtin:Ignore","filter":{"name":"x"}}"#, false),
+            (r#"{"module":"slack:CreateMessage"}"#, false),
+            (r#"{"id":1}"#, false),
+        ] {
+            assert_eq!(!errors(unfiltered_ignore.clone(), src).is_empty(), fails, "{src}");
+        }
+    }
+
+    #[test]
     fn scalar_keywords() {
         let s = json!({"properties": {
             "n": {"minimum": 1, "maximum": 2},
@@ -311,6 +340,8 @@ mod tests {
         let err =
             Schema::compile(&json!({"properties": {"a": {"minLenght": 1}}}), "schema").unwrap_err();
         assert!(err.starts_with("`schema.properties.a.minLenght`"), "{err}");
+        let err = Schema::compile(&json!({"not": {"maximun": 1}}), "schema").unwrap_err();
+        assert!(err.starts_with("`schema.not.maximun`"), "{err}");
         let err = Schema::compile(&json!({"pattern": "("}), "schema").unwrap_err();
         assert!(err.contains("not a valid regular expression"), "{err}");
     }

@@ -96,7 +96,7 @@ fn module_rules_see_every_module_the_model_found() {
 }
 
 #[test]
-fn dynamic_queries_share_one_copy_per_subtree() {
+fn dynamic_queries_share_one_copy_per_file() {
     let a = r#"[[rule]]
 code = "T001"
 name = "a"
@@ -128,8 +128,8 @@ then = { field = "id", function = "defined" }
     assert_eq!(count("T001"), 5 + 5);
     assert_eq!(count("T002"), 5);
     assert_eq!(count("T003"), 0);
-    // One copy per module (8 outside orphans), one of `flow` for T003: never one per rule.
-    assert_eq!(conversions, 8 + 1);
+    // One copy of the blueprint for every rule and module.
+    assert_eq!(conversions, 1);
 }
 
 #[test]
