@@ -237,125 +237,9 @@ impl Loader {
 
     fn compile(&mut self, entry: usize) -> Result1<()> {
         let file = self.entries[entry].file;
-        // Resolve `extends` first: every other key may come from the base.
-        let mut replaces = None;
-        if let Some(ext) = self.entries[entry].raw.extends.clone() {
-            let target = ext.get_ref();
-            let Some(pos) = self
-                .compiled
-                .iter()
-                .position(|c| c.code == *target || c.name == *target)
-            else {
-                let why = if self
-                    .builtin
-                    .iter()
-                    .any(|(m, o)| (m.code == target || m.name == target) && o == "built-in")
-                {
-                    "is a built-in Rust rule: only declarative rules can be extended"
-                } else {
-                    "is no declarative rule loaded before this file"
-                };
-                return Err(self.error(
-                    file,
-                    ext.span(),
-                    format!("cannot extend `{target}`"),
-                    format!("`{target}` {why}"),
-                ));
-            };
-            self.entries[entry].base = Some(self.compiled[pos].entry);
-            let own_code = self.entries[entry]
-                .raw
-                .code
-                .as_ref()
-                .map(|c| c.get_ref().clone());
-            if own_code.is_none() || own_code.as_deref() == Some(self.compiled[pos].code.as_str()) {
-                replaces = Some(pos);
-            } else if self.entries[entry].raw.name.is_none() {
-                let code = self.entries[entry]
-                    .raw
-                    .code
-                    .as_ref()
-                    .map_or(ext.span(), |c| c.span());
-                return Err(self.error(
-                    file,
-                    code,
-                    format!("a rule extending `{target}` under a new code needs its own `name`"),
-                    "new code here",
-                ));
-            }
-        }
-
-        let code = self.required(
-            entry,
-            |r| r.code.as_ref(),
-            "code",
-            "e.g. `code = \"TEAM001\"`",
-        )?;
-        let code_text = code.v.get_ref().clone();
-        if !is_code(&code_text) {
-            return Err(self.error(
-                code.file,
-                code.v.span(),
-                format!("invalid rule code `{code_text}`"),
-                "expected capital letters then digits, e.g. `TEAM001`",
-            ));
-        }
-        let name = self.required(
-            entry,
-            |r| r.name.as_ref(),
-            "name",
-            "e.g. `name = \"http-timeout-missing\"`",
-        )?;
-        let name_text = name.v.get_ref().clone();
-        if !is_kebab(&name_text) {
-            return Err(self.error(
-                name.file,
-                name.v.span(),
-                format!("invalid rule name `{name_text}`"),
-                "expected kebab-case, e.g. `http-timeout-missing`",
-            ));
-        }
-        for (i, c) in self.compiled.iter().enumerate() {
-            if Some(i) == replaces {
-                continue;
-            }
-            if c.code == code_text || c.name == name_text {
-                let (what, span) = if c.code == code_text {
-                    ("code", code.v.span())
-                } else {
-                    ("name", name.v.span())
-                };
-                let (f, s) = if c.code == code_text {
-                    (code.file, span)
-                } else {
-                    (name.file, span)
-                };
-                return Err(self.error(
-                    f,
-                    s,
-                    format!("duplicate rule {what}"),
-                    format!("already used by {} ({}) in {}", c.code, c.name, c.origin),
-                ));
-            }
-        }
-        if let Some((m, origin)) = self
-            .builtin
-            .iter()
-            .find(|(m, _)| m.code == code_text || m.name == name_text)
-        {
-            let (f, s, what) = if m.code == code_text {
-                (code.file, code.v.span(), "code")
-            } else {
-                (name.file, name.v.span(), "name")
-            };
-            return Err(self.error(
-                f,
-                s,
-                format!("duplicate rule {what}"),
-                format!("already used by {} ({}), {origin}", m.code, m.name),
-            ));
-        }
-
+        // `extends` first: every other key may come from the base.
+        let replaces = self.resolve_extends(entry)?;
+        let (code_text, name_text) = self.identity(entry, replaces)?;
         let enabled = self
             .pick(entry, |r| r.enabled.as_ref())
             .is_none_or(|e| *e.v.get_ref());
@@ -433,6 +317,161 @@ impl Loader {
         };
         let modules = self.module_filter(entry, modules_at, exclude_at)?;
 
+        let thens = self.thens(entry)?;
+
+        let leak = |s: String| -> &'static str { Box::leak(s.into_boxed_str()) };
+        let meta: &'static RuleMeta = Box::leak(Box::new(RuleMeta {
+            code: leak(code_text.clone()),
+            name: leak(name_text.clone()),
+            summary: leak(summary),
+            severity,
+            kind: RuleKind::Offline,
+            // `docs_markdown` strips the one space rustdoc leaves on each doc-comment line;
+            // give every line one so that indented markdown survives it.
+            docs: leak(docs.lines().map(|l| format!(" {l}\n")).collect()),
+        }));
+        let compiled = Compiled {
+            entry,
+            code: code_text,
+            name: name_text,
+            origin: self.files[file].0.clone(),
+            rule: DeclarativeRule {
+                meta,
+                enabled,
+                scope,
+                modules,
+                given,
+                thens,
+                message,
+                label,
+                help,
+            },
+        };
+        match replaces {
+            Some(pos) => self.compiled[pos] = compiled,
+            None => self.compiled.push(compiled),
+        }
+        Ok(())
+    }
+
+    /// Links `entry` to the rule it extends; returns the position of the compiled rule it
+    /// replaces (when it keeps that rule's code).
+    fn resolve_extends(&mut self, entry: usize) -> Result1<Option<usize>> {
+        let file = self.entries[entry].file;
+        let Some(ext) = self.entries[entry].raw.extends.clone() else {
+            return Ok(None);
+        };
+        let target = ext.get_ref();
+        let Some(pos) = self
+            .compiled
+            .iter()
+            .position(|c| c.code == *target || c.name == *target)
+        else {
+            let rust = self
+                .builtin
+                .iter()
+                .any(|(m, o)| (m.code == target || m.name == target) && o == "built-in");
+            let why = if rust {
+                "is a built-in Rust rule: only declarative rules can be extended"
+            } else {
+                "is no declarative rule loaded before this file"
+            };
+            return Err(self.error(
+                file,
+                ext.span(),
+                format!("cannot extend `{target}`"),
+                format!("`{target}` {why}"),
+            ));
+        };
+        self.entries[entry].base = Some(self.compiled[pos].entry);
+        let raw = &self.entries[entry].raw;
+        match &raw.code {
+            Some(c) if *c.get_ref() != self.compiled[pos].code => {
+                if raw.name.is_none() {
+                    return Err(self.error(
+                        file,
+                        c.span(),
+                        format!(
+                            "a rule extending `{target}` under a new code needs its own `name`"
+                        ),
+                        "new code here",
+                    ));
+                }
+                Ok(None)
+            }
+            _ => Ok(Some(pos)),
+        }
+    }
+
+    /// The rule's code and name, checked for form and for clashes with every other rule of
+    /// the run (but the one it replaces).
+    fn identity(&self, entry: usize, replaces: Option<usize>) -> Result1<(String, String)> {
+        let code = self.required(
+            entry,
+            |r| r.code.as_ref(),
+            "code",
+            "e.g. `code = \"TEAM001\"`",
+        )?;
+        let code_text = code.v.get_ref().clone();
+        if !is_code(&code_text) {
+            return Err(self.error(
+                code.file,
+                code.v.span(),
+                format!("invalid rule code `{code_text}`"),
+                "expected capital letters then digits, e.g. `TEAM001`",
+            ));
+        }
+        let name = self.required(
+            entry,
+            |r| r.name.as_ref(),
+            "name",
+            "e.g. `name = \"http-timeout-missing\"`",
+        )?;
+        let name_text = name.v.get_ref().clone();
+        if !is_kebab(&name_text) {
+            return Err(self.error(
+                name.file,
+                name.v.span(),
+                format!("invalid rule name `{name_text}`"),
+                "expected kebab-case, e.g. `http-timeout-missing`",
+            ));
+        }
+        // Taken by another declarative rule (not the one being replaced), or by a built-in.
+        let taken = self
+            .compiled
+            .iter()
+            .enumerate()
+            .filter(|(i, _)| Some(*i) != replaces)
+            .map(|(_, c)| {
+                (
+                    c.code.as_str(),
+                    c.name.as_str(),
+                    format!("from {}", c.origin),
+                )
+            })
+            .chain(
+                self.builtin
+                    .iter()
+                    .map(|(m, o)| (m.code, m.name, format!("({o})"))),
+            )
+            .find(|(c, n, _)| *c == code_text || *n == name_text);
+        if let Some((c, n, origin)) = taken {
+            let (at, what) = if c == code_text {
+                (&code, "code")
+            } else {
+                (&name, "name")
+            };
+            return Err(self.error(
+                at.file,
+                at.v.span(),
+                format!("duplicate rule {what}"),
+                format!("already used by {c} ({n}) {origin}"),
+            ));
+        }
+        Ok((code_text, name_text))
+    }
+
+    fn thens(&self, entry: usize) -> Result1<Vec<Then>> {
         let then_at = self.required(
             entry,
             |r| r.then.as_ref(),
@@ -469,39 +508,7 @@ impl Loader {
             thens.push(Then { field, function });
         }
 
-        let leak = |s: String| -> &'static str { Box::leak(s.into_boxed_str()) };
-        let meta: &'static RuleMeta = Box::leak(Box::new(RuleMeta {
-            code: leak(code_text.clone()),
-            name: leak(name_text.clone()),
-            summary: leak(summary),
-            severity,
-            kind: RuleKind::Offline,
-            // `docs_markdown` strips the one space rustdoc leaves on each doc-comment line;
-            // give every line one so that indented markdown survives it.
-            docs: leak(docs.lines().map(|l| format!(" {l}\n")).collect()),
-        }));
-        let compiled = Compiled {
-            entry,
-            code: code_text,
-            name: name_text,
-            origin: self.files[file].0.clone(),
-            rule: DeclarativeRule {
-                meta,
-                enabled,
-                scope,
-                modules,
-                given,
-                thens,
-                message,
-                label,
-                help,
-            },
-        };
-        match replaces {
-            Some(pos) => self.compiled[pos] = compiled,
-            None => self.compiled.push(compiled),
-        }
-        Ok(())
+        Ok(thens)
     }
 
     fn required<T>(

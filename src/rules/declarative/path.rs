@@ -346,7 +346,11 @@ mod tests {
         let book = Given::compile("$[?@.isbn].title").unwrap();
         let store = doc.root().get("store").unwrap().get("book").unwrap();
         let copy = || (cache.get(doc.root()), "/store/book".to_string());
-        let titles: Vec<_> = book.matches(store, &copy).iter().map(|m| m.node.raw()).collect();
+        let titles: Vec<_> = book
+            .matches(store, &copy)
+            .iter()
+            .map(|m| m.node.raw())
+            .collect();
         assert_eq!(titles, ["\"Moby Dick\"", "\"The Lord of the Rings\""]);
         assert_eq!(cache.conversions(), 1);
     }

@@ -127,7 +127,10 @@ impl DeclarativeRule {
                             // A missing value has no span: point at the deepest part of its
                             // path that exists (the module's name for the module itself),
                             // and say in the label what is missing there.
-                            let (parent, key, depth) = deepest(m.node, &steps);
+                            // Walked from the root so that the key of the match itself is
+                            // known when nothing of the field exists.
+                            let (parent, key, reached) = deepest(root, &at);
+                            let depth = reached - m.path.len();
                             let span = match (module, key) {
                                 (Some(md), _) if parent.index() == root.index() => md.anchor(),
                                 // A whole object can be hundreds of lines: its key says
@@ -137,7 +140,7 @@ impl DeclarativeRule {
                             };
                             let missing = then.field[depth..].join(".");
                             let label = format!("`{missing}` is missing here");
-                            (span, label, m.path.len() + depth)
+                            (span, label, reached)
                         }
                     };
                     let fill = |var| match var {

@@ -305,11 +305,18 @@ mod tests {
         for (src, fails) in [
             (r#"{"module":"builtin:Ignore"}"#, true),
             (r#"{"module":"builtin:Ignore","filter":null}"#, true),
-            (r#"{"module":"builtin:Ignore","filter":{"name":"x"}}"#, false),
+            (
+                r#"{"module":"builtin:Ignore","filter":{"name":"x"}}"#,
+                false,
+            ),
             (r#"{"module":"slack:CreateMessage"}"#, false),
             (r#"{"id":1}"#, false),
         ] {
-            assert_eq!(!errors(unfiltered_ignore.clone(), src).is_empty(), fails, "{src}");
+            assert_eq!(
+                !errors(unfiltered_ignore.clone(), src).is_empty(),
+                fails,
+                "{src}"
+            );
         }
     }
 
