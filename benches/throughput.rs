@@ -138,11 +138,7 @@ fn run_rules(bytes: &[u8]) -> usize {
     };
     let scenario = model::build(&doc, root, form, base);
     let settings = OfflineSettings::default();
-    let cx = Context {
-        doc: &doc,
-        scenario: &scenario,
-        settings: &settings,
-    };
+    let cx = Context::new(&doc, &scenario, &settings);
     rules::run_offline(&cx).len() + scenario.references.len()
 }
 
@@ -298,11 +294,7 @@ fn profile_rules(files: &[corpus::File], iters: usize, total: usize) {
             let t = Instant::now();
             let mut out = Vec::new();
             for (doc, scenario) in docs.iter().zip(&scenarios) {
-                let cx = Context {
-                    doc,
-                    scenario,
-                    settings: &settings,
-                };
+                let cx = Context::new(doc, scenario, &settings);
                 rule.check_scenario(&cx, &mut out);
                 for m in &scenario.modules {
                     rule.check_module(&cx, m, &mut out);

@@ -17,7 +17,7 @@ use crate::live::{Catalog, ConnectionSource, LiveSettings};
 use crate::pipeline::{self, FileResult, Options, Status};
 use crate::remap;
 use crate::report::{self, Diagnostic, Report};
-use crate::rules::{self, OfflineSettings, RuleSet, Severity};
+use crate::rules::{self, OfflineSettings, RuleSet, Severity, declarative};
 
 /// Exit codes: nothing at or above --fail-on / findings / could not check.
 const EXIT_CLEAN: u8 = 0;
@@ -73,6 +73,8 @@ enum Command {
     Explain {
         /// Rule code or name.
         rule: String,
+        #[command(flatten)]
+        rules: RuleArgs,
     },
     /// Rewrite connection ids in blueprint files, byte-exactly (e.g. dev team -> prod team).
     Remap(RemapArgs),
@@ -121,6 +123,56 @@ struct ApiArgs {
     /// Stop after this many HTTP requests; ids left unchecked make the run exit 2.
     #[arg(long, value_name = "N")]
     max_requests: Option<u64>,
+}
+
+/// Where the run's declarative rules come from, beside the shipped ones.
+#[derive(Args, Debug, Clone, Default)]
+struct RuleArgs {
+    /// Folder of declarative rule files (`*.toml`), or one such file (repeatable).
+    #[arg(long = "rules", value_name = "DIR")]
+    dirs: Vec<PathBuf>,
+    /// Leave out the shipped declarative rules (to measure what they cost, and for tests of
+    /// the built-in rules alone).
+    #[arg(
+        long,
+        hide = true,
+        env = "BPLINT_NO_DECLARATIVE",
+        value_parser = clap::builder::FalseyValueParser::new()
+    )]
+    no_declarative: bool,
+}
+
+impl RuleArgs {
+    /// The built-in rules plus the declarative ones, compiled once for the whole run. A bad
+    /// rule file is drawn on stderr and ends the run before any blueprint is read.
+    fn rule_set(&self, ui: &Ui) -> Result<RuleSet, RuleSetError> {
+        declarative::load(RuleSet::builtin(), &self.dirs, !self.no_declarative).map_err(|e| match e
+        {
+            declarative::LoadError::File(f) => {
+                let color = ui.color && std::io::stderr().is_terminal();
+                RuleSetError::Shown(f.render(color))
+            }
+            declarative::LoadError::Io(m) => RuleSetError::Message(m),
+        })
+    }
+}
+
+enum RuleSetError {
+    /// Already drawn, with its snippet.
+    Shown(String),
+    Message(String),
+}
+
+/// Prints a rule set error and gives the exit code, or the set.
+fn rules_or_exit(args: &RuleArgs, ui: &Ui) -> Result<RuleSet, Result<u8, String>> {
+    match args.rule_set(ui) {
+        Ok(set) => Ok(set),
+        Err(RuleSetError::Shown(text)) => {
+            eprint!("{text}");
+            Err(Ok(EXIT_TROUBLE))
+        }
+        Err(RuleSetError::Message(m)) => Err(Err(m)),
+    }
 }
 
 #[derive(Copy, Clone, Debug, ValueEnum, PartialEq, Eq)]
@@ -194,6 +246,8 @@ struct CheckArgs {
     #[arg(long, value_name = "DIR")]
     catalog: Vec<PathBuf>,
     #[command(flatten)]
+    rules: RuleArgs,
+    #[command(flatten)]
     api: ApiArgs,
 }
 
@@ -247,6 +301,8 @@ struct RemapArgs {
 struct RulesArgs {
     #[arg(long, value_enum, default_value_t = TableFormat::Table)]
     format: TableFormat,
+    #[command(flatten)]
+    rules: RuleArgs,
 }
 
 pub fn main() -> ExitCode {
@@ -274,12 +330,29 @@ pub fn main() -> ExitCode {
         quiet: cli.quiet,
         verbose: cli.verbose,
     };
-    let rules = RuleSet::builtin();
     let config_path = cli.config.clone().or_else(|| {
         std::env::current_dir()
             .ok()
             .and_then(|d| config::discover(&d))
     });
+    // The rule set comes first: the config names rules, and may add rule folders itself.
+    let mut rule_args = match &cli.command {
+        Command::Check(a) | Command::Baseline(a) => a.rules.clone(),
+        Command::Rules(a) => a.rules.clone(),
+        Command::Explain { rules, .. } => rules.clone(),
+        _ => RuleArgs::default(),
+    };
+    if let Some(path) = &config_path {
+        rule_args.dirs.extend(config::peek_rules_dirs(path));
+    }
+    let rules = match rules_or_exit(&rule_args, &ui) {
+        Ok(set) => set,
+        Err(Ok(code)) => return ExitCode::from(code),
+        Err(Err(message)) => {
+            eprintln!("error: {message}");
+            return ExitCode::from(EXIT_TROUBLE);
+        }
+    };
     let cfg = match &config_path {
         Some(path) => match Config::load(path, &rules) {
             Ok(c) => c,
@@ -304,8 +377,8 @@ pub fn main() -> ExitCode {
         Command::Baseline(args) => run_baseline(args, &ui, &cfg, &rules),
         Command::Refs(args) => run_refs(args),
         Command::Remap(args) => run_remap(args, &ui),
-        Command::Rules(args) => run_rules(args),
-        Command::Explain { rule } => run_explain(&rule),
+        Command::Rules(args) => run_rules(args, &rules),
+        Command::Explain { rule, .. } => run_explain(&rule, &rules),
         Command::Connections(ConnectionsCommand::Export { team, output, api }) => {
             run_export(team, output, &api)
         }
@@ -801,8 +874,8 @@ fn format_table(rows: &[Vec<String>]) -> String {
     out
 }
 
-fn run_rules(args: RulesArgs) -> Result<u8, String> {
-    let metas = RuleSet::builtin().metas();
+fn run_rules(args: RulesArgs, rules: &RuleSet) -> Result<u8, String> {
+    let metas = rules.metas();
     let text = match args.format {
         TableFormat::Json => {
             let rows: Vec<_> = metas
@@ -839,8 +912,8 @@ fn run_rules(args: RulesArgs) -> Result<u8, String> {
     Ok(EXIT_CLEAN)
 }
 
-fn run_explain(rule: &str) -> Result<u8, String> {
-    let Some((m, origin)) = RuleSet::builtin().find(rule) else {
+fn run_explain(rule: &str, rules: &RuleSet) -> Result<u8, String> {
+    let Some((m, origin)) = rules.find(rule) else {
         return Err(format!("no rule {rule:?}; `bplint rules` lists them"));
     };
     let text = format!(

@@ -183,6 +183,28 @@ pub fn display_path(path: &Path) -> String {
         .to_string()
 }
 
+/// The `rules_dirs` of a config file, read leniently (before the rule set exists, since the
+/// full validation needs it); any problem with the file is reported by [`Config::load`].
+pub fn peek_rules_dirs(path: &Path) -> Vec<PathBuf> {
+    let Ok(text) = std::fs::read_to_string(path) else {
+        return Vec::new();
+    };
+    let Ok(value) = text.parse::<toml::Table>() else {
+        return Vec::new();
+    };
+    let root = path.parent().map(Path::to_path_buf).unwrap_or_default();
+    value
+        .get("rules_dirs")
+        .and_then(|v| v.as_array())
+        .map(|a| {
+            a.iter()
+                .filter_map(|d| d.as_str())
+                .map(|d| root.join(d))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
 /// Finds `bplint.toml` in `start` or the nearest folder above it.
 pub fn discover(start: &Path) -> Option<PathBuf> {
     let mut dir = Some(start);

@@ -215,11 +215,7 @@ pub fn check_bytes(display: &str, explicit: bool, bytes: &[u8], opts: &Options) 
         }
     };
     let scenario = model::build(&doc, root, form, base);
-    let cx = Context {
-        doc: &doc,
-        scenario: &scenario,
-        settings: &opts.offline,
-    };
+    let cx = Context::new(&doc, &scenario, &opts.offline);
     let findings = opts.rules.run_offline(&cx);
     let secrets: Vec<Span> = findings.iter().filter_map(|f| f.secret).collect();
     let index = SourceIndex::new(src, secrets);

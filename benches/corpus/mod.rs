@@ -42,7 +42,7 @@ impl Rng {
 
     /// Uniform in `0..n` (`n` > 0).
     pub fn below(&mut self, n: usize) -> usize {
-        ((self.next_u64() >> 32) * n as u64 >> 32) as usize
+        (((self.next_u64() >> 32) * n as u64) >> 32) as usize
     }
 
     /// Uniform in `lo..=hi`.
@@ -432,7 +432,8 @@ fn prose(rng: &mut Rng, words: usize) -> String {
                 _ => s.push(' '),
             }
         }
-        s.push_str(rng.pick(WORDS));
+        let word: &&str = rng.pick(WORDS);
+        s.push_str(word);
     }
     s
 }
@@ -599,9 +600,9 @@ impl Gen {
                 for i in 0..self.rng.range(2, 8 + weight) {
                     let n = self.rng.range(3, 12);
                     let text = prose(&mut self.rng, n).replace(['"', '\\'], "'");
-                    write!(
+                    writeln!(
                         body,
-                        "    {{\"n\": {i}, \"text\": \"{text}\", \"ref\": \"{{{{{}.id}}}}\"}},\n",
+                        "    {{\"n\": {i}, \"text\": \"{text}\", \"ref\": \"{{{{{}.id}}}}\"}},",
                         self.rng.range(1, 50)
                     )
                     .unwrap();

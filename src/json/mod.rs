@@ -8,10 +8,12 @@
 //! The parser is iterative (an explicit stack), so no input can overflow the call stack, and
 //! it refuses nesting deeper than [`MAX_DEPTH`] so that consumers may recurse safely.
 
+mod cache;
 mod parse;
 
 use std::borrow::Cow;
 
+pub use cache::SerdeCache;
 pub use parse::{ParseError, ParseErrorKind, parse};
 
 /// Deepest nesting of arrays and objects a document may have.

@@ -119,6 +119,10 @@ pub struct Scenario {
     pub name: Option<String>,
     /// Span of the blueprint object (inside the wrapper, for API responses).
     pub span: Span,
+    /// RFC 6901 pointer to the blueprint object (`""`, or `/response/blueprint` in a wrapper).
+    pub pointer: String,
+    /// Tape index of the blueprint object, for rules that read the scenario's own fields.
+    pub(crate) node: u32,
     /// `metadata.zone` and its span.
     pub zone: Option<(String, Span)>,
     pub modules: Vec<Module>,

@@ -138,6 +138,8 @@ pub fn build(_doc: &Doc<'_>, root: Value<'_>, form: BlueprintForm, base: &str) -
             form,
             name: root.get_str("name").map(|s| s.into_owned()),
             span: root.span(),
+            pointer: base.to_string(),
+            node: root.index(),
             zone: root
                 .get("metadata")
                 .and_then(|m| m.get("zone"))

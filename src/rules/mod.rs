@@ -5,12 +5,13 @@
 //! find modules and never filter their own findings (severity overrides and ignores are applied
 //! centrally afterwards).
 
+pub mod declarative;
 pub mod file;
 pub mod live;
 pub mod offline;
 
 use crate::finding::Finding;
-use crate::json::Doc;
+use crate::json::{Doc, SerdeCache};
 use crate::live::{LiveSettings, Lookup};
 use crate::model::{Module, Reference, Scenario};
 
@@ -99,6 +100,19 @@ pub struct Context<'a> {
     pub doc: &'a Doc<'a>,
     pub scenario: &'a Scenario,
     pub settings: &'a OfflineSettings,
+    /// Subtrees converted to `serde_json` for this file, shared by every rule that asks.
+    pub serde: SerdeCache,
+}
+
+impl<'a> Context<'a> {
+    pub fn new(doc: &'a Doc<'a>, scenario: &'a Scenario, settings: &'a OfflineSettings) -> Self {
+        Context {
+            doc,
+            scenario,
+            settings,
+            serde: SerdeCache::default(),
+        }
+    }
 }
 
 /// Run-wide settings offline rules read.
@@ -394,11 +408,7 @@ pub(crate) mod testing {
             panic!("test input is not a blueprint")
         };
         let scenario = build(&doc, root, form, base);
-        let cx = Context {
-            doc: &doc,
-            scenario: &scenario,
-            settings,
-        };
+        let cx = Context::new(&doc, &scenario, settings);
         let mut out = Vec::new();
         rule.check_scenario(&cx, &mut out);
         for m in &scenario.modules {

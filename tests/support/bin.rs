@@ -31,10 +31,12 @@ impl Run {
     }
 }
 
-/// The binary, run in `dir`, with no token and no colors.
+/// The binary, run in `dir`, with no token, no colors, and only the built-in Rust rules (the
+/// shipped declarative rules have their own tests in tests/declarative.rs).
 pub fn bplint_in(dir: &Path) -> Command {
     let mut cmd = Command::cargo_bin("bplint").expect("binary builds");
     cmd.env_remove("MAKE_API_TOKEN")
+        .env("BPLINT_NO_DECLARATIVE", "1")
         .env("NO_COLOR", "1")
         .current_dir(dir);
     cmd
