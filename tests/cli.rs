@@ -553,3 +553,13 @@ fn remap_round_trip_is_byte_exact_and_refusals_change_nothing() {
         "A->B->A gives the original bytes"
     );
 }
+
+#[test]
+fn demo_json_output_is_stable() {
+    let mut args = DEMO.to_vec();
+    args.extend(["--format", "json"]);
+    let r = run(&args);
+    assert_eq!(r.code, 1);
+    let stable = r.stdout.replace(env!("CARGO_PKG_VERSION"), "[version]");
+    insta::assert_snapshot!("demo_json", stable);
+}

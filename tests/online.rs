@@ -246,3 +246,118 @@ fn export_writes_a_snapshot_that_checks_the_same() {
         "the other team's connection is not in this team's export: {codes:?}"
     );
 }
+
+#[test]
+fn the_token_appears_in_no_output_of_any_subcommand() {
+    let server = demo_server();
+    let dir = tempfile::tempdir().unwrap();
+    let snap = dir.path().join("snap.json");
+    let url = server.base_url().to_string();
+    let runs: Vec<Vec<&str>> = vec![
+        vec![
+            "--verbose",
+            "check",
+            "fixtures/demo",
+            "--online",
+            "--api-url",
+            &url,
+            "--team",
+            "100",
+            "--verify",
+        ],
+        vec![
+            "--verbose",
+            "check",
+            "fixtures/demo",
+            "--online",
+            "--api-url",
+            &url,
+            "--team",
+            "100",
+            "--format",
+            "sarif",
+        ],
+        vec![
+            "--verbose",
+            "check",
+            "fixtures/demo",
+            "--online",
+            "--api-url",
+            &url,
+            "--team",
+            "100",
+            "--format",
+            "github",
+        ],
+        vec![
+            "--verbose",
+            "check",
+            "fixtures/demo",
+            "--online",
+            "--api-url",
+            &url,
+            "--team",
+            "100",
+            "--format",
+            "junit",
+        ],
+        vec![
+            "--verbose",
+            "check",
+            "fixtures/demo",
+            "--online",
+            "--api-url",
+            "http://127.0.0.1:9/api/v2",
+            "--team",
+            "100",
+            "--max-retries",
+            "0",
+        ],
+        vec![
+            "--verbose",
+            "connections",
+            "export",
+            "--api-url",
+            &url,
+            "--team",
+            "100",
+            "--output",
+            snap.to_str().unwrap(),
+        ],
+        vec!["--verbose", "refs", "fixtures/demo"],
+        vec!["--verbose", "rules"],
+        vec!["--verbose", "explain", "BP100"],
+        vec![
+            "--verbose",
+            "baseline",
+            "fixtures/demo",
+            "--online",
+            "--api-url",
+            &url,
+            "--team",
+            "100",
+            "--output",
+            snap.to_str().unwrap(),
+        ],
+    ];
+    for args in runs {
+        let out = Command::cargo_bin("bplint")
+            .unwrap()
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .env("MAKE_API_TOKEN", TOKEN)
+            .env("RUST_LOG", "trace")
+            .env("RUST_BACKTRACE", "1")
+            .args(&args)
+            .output()
+            .unwrap();
+        let all = format!(
+            "{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(!all.contains(TOKEN), "{args:?} printed the token");
+        assert!(!all.contains("panicked"), "{args:?} panicked: {all}");
+    }
+    let written = std::fs::read_to_string(&snap).unwrap();
+    assert!(!written.contains(TOKEN));
+}
