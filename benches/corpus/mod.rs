@@ -11,7 +11,8 @@
 //!
 //! The same seed always gives the same bytes: the generator uses its own xorshift, never the
 //! clock or a thread-local RNG. Each file records how many connection references it contains,
-//! so the bench can check that every contender finds all of them.
+//! so the bench can check that every contender finds all of them, and [`validate`] checks with
+//! serde_json alone that a file is valid JSON and a blueprint.
 
 use std::fmt::Write as _;
 
@@ -338,75 +339,17 @@ const APPS: &[App] = &[
     },
 ];
 
+#[rustfmt::skip]
 const WORDS: &[&str] = &[
-    "the",
-    "lead",
-    "customer",
-    "follow-up",
-    "draft",
-    "message",
-    "review",
-    "reviewer",
-    "notes",
-    "priority",
-    "category",
-    "contact",
-    "email",
-    "WhatsApp",
-    "phone",
-    "request",
-    "project",
-    "business",
-    "confirm",
-    "details",
-    "escalate",
-    "uncertainty",
-    "confidence",
-    "tone",
-    "professional",
-    "specific",
-    "safe",
-    "human",
-    "response",
-    "invoice",
-    "certificate",
-    "match",
-    "score",
-    "fixture",
-    "team",
-    "schedule",
-    "channel",
-    "thread",
-    "update",
-    "record",
-    "status",
-    "café",
-    "naïve",
-    "Zürich",
-    "résumé",
-    "façade",
-    "São",
-    "Paulo",
-    "Ærøskøbing",
-    "Kraków",
-    "日本語",
-    "テスト",
-    "données",
-    "straße",
-    "Ελληνικά",
-    "русский",
-    "→",
-    "—",
-    "…",
-    "✓",
-    "🚀",
-    "“quoted”",
-    "it’s",
-    "{{1.name}}",
-    "{{2.data.email}}",
-    "{{formatDate(now; \"YYYY-MM-DD\")}}",
-    "{{ifempty(3.`Linked Lead`; \"n/a\")}}",
-    "{{var.scenario.executionId}}",
+    "the", "lead", "customer", "follow-up", "draft", "message", "review", "reviewer", "notes",
+    "priority", "category", "contact", "email", "WhatsApp", "phone", "request", "project",
+    "business", "confirm", "details", "escalate", "uncertainty", "confidence", "tone",
+    "professional", "specific", "safe", "human", "response", "invoice", "certificate", "match",
+    "score", "fixture", "team", "schedule", "channel", "thread", "update", "record", "status",
+    "café", "naïve", "Zürich", "résumé", "façade", "São", "Paulo", "Ærøskøbing", "Kraków", "日本語",
+    "テスト", "données", "straße", "Ελληνικά", "русский", "→", "—", "…", "✓", "🚀", "“quoted”", "it’s",
+    "{{1.name}}", "{{2.data.email}}", "{{formatDate(now; \"YYYY-MM-DD\")}}",
+    "{{ifempty(3.`Linked Lead`; \"n/a\")}}", "{{var.scenario.executionId}}",
 ];
 
 const ZONES: &[&str] = &[
@@ -432,7 +375,7 @@ fn prose(rng: &mut Rng, words: usize) -> String {
                 _ => s.push(' '),
             }
         }
-        let word: &&str = rng.pick(WORDS);
+        let word = *rng.pick(WORDS);
         s.push_str(word);
     }
     s
@@ -907,10 +850,13 @@ impl Gen {
         }
         self.json.end_obj();
         // Most modules are small; a few carry long prompts, HTML bodies or big records.
+        // (Heavy ones only where the budget has room, so small files keep their size.)
+        let heavy = end.saturating_sub(self.json.len()) > 100_000;
         let weight = match self.rng.below(100) {
             0..=69 => 1,
             70..=94 => 2,
-            _ => self.rng.range(4, 12),
+            _ if heavy => self.rng.range(4, 12),
+            _ => 3,
         };
         self.mapper(app, weight);
         if self.rng.chance(15) {
@@ -1227,7 +1173,7 @@ pub fn blueprint(seed: u64, target_bytes: usize, indent: Indent) -> File {
     g.json.key("flow");
     g.json.arr();
     g.trigger();
-    g.flow(0, flow_end, target_bytes >= 40_000);
+    g.flow(0, flow_end, target_bytes >= 150_000);
     g.json.end_arr();
 
     g.json.key("metadata");
@@ -1351,7 +1297,11 @@ pub fn corpus(seed: u64, total_bytes: usize) -> Vec<File> {
             _ => Indent::Compact,
         };
         let mut f = blueprint(rng.next_u64(), size, indent);
-        f.name = format!("bench-{:03}-{}k.blueprint.json", files.len(), size / 1024);
+        f.name = format!(
+            "bench-{:03}-{}k.blueprint.json",
+            files.len(),
+            f.bytes.len() / 1024
+        );
         sum += f.bytes.len();
         files.push(f);
     }

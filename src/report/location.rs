@@ -34,7 +34,12 @@ pub struct SourceIndex<'a> {
     line_starts: Vec<u32>,
     secrets: Vec<Span>,
     bom: bool,
+    /// (byte offset, chars before it) every ~CHECKPOINT bytes, so a column on a long line
+    /// costs at most CHECKPOINT bytes of counting: minified blueprints are one long line.
+    checkpoints: Vec<(u32, u32)>,
 }
+
+const CHECKPOINT: usize = 4096;
 
 /// How much text around a span an excerpt keeps, at most, on each side.
 const CONTEXT_BYTES: usize = 200;
@@ -46,11 +51,23 @@ impl<'a> SourceIndex<'a> {
         let mut line_starts = vec![0u32];
         line_starts.extend(memchr::memchr_iter(b'\n', src.as_bytes()).map(|i| i as u32 + 1));
         secrets.sort_by_key(|s| s.start);
+        let mut checkpoints = vec![(0u32, 0u32)];
+        let (mut pos, mut chars) = (0usize, 0usize);
+        while pos + CHECKPOINT < src.len() {
+            let mut next = pos + CHECKPOINT;
+            while !src.is_char_boundary(next) {
+                next -= 1;
+            }
+            chars += src[pos..next].chars().count();
+            pos = next;
+            checkpoints.push((pos as u32, chars as u32));
+        }
         SourceIndex {
             src,
             line_starts,
             secrets,
             bom: src.starts_with('\u{feff}'),
+            checkpoints,
         }
     }
 
@@ -62,6 +79,15 @@ impl<'a> SourceIndex<'a> {
         i
     }
 
+    fn chars_before(&self, offset: usize) -> usize {
+        let k = self
+            .checkpoints
+            .partition_point(|&(b, _)| b as usize <= offset)
+            - 1;
+        let (b, c) = self.checkpoints[k];
+        c as usize + self.src[b as usize..offset].chars().count()
+    }
+
     fn line_of(&self, offset: usize) -> usize {
         self.line_starts.partition_point(|&s| s as usize <= offset) - 1
     }
@@ -70,7 +96,11 @@ impl<'a> SourceIndex<'a> {
         let offset = self.floor_char(offset);
         let line = self.line_of(offset);
         let start = self.line_starts[line] as usize;
-        let mut column = self.src[start..offset].chars().count() as u32 + 1;
+        let mut column = if offset - start <= CHECKPOINT {
+            self.src[start..offset].chars().count() as u32 + 1
+        } else {
+            (self.chars_before(offset) - self.chars_before(start)) as u32 + 1
+        };
         if line == 0 && self.bom && offset > 0 {
             column -= 1;
         }

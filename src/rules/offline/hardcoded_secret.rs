@@ -47,20 +47,26 @@ declare_rule! {
 
 /// Well-known token formats: (description, pattern).
 const TOKEN_PATTERNS: &[(&str, &str)] = &[
-    ("a Slack token", r"\bxox[abposr]-[0-9A-Za-z-]{10,}"),
-    ("a GitHub token", r"\bgh[pousr]_[0-9A-Za-z]{30,}"),
-    ("a GitHub token", r"\bgithub_pat_[0-9A-Za-z_]{22,}"),
+    ("a Slack token", r"(?-u:\b)xox[abposr]-[0-9A-Za-z-]{10,}"),
+    ("a GitHub token", r"(?-u:\b)gh[pousr]_[0-9A-Za-z]{30,}"),
+    ("a GitHub token", r"(?-u:\b)github_pat_[0-9A-Za-z_]{22,}"),
     (
         "an OpenAI or Anthropic API key",
-        r"\bsk-(?:proj-|ant-|svcacct-)?[0-9A-Za-z_-]{20,}",
+        r"(?-u:\b)sk-(?:proj-|ant-|svcacct-)?[0-9A-Za-z_-]{20,}",
     ),
-    ("an AWS access key id", r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b"),
-    ("a Google API key", r"\bAIza[0-9A-Za-z_-]{35}"),
-    ("a Stripe secret key", r"\b(?:sk|rk)_live_[0-9A-Za-z]{16,}"),
-    ("a GitLab token", r"\bglpat-[0-9A-Za-z_-]{20,}"),
+    (
+        "an AWS access key id",
+        r"(?-u:\b)(?:AKIA|ASIA)[0-9A-Z]{16}(?-u:\b)",
+    ),
+    ("a Google API key", r"(?-u:\b)AIza[0-9A-Za-z_-]{35}"),
+    (
+        "a Stripe secret key",
+        r"(?-u:\b)(?:sk|rk)_live_[0-9A-Za-z]{16,}",
+    ),
+    ("a GitLab token", r"(?-u:\b)glpat-[0-9A-Za-z_-]{20,}"),
     (
         "a JSON Web Token",
-        r"\beyJ[0-9A-Za-z_-]{10,}\.eyJ[0-9A-Za-z_-]{10,}\.[0-9A-Za-z_-]{10,}",
+        r"(?-u:\b)eyJ[0-9A-Za-z_-]{10,}\.eyJ[0-9A-Za-z_-]{10,}\.[0-9A-Za-z_-]{10,}",
     ),
     (
         "a private key",
