@@ -5,7 +5,7 @@ use regex::{Regex, RegexSet};
 use crate::declare_rule;
 use crate::finding::Finding;
 use crate::model::Module;
-use crate::model::leaves::{StringLeaf, for_each_string};
+use crate::model::leaves::for_each_string;
 use crate::rules::{Context, Rule};
 
 declare_rule! {
@@ -110,13 +110,13 @@ fn looks_like_placeholder(v: &str) -> bool {
 }
 
 /// What kind of secret `leaf` holds, if any.
-fn classify(leaf: &StringLeaf<'_>, text: &str) -> Option<&'static str> {
+fn classify(key: &str, text: &str) -> Option<&'static str> {
     if text.len() >= 16 {
         if let Some(i) = TOKENS.matches(text).iter().next() {
             return Some(TOKEN_PATTERNS[i].0);
         }
     }
-    let key = leaf.key.trim();
+    let key = key.trim();
     if key.eq_ignore_ascii_case("authorization") || key.eq_ignore_ascii_case("proxy-authorization")
     {
         if let Some(c) = AUTH_VALUE.captures(text) {
@@ -151,26 +151,33 @@ impl Rule for HardcodedSecret {
                 continue;
             };
             for_each_string(root, &mut |leaf| {
-                let Some(text) = leaf.value.as_str() else {
+                // Work on the raw text: nothing shorter than 8 bytes is a credential, and only
+                // strings with escapes need decoding (most mapper strings have none).
+                let raw = leaf.value.raw();
+                let inner = &raw[1..raw.len() - 1];
+                if inner.len() < 8 {
                     return;
+                }
+                let text = if inner.contains('\\') {
+                    leaf.value.as_str().unwrap_or_default()
+                } else {
+                    std::borrow::Cow::Borrowed(inner)
                 };
-                let Some(what) = classify(&leaf, &text) else {
+                let key = leaf.key.and_then(|k| k.as_str()).unwrap_or_default();
+                let Some(what) = classify(&key, &text) else {
                     return;
                 };
                 let span = leaf.value.span();
-                let field = if leaf.key.is_empty() {
+                let field = if key.is_empty() {
                     section.to_string()
                 } else {
-                    format!(
-                        "{section} field `{}`",
-                        crate::model::truncate(&leaf.key, 40)
-                    )
+                    format!("{section} field `{}`", crate::model::truncate(&key, 40))
                 };
                 out.push(
                     Finding::new(&Self::META, span, format!("{what} is hardcoded in {field}"))
                         .label("secret (masked)")
                         .help("store credentials in a Make connection or keychain, or map them from a scenario input; then rotate this one")
-                        .pointer(format!("{}/{section}{}", m.pointer, leaf.pointer))
+                        .pointer(format!("{}/{section}{}", m.pointer, leaf.pointer()))
                         .module(m)
                         .secret(span),
                 );
