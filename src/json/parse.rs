@@ -115,6 +115,13 @@ impl Parser<'_> {
 
     #[inline(always)]
     fn skip_ws(&mut self) {
+        // Pretty-printed exports are mostly indentation: skip runs of spaces eight at a time.
+        while let Some(chunk) = self.b.get(self.pos..self.pos + 8) {
+            if chunk != b"        " {
+                break;
+            }
+            self.pos += 8;
+        }
         while let Some(&c) = self.b.get(self.pos) {
             if c == b' ' || c == b'\n' || c == b'\r' || c == b'\t' {
                 self.pos += 1;
@@ -264,7 +271,8 @@ impl Parser<'_> {
                 }
                 return self.err(ParseErrorKind::UnexpectedEof, self.b.len());
             };
-            if let Some(bad) = rest[..off].iter().position(|&c| c < 0x20) {
+            if has_control(&rest[..off]) {
+                let bad = rest[..off].iter().position(|&c| c < 0x20).unwrap_or(0);
                 return self.err(ParseErrorKind::ControlCharacterInString, i + bad);
             }
             i += off;
@@ -343,6 +351,14 @@ impl Parser<'_> {
         self.push_leaf(kind, false, start);
         Ok(())
     }
+}
+
+/// Whether `s` holds a byte below 0x20. Folding fixed-size chunks without an early exit lets
+/// the compiler vectorize the comparison; the exact position is looked up only on failure.
+#[inline(always)]
+fn has_control(s: &[u8]) -> bool {
+    s.chunks(32)
+        .any(|c| c.iter().fold(false, |acc, &b| acc | (b < 0x20)))
 }
 
 /// Decodes the inside of a JSON string literal that the parser has already validated.
