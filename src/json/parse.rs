@@ -263,6 +263,21 @@ impl Parser<'_> {
         let start = self.pos;
         let mut i = self.pos + 1;
         let mut escaped = false;
+        // Most strings are short keys and ids: a plain loop over their first bytes beats
+        // memchr's setup. Anything special falls through to the general loop below.
+        let stop = (i + 16).min(self.b.len());
+        while i < stop {
+            let c = self.b[i];
+            if c == b'"' {
+                self.pos = i + 1;
+                self.push_leaf(Kind::String, false, start);
+                return Ok(());
+            }
+            if c == b'\\' || c < 0x20 {
+                break;
+            }
+            i += 1;
+        }
         loop {
             let rest = &self.b[i..];
             let Some(off) = memchr::memchr2(b'"', b'\\', rest) else {
