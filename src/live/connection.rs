@@ -70,7 +70,7 @@ impl Connection {
         })
     }
 
-    /// `12345 "Slack (acme)" (slack2, team 7)`
+    /// `12345 "Slack (acme)" (slack2, team 7, no expiry)`: id, name, type, team and expiry.
     pub fn describe(&self) -> String {
         let mut parts = Vec::new();
         if let Some(t) = &self.connection_type {
@@ -79,6 +79,10 @@ impl Connection {
         if let Some(team) = self.team_id {
             parts.push(format!("team {team}"));
         }
+        parts.push(match self.expire {
+            Some(e) => format!("expires {}", e.format("%Y-%m-%d %H:%M UTC")),
+            None => "no expiry".into(),
+        });
         let mut s = format!("{} \"{}\"", self.id, self.name);
         if !parts.is_empty() {
             s.push_str(&format!(" ({})", parts.join(", ")));

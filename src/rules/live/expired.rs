@@ -47,11 +47,7 @@ impl Rule for ConnectionExpired {
             Finding::new(
                 &Self::META,
                 r.span,
-                format!(
-                    "connection {} expired on {}",
-                    c.describe(),
-                    expire.format("%Y-%m-%d")
-                ),
+                format!("connection {} has expired", c.describe()),
             )
             .label("expired connection")
             .help("reauthorize the connection in Make")

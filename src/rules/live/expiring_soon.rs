@@ -47,11 +47,7 @@ impl Rule for ConnectionExpiringSoon {
             Finding::new(
                 &Self::META,
                 r.span,
-                format!(
-                    "connection {} expires in {days} day(s), on {}",
-                    c.describe(),
-                    expire.format("%Y-%m-%d %H:%M UTC")
-                ),
+                format!("connection {} expires in {days} day(s)", c.describe()),
             )
             .label("expiring connection")
             .help("reauthorize the connection in Make before it expires")
