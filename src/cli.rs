@@ -16,7 +16,7 @@ use crate::live::snapshot::Snapshot;
 use crate::live::{Catalog, ConnectionSource, LiveSettings};
 use crate::pipeline::{self, FileResult, Options, Status};
 use crate::remap;
-use crate::report::{self, Diagnostic, Report};
+use crate::report::{self, Diagnostic, Report, format_table};
 use crate::rules::{self, OfflineSettings, RuleSet, Severity, declarative};
 
 /// Exit codes: nothing at or above --fail-on / findings / could not check.
@@ -78,6 +78,8 @@ enum Command {
     },
     /// Rewrite connection ids in blueprint files, byte-exactly (e.g. dev team -> prod team).
     Remap(RemapArgs),
+    /// A team's connections and who uses them: unused, expiring, expired, other teams', missing.
+    Inventory(InventoryArgs),
     /// Work with the team's connections.
     #[command(subcommand)]
     Connections(ConnectionsCommand),
@@ -279,6 +281,42 @@ struct RefsArgs {
     max_file_size: u64,
 }
 
+#[derive(Copy, Clone, Debug, ValueEnum, PartialEq, Eq)]
+enum InventoryFormat {
+    Table,
+    Json,
+    Csv,
+    Markdown,
+}
+
+#[derive(Args, Debug)]
+struct InventoryArgs {
+    /// Files or folders whose blueprints count as users (default `.`).
+    paths: Vec<PathBuf>,
+    /// The team whose connections are listed.
+    #[arg(long)]
+    team: u64,
+    /// Read the team's connections from a snapshot (`bplint connections export`) instead of the
+    /// Make API (which needs MAKE_API_TOKEN and --zone or --api-url).
+    #[arg(long, value_name = "FILE")]
+    connections: Option<PathBuf>,
+    #[arg(long, value_enum, default_value_t = InventoryFormat::Table)]
+    format: InventoryFormat,
+    /// Write the report here instead of standard output.
+    #[arg(long, short, value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// The current time for expiry (RFC 3339), for reproducible runs.
+    #[arg(long, value_name = "TIME")]
+    now: Option<String>,
+    /// List connections expiring within this many days.
+    #[arg(long, value_name = "DAYS", default_value_t = 14)]
+    expiry_warning_days: i64,
+    #[arg(long, value_name = "BYTES", default_value_t = pipeline::DEFAULT_MAX_FILE_SIZE)]
+    max_file_size: u64,
+    #[command(flatten)]
+    api: ApiArgs,
+}
+
 #[derive(Args, Debug)]
 struct RemapArgs {
     /// Files or folders (default `.`).
@@ -377,6 +415,7 @@ pub fn main() -> ExitCode {
         Command::Baseline(args) => run_baseline(args, &ui, &cfg, &rules),
         Command::Refs(args) => run_refs(args),
         Command::Remap(args) => run_remap(args, &ui),
+        Command::Inventory(args) => run_inventory(args, &cfg),
         Command::Rules(args) => run_rules(args, &rules),
         Command::Explain { rule, .. } => run_explain(&rule, &rules),
         Command::Connections(ConnectionsCommand::Export { team, output, api }) => {
@@ -856,24 +895,6 @@ fn refs_table(rows: &[RefRow<'_>]) -> String {
     format_table(&table) + &format!("{} reference(s)\n", rows.len())
 }
 
-fn format_table(rows: &[Vec<String>]) -> String {
-    let cols = rows.first().map_or(0, Vec::len);
-    let widths: Vec<usize> = (0..cols)
-        .map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0))
-        .collect();
-    let mut out = String::new();
-    for r in rows {
-        let line: Vec<String> = r
-            .iter()
-            .zip(&widths)
-            .map(|(cell, w)| format!("{cell:<w$}"))
-            .collect();
-        out.push_str(line.join("  ").trim_end());
-        out.push('\n');
-    }
-    out
-}
-
 fn run_rules(args: RulesArgs, rules: &RuleSet) -> Result<u8, String> {
     let metas = rules.metas();
     let text = match args.format {
@@ -1022,4 +1043,82 @@ fn run_export(team: u64, output: Option<PathBuf>, api: &ApiArgs) -> Result<u8, S
     let text = serde_json::to_string_pretty(&snapshot).map_err(|e| e.to_string())? + "\n";
     write_output(output.as_ref(), &text)?;
     Ok(EXIT_CLEAN)
+}
+
+fn run_inventory(args: InventoryArgs, cfg: &Config) -> Result<u8, String> {
+    use crate::inventory;
+    use crate::live::ResolveRequest;
+    let now = parse_now(args.now.as_deref())?;
+    let opts = Options {
+        max_file_size: args.max_file_size,
+        ..Options::default()
+    };
+    let (inputs, problems) = inputs_of(&args.paths);
+    let (mut results, _) = walk_results(problems);
+    results.extend(pipeline::check_all(&inputs, &opts));
+    let referenced: std::collections::BTreeSet<u64> =
+        inventory::usages(&results).into_keys().collect();
+    let team = args.team;
+    let (listed, resolution) = match &args.connections {
+        Some(path) => {
+            let snap = Snapshot::load(path)?;
+            // Rows without a team belong to the team the snapshot was exported for.
+            let listed: Vec<_> = snap
+                .connections()
+                .filter(|c| match c.team_id {
+                    Some(t) => t == team,
+                    None => snap.team().is_none_or(|t| t == team),
+                })
+                .cloned()
+                .map(|mut c| {
+                    c.team_id.get_or_insert(team);
+                    c
+                })
+                .collect();
+            let request = ResolveRequest {
+                team: Some(team),
+                ids: referenced,
+                ..ResolveRequest::default()
+            };
+            (listed, snap.resolve(&request))
+        }
+        None => {
+            let mut api = args.api.clone();
+            api.zone = api.zone.or_else(|| cfg.zone.clone());
+            api.api_url = api.api_url.or_else(|| cfg.api_url.clone());
+            api_client(&api)?.team_inventory(team, &referenced)?
+        }
+    };
+    let inv = inventory::build(
+        team,
+        &results,
+        &listed,
+        &resolution,
+        now,
+        args.expiry_warning_days,
+    );
+    let text = match args.format {
+        InventoryFormat::Table => report::inventory::table(&inv),
+        InventoryFormat::Json => report::inventory::json(&inv)?,
+        InventoryFormat::Csv => report::inventory::csv(&inv)?,
+        InventoryFormat::Markdown => report::inventory::markdown(&inv),
+    };
+    write_output(args.output.as_ref(), &text)?;
+    for d in results
+        .iter()
+        .filter(|r| matches!(r.status, Status::Invalid | Status::Unreadable))
+        .flat_map(|r| &r.diagnostics)
+    {
+        eprint!("{}", report::compact::line(d));
+    }
+    for e in &resolution.errors {
+        eprintln!("error: {e}");
+    }
+    let unreadable = results.iter().any(|r| r.status == Status::Unreadable);
+    // Fail closed: an inventory with references nobody could settle is not a clean one.
+    Ok(if unreadable || !inv.unchecked.is_empty() {
+        EXIT_TROUBLE
+    } else {
+        EXIT_CLEAN
+    })
 }

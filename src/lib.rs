@@ -9,6 +9,7 @@ pub mod config;
 pub mod discover;
 pub mod filter;
 pub mod finding;
+pub mod inventory;
 pub mod json;
 pub mod live;
 pub mod model;

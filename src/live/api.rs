@@ -292,13 +292,50 @@ impl MakeApi {
         let result = self.block_on(async move { run.list_all(team, None).await });
         match result {
             Ok(Ok(rows)) => Ok(json!({ "teamId": team, "connections": rows })),
-            Ok(Err(fail)) => Err(token.scrub(&match fail.kind {
-                FailKind::Cap | FailKind::Unauthorized => fail.reason,
-                _ => format!(
-                    "could not list the connections of team {team}: {}",
-                    fail.reason
-                ),
-            })),
+            Ok(Err(fail)) => Err(token.scrub(&list_failure(team, fail))),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The team's connections, and what the API says about the `referenced` ids the team's list
+    /// lacks (another team's, or gone): one paged listing, then one lookup per such id.
+    pub fn team_inventory(
+        &self,
+        team: u64,
+        referenced: &BTreeSet<u64>,
+    ) -> Result<(Vec<Connection>, Resolution), String> {
+        let run = Run::new(self.inner.clone());
+        let token = self.inner.cfg.token.clone();
+        let referenced = referenced.clone();
+        let result = self.block_on(async move {
+            let rows = run.list_all(team, None).await?;
+            let listed: Vec<Connection> = rows
+                .iter()
+                .filter_map(Connection::from_json)
+                .map(|mut c| {
+                    // The list is the team's own, whether or not its rows say so.
+                    c.team_id.get_or_insert(team);
+                    c.scoped = None;
+                    c
+                })
+                .collect();
+            let known: HashSet<u64> = listed.iter().map(|c| c.id).collect();
+            let mut out = Collect::default();
+            let mut jobs: JoinSet<Job> = JoinSet::new();
+            for id in referenced.into_iter().filter(|id| !known.contains(id)) {
+                let run = run.clone();
+                jobs.spawn(async move { Job::ById(id, run.by_id(id).await) });
+            }
+            let mut details = Vec::new();
+            drain(&mut jobs, &mut out, &mut details).await;
+            Ok((listed, finish(out, &run)))
+        });
+        match result {
+            Ok(Ok((listed, mut res))) => {
+                scrub_resolution(&mut res, &token);
+                Ok((listed, res))
+            }
+            Ok(Err(fail)) => Err(token.scrub(&list_failure(team, fail))),
             Err(e) => Err(e),
         }
     }
@@ -365,6 +402,16 @@ fn scrub_resolution(res: &mut Resolution, token: &Token) {
         if let Some(e) = &mut v.error {
             *e = token.scrub(e);
         }
+    }
+}
+
+fn list_failure(team: u64, fail: Fail) -> String {
+    match fail.kind {
+        FailKind::Cap | FailKind::Unauthorized => fail.reason,
+        _ => format!(
+            "could not list the connections of team {team}: {}",
+            fail.reason
+        ),
     }
 }
 

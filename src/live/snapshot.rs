@@ -122,6 +122,11 @@ impl Snapshot {
         self.connections.get(&id)
     }
 
+    /// Every connection the snapshot holds, in no particular order.
+    pub fn connections(&self) -> impl Iterator<Item = &Connection> {
+        self.connections.values()
+    }
+
     pub fn path(&self) -> &str {
         &self.path
     }
