@@ -14,6 +14,7 @@ pub mod json;
 pub mod live;
 pub mod model;
 pub mod pipeline;
+pub mod pull;
 pub mod remap;
 pub mod report;
 pub mod rules;

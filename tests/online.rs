@@ -36,7 +36,16 @@ fn demo_server() -> MakeServer {
             b = b.verification(r["id"].as_u64().unwrap(), v, r["verifyError"].as_str());
         }
     }
-    b.start()
+    // A scenario for `pull` and `check --team-scenarios`; connection lookups never ask for it.
+    let digest: Value = serde_json::from_str(
+        &std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/fixtures/demo/weekly-digest.json"
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    b.scenario(100, 1, "Weekly digest", digest).start()
 }
 
 fn check(args: &[&str], token: Option<&str>) -> (i32, Value, String) {
@@ -252,6 +261,7 @@ fn the_token_appears_in_no_output_of_any_subcommand() {
     let server = demo_server();
     let dir = tempfile::tempdir().unwrap();
     let snap = dir.path().join("snap.json");
+    let pulled = dir.path().join("pulled");
     let url = server.base_url().to_string();
     let runs: Vec<Vec<&str>> = vec![
         vec![
@@ -345,6 +355,39 @@ fn the_token_appears_in_no_output_of_any_subcommand() {
             "100",
             "--max-retries",
             "0",
+        ],
+        vec![
+            "--verbose",
+            "pull",
+            "--api-url",
+            &url,
+            "--team",
+            "100",
+            "--out",
+            pulled.to_str().unwrap(),
+        ],
+        vec![
+            "--verbose",
+            "check",
+            "--team-scenarios",
+            "100",
+            "--api-url",
+            &url,
+            "--online",
+            "--team",
+            "100",
+        ],
+        vec![
+            "--verbose",
+            "pull",
+            "--api-url",
+            "http://127.0.0.1:9/api/v2",
+            "--team",
+            "100",
+            "--max-retries",
+            "0",
+            "--out",
+            pulled.to_str().unwrap(),
         ],
         vec!["--verbose", "refs", "fixtures/demo"],
         vec!["--verbose", "rules"],

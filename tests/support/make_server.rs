@@ -110,6 +110,7 @@ enum FaultKind {
     Html,
     Oversized(usize),
     BreakOff,
+    Status(u16),
 }
 
 fn matches(pattern: &str, path: &str, query: &[(String, String)]) -> bool {
@@ -212,6 +213,11 @@ impl Builder {
     /// Declares a Content-Length, sends part of it, then closes the connection.
     pub fn break_off(self, path: &str) -> Self {
         self.path_fault(path, FaultKind::BreakOff)
+    }
+
+    /// Answers `status` (with Make's error body) to every request to `path`.
+    pub fn fail_path(self, path: &str, status: u16) -> Self {
+        self.path_fault(path, FaultKind::Status(status))
     }
 
     fn path_fault(mut self, pattern: &str, kind: FaultKind) -> Self {
@@ -537,6 +543,11 @@ async fn gate(State(st): St, req: Request, next: Next) -> Response {
                     .into_response();
             }
             FaultKind::Oversized(bytes) => return json_body(oversized_body(bytes)),
+            FaultKind::Status(code) => {
+                let status =
+                    StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+                return error(status, "Internal server error", "IM500");
+            }
             FaultKind::BreakOff => {
                 let part = Bytes::from_static(br#"{"connections": [{"id": 1, "na"#);
                 let head = stream::iter([Ok::<_, std::io::Error>(part)]);
