@@ -3,7 +3,7 @@
 mod support;
 
 use assert_cmd::Command;
-use serde_json::Value;
+use serde_json::{Value, json};
 use support::make_server::{MakeServer, TOKEN};
 
 const NOW: &str = "2026-03-01T00:00:00Z";
@@ -45,7 +45,15 @@ fn demo_server() -> MakeServer {
         .unwrap(),
     )
     .unwrap();
-    b.scenario(100, 1, "Weekly digest", digest).start()
+    b.scenario(100, 1, "Weekly digest", digest)
+        .hooks(
+            100,
+            vec![
+                json!({"id": 52001, "name": "Leads in", "teamId": 100, "type": "web",
+                        "packageName": null, "enabled": true, "gone": false}),
+            ],
+        )
+        .start()
 }
 
 fn check(args: &[&str], token: Option<&str>) -> (i32, Value, String) {

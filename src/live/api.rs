@@ -31,7 +31,8 @@ use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 use url::{Host, Url};
 
-use super::{Connection, ConnectionSource, Resolution, ResolveRequest, Verification};
+use super::{Connection, ConnectionSource, Resolution, ResolveRequest, StoredObject, Verification};
+use crate::model::RefKind;
 
 /// Requests in flight at once.
 pub const DEFAULT_CONCURRENCY: usize = 8;
@@ -447,12 +448,33 @@ impl ConnectionSource for MakeApi {
     }
 
     fn resolve(&self, request: &ResolveRequest) -> Resolution {
-        if request.ids.is_empty() {
+        if request.ids.is_empty() && request.objects.values().all(BTreeSet::is_empty) {
             return Resolution::default();
         }
         let run = Run::new(self.inner.clone());
         let req = request.clone();
-        let mut res = match self.block_on(resolve(run, req)) {
+        let work = async move {
+            let objects = resolve_objects(&run, req.team, &req.objects).await;
+            let mut res = if req.ids.is_empty() {
+                finish(Collect::default(), &run)
+            } else {
+                resolve(run.clone(), req).await
+            };
+            let (found, missing, errors) = objects;
+            // A bad token is reported once, by whichever list met it first.
+            if !run.is_unauthorized() {
+                res.objects = found;
+                res.objects_not_found = missing;
+            }
+            for e in errors {
+                if !res.errors.contains(&e) {
+                    res.errors.push(e);
+                }
+            }
+            res.requests = run.requests.load(Ordering::SeqCst);
+            res
+        };
+        let mut res = match self.block_on(work) {
             Ok(res) => res,
             Err(e) => Resolution {
                 unchecked: request.ids.iter().map(|id| (*id, e.clone())).collect(),
@@ -1216,6 +1238,73 @@ fn record(job: Job, out: &mut Collect, details: &mut Vec<u64>) {
             }
         },
     }
+}
+
+type ObjectAnswers = (
+    HashMap<(RefKind, u64), StoredObject>,
+    BTreeSet<(RefKind, u64)>,
+    Vec<String>,
+);
+
+/// Lists each referenced kind of stored object once for the team. An id absent from the list
+/// is not found in the team; a list that could not be had is a run error (exit 2), never "not
+/// found".
+async fn resolve_objects(
+    run: &Run,
+    team: Option<u64>,
+    objects: &BTreeMap<RefKind, BTreeSet<u64>>,
+) -> ObjectAnswers {
+    let mut found = HashMap::new();
+    let mut missing = BTreeSet::new();
+    let mut errors = Vec::new();
+    for (kind, ids) in objects {
+        let Some((path, key)) = super::object_list(*kind).filter(|_| !ids.is_empty()) else {
+            continue;
+        };
+        let Some(team) = team else {
+            errors.push(format!(
+                "{} {} referenced: checking {path} needs --team",
+                ids.len(),
+                kind.name()
+            ));
+            continue;
+        };
+        match run
+            .paged(key, |offset| run.team_url(path, team, offset))
+            .await
+        {
+            Ok(rows) => {
+                let listed: HashMap<u64, StoredObject> = rows
+                    .iter()
+                    .filter_map(|r| StoredObject::from_json(*kind, r))
+                    .map(|mut o| {
+                        o.team_id.get_or_insert(team);
+                        (o.id, o)
+                    })
+                    .collect();
+                for id in ids {
+                    match listed.get(id) {
+                        Some(o) => {
+                            found.insert((*kind, *id), o.clone());
+                        }
+                        None => {
+                            missing.insert((*kind, *id));
+                        }
+                    }
+                }
+            }
+            Err(f) => errors.push(match f.kind {
+                FailKind::Cap | FailKind::Unauthorized => f.reason,
+                _ => format!(
+                    "could not list the {path} of team {team}, {} {}(s) unchecked: {}",
+                    ids.len(),
+                    kind.name(),
+                    f.reason
+                ),
+            }),
+        }
+    }
+    (found, missing, errors)
 }
 
 fn scope_reason(f: &Fail) -> String {

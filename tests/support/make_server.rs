@@ -148,9 +148,34 @@ pub struct Builder {
     faults: Faults,
     verifications: HashMap<u64, (bool, Option<String>)>,
     scenarios: Vec<(u64, Value, Value)>,
+    objects: BTreeMap<(&'static str, u64), Vec<Value>>,
 }
 
 impl Builder {
+    /// Webhooks of a team, served by `GET /hooks?teamId=` as `{"hooks": [...]}`.
+    pub fn hooks(mut self, team: u64, rows: Vec<Value>) -> Self {
+        self.objects
+            .entry(("hooks", team))
+            .or_default()
+            .extend(rows);
+        self
+    }
+
+    /// Data stores of a team, served by `GET /data-stores?teamId=` as `{"dataStores": [...]}`.
+    pub fn data_stores(mut self, team: u64, rows: Vec<Value>) -> Self {
+        self.objects
+            .entry(("dataStores", team))
+            .or_default()
+            .extend(rows);
+        self
+    }
+
+    /// Keychains of a team, served by `GET /keys?teamId=` as `{"keys": [...]}`.
+    pub fn keys(mut self, team: u64, rows: Vec<Value>) -> Self {
+        self.objects.entry(("keys", team)).or_default().extend(rows);
+        self
+    }
+
     /// The token the server expects (default [`TOKEN`]).
     pub fn token(mut self, token: &str) -> Self {
         self.token = Some(token.to_string());
@@ -285,6 +310,7 @@ impl Builder {
             faults: self.faults,
             verifications: self.verifications,
             scenarios: self.scenarios,
+            objects: self.objects,
             log: Mutex::new(Vec::new()),
             counter: AtomicU64::new(0),
             in_flight: AtomicUsize::new(0),
@@ -398,6 +424,7 @@ struct Shared {
     faults: Faults,
     verifications: HashMap<u64, (bool, Option<String>)>,
     scenarios: Vec<(u64, Value, Value)>,
+    objects: BTreeMap<(&'static str, u64), Vec<Value>>,
     log: Mutex<Vec<Logged>>,
     counter: AtomicU64,
     in_flight: AtomicUsize,
@@ -428,6 +455,18 @@ fn router(state: Arc<Shared>) -> Router {
             post(verify_connection),
         )
         .route(&format!("{API}/scenarios"), get(list_scenarios))
+        .route(
+            &format!("{API}/hooks"),
+            get(|st: St, q: RawQuery| list_objects(st, q, "hooks")),
+        )
+        .route(
+            &format!("{API}/data-stores"),
+            get(|st: St, q: RawQuery| list_objects(st, q, "dataStores")),
+        )
+        .route(
+            &format!("{API}/keys"),
+            get(|st: St, q: RawQuery| list_objects(st, q, "keys")),
+        )
         .route(
             &format!("{API}/scenarios/{{id}}/blueprint"),
             get(get_blueprint),
@@ -730,4 +769,22 @@ async fn get_blueprint(State(st): St, Path(id): Path<u64>) -> Response {
         .into_response(),
         None => error(StatusCode::NOT_FOUND, "Scenario not found", "IM005"),
     }
+}
+
+/// A team with no rows of the kind gets an empty list, as Make answers for a team it can read.
+async fn list_objects(State(st): St, RawQuery(raw): RawQuery, key: &'static str) -> Response {
+    let q = parse_query(raw.as_deref());
+    let team = q
+        .iter()
+        .find(|(k, _)| k == "teamId")
+        .and_then(|(_, v)| v.parse::<u64>().ok());
+    let Some(team) = team else {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "Missing value of required parameter 'teamId'.",
+            "SC400",
+        );
+    };
+    let rows = st.objects.get(&(key, team)).cloned().unwrap_or_default();
+    page(&q, rows, key, st.faults.ignore_paging)
 }
