@@ -207,3 +207,39 @@ fn a_snapshot_without_object_lists_checks_only_connections() {
         "{err}"
     );
 }
+
+#[test]
+fn without_a_team_nothing_is_listed_and_verbose_says_why() {
+    let server = server();
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("bplint.toml"),
+        "[[teams]]\npaths = [\"other/**\"]\nteams = [7]\n",
+    )
+    .unwrap();
+    let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(FIXTURE);
+    let out = Command::cargo_bin("bplint")
+        .unwrap()
+        .current_dir(dir.path())
+        .env("NO_COLOR", "1")
+        .env("BPLINT_NO_DECLARATIVE", "1")
+        .env("MAKE_API_TOKEN", TOKEN)
+        .args(["--verbose", "check"])
+        .arg(&fixture)
+        .args([
+            "--online",
+            "--api-url",
+            server.base_url(),
+            "--format",
+            "json",
+        ])
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(0), "{err}");
+    assert!(
+        err.contains("2 hook reference(s) not checked: the Make API lists hooks per team"),
+        "{err}"
+    );
+    assert_eq!(server.count(), 0);
+}

@@ -460,7 +460,8 @@ impl ConnectionSource for MakeApi {
             } else {
                 resolve(run.clone(), req).await
             };
-            let (found, missing, errors) = objects;
+            let (found, missing, errors, notes) = objects;
+            res.notes.extend(notes);
             // A bad token is reported once, by whichever list met it first.
             if !run.is_unauthorized() {
                 res.objects = found;
@@ -1240,9 +1241,11 @@ fn record(job: Job, out: &mut Collect, details: &mut Vec<u64>) {
     }
 }
 
+/// Found, not found, run errors, notes.
 type ObjectAnswers = (
     HashMap<(RefKind, u64), StoredObject>,
     BTreeSet<(RefKind, u64)>,
+    Vec<String>,
     Vec<String>,
 );
 
@@ -1257,13 +1260,16 @@ async fn resolve_objects(
     let mut found = HashMap::new();
     let mut missing = BTreeSet::new();
     let mut errors = Vec::new();
+    let mut notes = Vec::new();
     for (kind, ids) in objects {
         let Some((path, key)) = super::object_list(*kind).filter(|_| !ids.is_empty()) else {
             continue;
         };
         let Some(team) = team else {
-            errors.push(format!(
-                "{} {} referenced: checking {path} needs --team",
+            // Make has no lookup by id for these: without a team there is no list to ask, and
+            // runs that named no team did not check them before either.
+            notes.push(format!(
+                "{} {} reference(s) not checked: the Make API lists {path} per team (--team)",
                 ids.len(),
                 kind.name()
             ));
@@ -1304,7 +1310,7 @@ async fn resolve_objects(
             }),
         }
     }
-    (found, missing, errors)
+    (found, missing, errors, notes)
 }
 
 fn scope_reason(f: &Fail) -> String {
