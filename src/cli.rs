@@ -16,7 +16,7 @@ use crate::live::snapshot::Snapshot;
 use crate::live::{Catalog, ConnectionSource, LiveSettings};
 use crate::pipeline::{self, FileResult, Options, Status};
 use crate::remap;
-use crate::report::{self, Diagnostic, Report};
+use crate::report::{self, Diagnostic, Report, format_table};
 use crate::rules::{self, OfflineSettings, RuleSet, Severity, declarative};
 
 /// Exit codes: nothing at or above --fail-on / findings / could not check.
@@ -78,6 +78,19 @@ enum Command {
     },
     /// Rewrite connection ids in blueprint files, byte-exactly (e.g. dev team -> prod team).
     Remap(RemapArgs),
+    /// A team's connections and who uses them: unused, expiring, expired, other teams', missing.
+    Inventory(InventoryArgs),
+    /// Save every scenario blueprint of a team from the Make API as DIR/<id>-<slug>.json.
+    Pull {
+        /// Team id.
+        #[arg(long)]
+        team: u64,
+        /// Folder to save the blueprints in (created when missing).
+        #[arg(long, value_name = "DIR")]
+        out: PathBuf,
+        #[command(flatten)]
+        api: ApiArgs,
+    },
     /// Work with the team's connections.
     #[command(subcommand)]
     Connections(ConnectionsCommand),
@@ -123,6 +136,9 @@ struct ApiArgs {
     /// Stop after this many HTTP requests; ids left unchecked make the run exit 2.
     #[arg(long, value_name = "N")]
     max_requests: Option<u64>,
+    /// Rows asked per list page (tests use small pages to exercise paging).
+    #[arg(long, hide = true, value_name = "N")]
+    page_size: Option<u32>,
 }
 
 /// Where the run's declarative rules come from, beside the shipped ones.
@@ -208,6 +224,10 @@ impl FailOn {
 struct CheckArgs {
     /// Files or folders (default `.`); `-` reads one blueprint from standard input.
     paths: Vec<PathBuf>,
+    /// Check the blueprints of this team's scenarios, fetched from the Make API (nothing is
+    /// written; PATHS are not read).
+    #[arg(long, value_name = "TEAM", conflicts_with = "paths")]
+    team_scenarios: Option<u64>,
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     format: Format,
@@ -277,6 +297,42 @@ struct RefsArgs {
     kind: KindFilter,
     #[arg(long, value_name = "BYTES", default_value_t = pipeline::DEFAULT_MAX_FILE_SIZE)]
     max_file_size: u64,
+}
+
+#[derive(Copy, Clone, Debug, ValueEnum, PartialEq, Eq)]
+enum InventoryFormat {
+    Table,
+    Json,
+    Csv,
+    Markdown,
+}
+
+#[derive(Args, Debug)]
+struct InventoryArgs {
+    /// Files or folders whose blueprints count as users (default `.`).
+    paths: Vec<PathBuf>,
+    /// The team whose connections are listed.
+    #[arg(long)]
+    team: u64,
+    /// Read the team's connections from a snapshot (`bplint connections export`) instead of the
+    /// Make API (which needs MAKE_API_TOKEN and --zone or --api-url).
+    #[arg(long, value_name = "FILE")]
+    connections: Option<PathBuf>,
+    #[arg(long, value_enum, default_value_t = InventoryFormat::Table)]
+    format: InventoryFormat,
+    /// Write the report here instead of standard output.
+    #[arg(long, short, value_name = "FILE")]
+    output: Option<PathBuf>,
+    /// The current time for expiry (RFC 3339), for reproducible runs.
+    #[arg(long, value_name = "TIME")]
+    now: Option<String>,
+    /// List connections expiring within this many days.
+    #[arg(long, value_name = "DAYS", default_value_t = 14)]
+    expiry_warning_days: i64,
+    #[arg(long, value_name = "BYTES", default_value_t = pipeline::DEFAULT_MAX_FILE_SIZE)]
+    max_file_size: u64,
+    #[command(flatten)]
+    api: ApiArgs,
 }
 
 #[derive(Args, Debug)]
@@ -377,6 +433,8 @@ pub fn main() -> ExitCode {
         Command::Baseline(args) => run_baseline(args, &ui, &cfg, &rules),
         Command::Refs(args) => run_refs(args),
         Command::Remap(args) => run_remap(args, &ui),
+        Command::Inventory(args) => run_inventory(args, &cfg),
+        Command::Pull { team, out, api } => run_pull(team, &out, &api, &ui),
         Command::Rules(args) => run_rules(args, &rules),
         Command::Explain { rule, .. } => run_explain(&rule, &rules),
         Command::Connections(ConnectionsCommand::Export { team, output, api }) => {
@@ -461,6 +519,9 @@ fn api_client(api: &ApiArgs) -> Result<MakeApi, String> {
     cfg.timeout = Duration::from_secs(api.timeout.max(1));
     cfg.max_requests = api.max_requests;
     cfg.max_retries = api.max_retries;
+    if let Some(n) = api.page_size {
+        cfg.page_size = n;
+    }
     MakeApi::new(cfg)
 }
 
@@ -495,6 +556,63 @@ fn fail_on_of(args: &CheckArgs, cfg: &Config) -> FailOn {
         Some(config::FailOn::Never) => FailOn::Never,
         Some(config::FailOn::Warning) | None => FailOn::Warning,
     })
+}
+
+/// The checked files of a run over PATHS.
+fn file_results(
+    args: &CheckArgs,
+    ui: &Ui,
+    cfg: &Config,
+    opts: &Options,
+) -> (Vec<FileResult>, Vec<String>) {
+    let (mut inputs, problems) = inputs_of(&args.paths);
+    inputs.retain(|i| match i {
+        Input::File {
+            display,
+            explicit: false,
+            ..
+        } => cfg.in_scope(display),
+        _ => true,
+    });
+    let (mut results, notes) = walk_results(problems);
+    // A progress bar only for a person watching a long run: never in CI logs or pipes.
+    let bar = (!ui.quiet && inputs.len() >= PROGRESS_MIN_FILES && std::io::stderr().is_terminal())
+        .then(|| indicatif::ProgressBar::new(inputs.len() as u64));
+    results.extend(pipeline::check_all_with_progress(&inputs, opts, &|| {
+        if let Some(b) = &bar {
+            b.inc(1);
+        }
+    }));
+    if let Some(b) = bar {
+        b.finish_and_clear();
+    }
+    (results, notes)
+}
+
+/// The team's blueprints, fetched and checked in memory as `scenario:<id>-<slug>`. A blueprint
+/// that could not be fetched is a run error (exit 2); the list failing ends the run.
+fn team_scenario_results(
+    team: u64,
+    api: &ApiArgs,
+    opts: &Options,
+    errors: &mut Vec<String>,
+) -> Result<Vec<FileResult>, String> {
+    let pulled = api_client(api)?.pull_blueprints(team)?;
+    let mut results = Vec::new();
+    for p in &pulled.scenarios {
+        let display = format!("scenario:{}-{}", p.id, crate::pull::slug(&p.name));
+        match &p.blueprint {
+            Ok(text) => results.push(pipeline::check_bytes(&display, true, text.as_bytes(), opts)),
+            Err(e) => errors.push(format!("{display}: could not fetch the blueprint: {e}")),
+        }
+    }
+    if pulled.rows_without_id > 0 {
+        errors.push(format!(
+            "{} scenario(s) of team {team} were listed without a usable id and not checked",
+            pulled.rows_without_id
+        ));
+    }
+    Ok(results)
 }
 
 /// discover -> check every file -> live check -> central filter.
@@ -534,29 +652,15 @@ fn check_run(
         },
         rules: rules.clone(),
     };
-    let (mut inputs, problems) = inputs_of(&args.paths);
-    inputs.retain(|i| match i {
-        Input::File {
-            display,
-            explicit: false,
-            ..
-        } => cfg.in_scope(display),
-        _ => true,
-    });
-    let (mut results, mut notes) = walk_results(problems);
-    // A progress bar only for a person watching a long run: never in CI logs or pipes.
-    let bar = (!ui.quiet && inputs.len() >= PROGRESS_MIN_FILES && std::io::stderr().is_terminal())
-        .then(|| indicatif::ProgressBar::new(inputs.len() as u64));
-    results.extend(pipeline::check_all_with_progress(&inputs, &opts, &|| {
-        if let Some(b) = &bar {
-            b.inc(1);
-        }
-    }));
-    if let Some(b) = bar {
-        b.finish_and_clear();
-    }
-
     let mut errors = Vec::new();
+    let (mut results, mut notes) = match args.team_scenarios {
+        Some(team) => (
+            team_scenario_results(team, &api, &opts, &mut errors)?,
+            Vec::new(),
+        ),
+        None => file_results(args, ui, cfg, &opts),
+    };
+
     let mut unchecked = Vec::new();
     let mut requests = 0;
     if let Some(source) = source {
@@ -856,24 +960,6 @@ fn refs_table(rows: &[RefRow<'_>]) -> String {
     format_table(&table) + &format!("{} reference(s)\n", rows.len())
 }
 
-fn format_table(rows: &[Vec<String>]) -> String {
-    let cols = rows.first().map_or(0, Vec::len);
-    let widths: Vec<usize> = (0..cols)
-        .map(|c| rows.iter().map(|r| r[c].chars().count()).max().unwrap_or(0))
-        .collect();
-    let mut out = String::new();
-    for r in rows {
-        let line: Vec<String> = r
-            .iter()
-            .zip(&widths)
-            .map(|(cell, w)| format!("{cell:<w$}"))
-            .collect();
-        out.push_str(line.join("  ").trim_end());
-        out.push('\n');
-    }
-    out
-}
-
 fn run_rules(args: RulesArgs, rules: &RuleSet) -> Result<u8, String> {
     let metas = rules.metas();
     let text = match args.format {
@@ -1022,4 +1108,126 @@ fn run_export(team: u64, output: Option<PathBuf>, api: &ApiArgs) -> Result<u8, S
     let text = serde_json::to_string_pretty(&snapshot).map_err(|e| e.to_string())? + "\n";
     write_output(output.as_ref(), &text)?;
     Ok(EXIT_CLEAN)
+}
+
+fn run_inventory(args: InventoryArgs, cfg: &Config) -> Result<u8, String> {
+    use crate::inventory;
+    use crate::live::ResolveRequest;
+    let now = parse_now(args.now.as_deref())?;
+    let opts = Options {
+        max_file_size: args.max_file_size,
+        ..Options::default()
+    };
+    let (inputs, problems) = inputs_of(&args.paths);
+    let (mut results, _) = walk_results(problems);
+    results.extend(pipeline::check_all(&inputs, &opts));
+    let referenced: std::collections::BTreeSet<u64> =
+        inventory::usages(&results).into_keys().collect();
+    let team = args.team;
+    let (listed, resolution) = match &args.connections {
+        Some(path) => {
+            let snap = Snapshot::load(path)?;
+            // Rows without a team belong to the team the snapshot was exported for.
+            let listed: Vec<_> = snap
+                .connections()
+                .filter(|c| match c.team_id {
+                    Some(t) => t == team,
+                    None => snap.team().is_none_or(|t| t == team),
+                })
+                .cloned()
+                .map(|mut c| {
+                    c.team_id.get_or_insert(team);
+                    c
+                })
+                .collect();
+            let request = ResolveRequest {
+                team: Some(team),
+                ids: referenced,
+                ..ResolveRequest::default()
+            };
+            (listed, snap.resolve(&request))
+        }
+        None => {
+            let mut api = args.api.clone();
+            api.zone = api.zone.or_else(|| cfg.zone.clone());
+            api.api_url = api.api_url.or_else(|| cfg.api_url.clone());
+            api_client(&api)?.team_inventory(team, &referenced)?
+        }
+    };
+    let inv = inventory::build(
+        team,
+        &results,
+        &listed,
+        &resolution,
+        now,
+        args.expiry_warning_days,
+    );
+    let text = match args.format {
+        InventoryFormat::Table => report::inventory::table(&inv),
+        InventoryFormat::Json => report::inventory::json(&inv)?,
+        InventoryFormat::Csv => report::inventory::csv(&inv)?,
+        InventoryFormat::Markdown => report::inventory::markdown(&inv),
+    };
+    write_output(args.output.as_ref(), &text)?;
+    for d in results
+        .iter()
+        .filter(|r| matches!(r.status, Status::Invalid | Status::Unreadable))
+        .flat_map(|r| &r.diagnostics)
+    {
+        eprint!("{}", report::compact::line(d));
+    }
+    for e in &resolution.errors {
+        eprintln!("error: {e}");
+    }
+    let unreadable = results.iter().any(|r| r.status == Status::Unreadable);
+    // Fail closed: an inventory with references nobody could settle is not a clean one.
+    Ok(if unreadable || !inv.unchecked.is_empty() {
+        EXIT_TROUBLE
+    } else {
+        EXIT_CLEAN
+    })
+}
+
+fn run_pull(team: u64, out: &std::path::Path, api: &ApiArgs, ui: &Ui) -> Result<u8, String> {
+    let client = api_client(api)?;
+    std::fs::create_dir_all(out).map_err(|e| format!("cannot create {}: {e}", out.display()))?;
+    let pulled = client.pull_blueprints(team)?;
+    let mut saved = 0usize;
+    let mut failed = 0usize;
+    for p in &pulled.scenarios {
+        let name = crate::pull::file_name(p.id, &p.name);
+        let result = p
+            .blueprint
+            .as_ref()
+            .map_err(|e| format!("could not fetch the blueprint: {e}"))
+            .and_then(|text| crate::pull::save(out, &name, &crate::pull::pretty(text)));
+        match result {
+            Ok(path) => {
+                saved += 1;
+                if ui.verbose {
+                    eprintln!("saved {}", path.display());
+                }
+            }
+            Err(e) => {
+                failed += 1;
+                eprintln!("error: scenario {} ({}): {e}", p.id, p.name.escape_debug());
+            }
+        }
+    }
+    if pulled.rows_without_id > 0 {
+        failed += pulled.rows_without_id;
+        eprintln!(
+            "error: {} scenario(s) were listed without a usable id and not saved",
+            pulled.rows_without_id
+        );
+    }
+    if !ui.quiet {
+        eprintln!(
+            "saved {saved} of {} blueprint(s) of team {team} in {} ({} request(s))",
+            pulled.scenarios.len() + pulled.rows_without_id,
+            out.display(),
+            pulled.requests
+        );
+    }
+    Ok(if failed > 0 { EXIT_TROUBLE } else { EXIT_CLEAN })
 }

@@ -3,7 +3,7 @@
 //! Each file is processed start to finish by one worker, and only what findings and the live
 //! stage need is kept: the model and located excerpts, never the file's bytes.
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::io::Read;
 
 use rayon::prelude::*;
@@ -11,8 +11,10 @@ use rayon::prelude::*;
 use crate::discover::Input;
 use crate::finding::Finding;
 use crate::json::{self, Span};
-use crate::live::{ConnectionSource, LiveSettings, Lookup, Resolution, ResolveRequest};
-use crate::model::{self, Detected, Scenario};
+use crate::live::{
+    ConnectionSource, LiveSettings, Lookup, ObjectLookup, Resolution, ResolveRequest,
+};
+use crate::model::{self, Detected, RefKind, Scenario};
 use crate::report::{Diagnostic, Location, SourceIndex, Summary};
 use crate::rules::{Context, LiveContext, OfflineSettings, RuleSet, file};
 
@@ -279,7 +281,17 @@ pub fn live_request(
 ) -> ResolveRequest {
     let mut ids = BTreeSet::new();
     let mut required_scopes: HashMap<u64, BTreeSet<String>> = HashMap::new();
+    let mut objects: BTreeMap<RefKind, BTreeSet<u64>> = BTreeMap::new();
     for s in results.iter().filter_map(|r| r.scenario.as_ref()) {
+        for r in s
+            .references
+            .iter()
+            .filter(|r| r.kind != RefKind::Connection)
+        {
+            if let Some(id) = r.value.effective_id() {
+                objects.entry(r.kind).or_default().insert(id);
+            }
+        }
         for r in s.connection_references() {
             let Some(id) = r.value.effective_id() else {
                 continue;
@@ -306,6 +318,7 @@ pub fn live_request(
         ids,
         required_scopes,
         verify: settings.verify,
+        objects,
     }
 }
 
@@ -320,7 +333,7 @@ pub fn live_check(
 ) -> LiveOutcome {
     let source_team = source.default_team();
     let request = live_request(results, settings, team.or(source_team));
-    let resolution = if request.ids.is_empty() {
+    let resolution = if request.ids.is_empty() && request.objects.is_empty() {
         Resolution::default()
     } else {
         source.resolve(&request)
@@ -350,7 +363,21 @@ pub fn live_check(
             settings,
             teams: &teams,
         };
-        let findings = rules.run_live(&cx, &|r| lookup(r.value.effective_id()?));
+        let object_lookup = |r: &crate::model::Reference| -> Option<ObjectLookup> {
+            let id = r.value.effective_id()?;
+            if let Some(o) = resolution.objects.get(&(r.kind, id)) {
+                Some(ObjectLookup::Found(o.clone()))
+            } else if resolution.objects_not_found.contains(&(r.kind, id)) {
+                Some(ObjectLookup::NotFound {
+                    kind: r.kind,
+                    id,
+                    team: request.team,
+                })
+            } else {
+                None
+            }
+        };
+        let findings = rules.run_live(&cx, &|r| lookup(r.value.effective_id()?), &object_lookup);
         let by_span: HashMap<Span, &Location> = scenario
             .references
             .iter()

@@ -3,7 +3,7 @@
 mod support;
 
 use assert_cmd::Command;
-use serde_json::Value;
+use serde_json::{Value, json};
 use support::make_server::{MakeServer, TOKEN};
 
 const NOW: &str = "2026-03-01T00:00:00Z";
@@ -36,7 +36,24 @@ fn demo_server() -> MakeServer {
             b = b.verification(r["id"].as_u64().unwrap(), v, r["verifyError"].as_str());
         }
     }
-    b.start()
+    // A scenario for `pull` and `check --team-scenarios`; connection lookups never ask for it.
+    let digest: Value = serde_json::from_str(
+        &std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/fixtures/demo/weekly-digest.json"
+        ))
+        .unwrap(),
+    )
+    .unwrap();
+    b.scenario(100, 1, "Weekly digest", digest)
+        .hooks(
+            100,
+            vec![
+                json!({"id": 52001, "name": "Leads in", "teamId": 100, "type": "web",
+                        "packageName": null, "enabled": true, "gone": false}),
+            ],
+        )
+        .start()
 }
 
 fn check(args: &[&str], token: Option<&str>) -> (i32, Value, String) {
@@ -252,6 +269,7 @@ fn the_token_appears_in_no_output_of_any_subcommand() {
     let server = demo_server();
     let dir = tempfile::tempdir().unwrap();
     let snap = dir.path().join("snap.json");
+    let pulled = dir.path().join("pulled");
     let url = server.base_url().to_string();
     let runs: Vec<Vec<&str>> = vec![
         vec![
@@ -323,6 +341,61 @@ fn the_token_appears_in_no_output_of_any_subcommand() {
             "100",
             "--output",
             snap.to_str().unwrap(),
+        ],
+        vec![
+            "--verbose",
+            "inventory",
+            "fixtures/demo",
+            "--api-url",
+            &url,
+            "--team",
+            "100",
+            "--format",
+            "csv",
+        ],
+        vec![
+            "--verbose",
+            "inventory",
+            "fixtures/demo",
+            "--api-url",
+            "http://127.0.0.1:9/api/v2",
+            "--team",
+            "100",
+            "--max-retries",
+            "0",
+        ],
+        vec![
+            "--verbose",
+            "pull",
+            "--api-url",
+            &url,
+            "--team",
+            "100",
+            "--out",
+            pulled.to_str().unwrap(),
+        ],
+        vec![
+            "--verbose",
+            "check",
+            "--team-scenarios",
+            "100",
+            "--api-url",
+            &url,
+            "--online",
+            "--team",
+            "100",
+        ],
+        vec![
+            "--verbose",
+            "pull",
+            "--api-url",
+            "http://127.0.0.1:9/api/v2",
+            "--team",
+            "100",
+            "--max-retries",
+            "0",
+            "--out",
+            pulled.to_str().unwrap(),
         ],
         vec!["--verbose", "refs", "fixtures/demo"],
         vec!["--verbose", "rules"],

@@ -31,7 +31,8 @@ use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 use url::{Host, Url};
 
-use super::{Connection, ConnectionSource, Resolution, ResolveRequest, Verification};
+use super::{Connection, ConnectionSource, Resolution, ResolveRequest, StoredObject, Verification};
+use crate::model::RefKind;
 
 /// Requests in flight at once.
 pub const DEFAULT_CONCURRENCY: usize = 8;
@@ -292,10 +293,121 @@ impl MakeApi {
         let result = self.block_on(async move { run.list_all(team, None).await });
         match result {
             Ok(Ok(rows)) => Ok(json!({ "teamId": team, "connections": rows })),
+            Ok(Err(fail)) => Err(token.scrub(&list_failure(team, fail))),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// The team's connections, and what the API says about the `referenced` ids the team's list
+    /// lacks (another team's, or gone): one paged listing, then one lookup per such id.
+    pub fn team_inventory(
+        &self,
+        team: u64,
+        referenced: &BTreeSet<u64>,
+    ) -> Result<(Vec<Connection>, Resolution), String> {
+        let run = Run::new(self.inner.clone());
+        let token = self.inner.cfg.token.clone();
+        let referenced = referenced.clone();
+        let result = self.block_on(async move {
+            let rows = run.list_all(team, None).await?;
+            let listed: Vec<Connection> = rows
+                .iter()
+                .filter_map(Connection::from_json)
+                .map(|mut c| {
+                    // The list is the team's own, whether or not its rows say so.
+                    c.team_id.get_or_insert(team);
+                    c.scoped = None;
+                    c
+                })
+                .collect();
+            let known: HashSet<u64> = listed.iter().map(|c| c.id).collect();
+            let mut out = Collect::default();
+            let mut jobs: JoinSet<Job> = JoinSet::new();
+            for id in referenced.into_iter().filter(|id| !known.contains(id)) {
+                let run = run.clone();
+                jobs.spawn(async move { Job::ById(id, run.by_id(id).await) });
+            }
+            let mut details = Vec::new();
+            drain(&mut jobs, &mut out, &mut details).await;
+            Ok((listed, finish(out, &run)))
+        });
+        match result {
+            Ok(Ok((listed, mut res))) => {
+                scrub_resolution(&mut res, &token);
+                Ok((listed, res))
+            }
+            Ok(Err(fail)) => Err(token.scrub(&list_failure(team, fail))),
+            Err(e) => Err(e),
+        }
+    }
+
+    /// Lists the scenarios of `team` and fetches every blueprint, concurrently within the same
+    /// bound, retries and rate-limit handling as connection lookups. `Err` when the list could
+    /// not be had; a blueprint that could not be fetched is reported in its [`Pulled`].
+    pub fn pull_blueprints(&self, team: u64) -> Result<PullOutcome, String> {
+        let run = Run::new(self.inner.clone());
+        let token = self.inner.cfg.token.clone();
+        let result = self.block_on(async move {
+            let rows = run
+                .paged("scenarios", |offset| {
+                    run.team_url("scenarios", team, offset)
+                })
+                .await?;
+            let mut jobs: JoinSet<(usize, Result<String, Fail>)> = JoinSet::new();
+            let mut pulled: Vec<Pulled> = Vec::new();
+            let mut skipped = 0usize;
+            for row in &rows {
+                let Some(id) = row_id(row) else {
+                    skipped += 1;
+                    continue;
+                };
+                let name = row
+                    .get("name")
+                    .and_then(Value::as_str)
+                    .unwrap_or_default()
+                    .to_string();
+                let at = pulled.len();
+                pulled.push(Pulled {
+                    id,
+                    name,
+                    blueprint: Err(String::new()),
+                });
+                let run = run.clone();
+                jobs.spawn(async move { (at, run.blueprint(id).await) });
+            }
+            while let Some(joined) = jobs.join_next().await {
+                // A task that died leaves its placeholder error, which names the scenario.
+                if let Ok((at, result)) = joined {
+                    if let Some(p) = pulled.get_mut(at) {
+                        p.blueprint = result.map_err(|f| f.reason);
+                    }
+                }
+            }
+            for p in &mut pulled {
+                if matches!(&p.blueprint, Err(e) if e.is_empty()) {
+                    p.blueprint = Err("internal error: the fetch task failed".into());
+                }
+            }
+            let requests = run.requests.load(Ordering::SeqCst);
+            Ok::<_, Fail>(PullOutcome {
+                scenarios: pulled,
+                rows_without_id: skipped,
+                requests,
+            })
+        });
+        match result {
+            Ok(Ok(mut out)) => {
+                for p in &mut out.scenarios {
+                    if let Err(e) = &mut p.blueprint {
+                        *e = token.scrub(e);
+                    }
+                }
+                Ok(out)
+            }
             Ok(Err(fail)) => Err(token.scrub(&match fail.kind {
                 FailKind::Cap | FailKind::Unauthorized => fail.reason,
                 _ => format!(
-                    "could not list the connections of team {team}: {}",
+                    "could not list the scenarios of team {team}: {}",
                     fail.reason
                 ),
             })),
@@ -336,12 +448,34 @@ impl ConnectionSource for MakeApi {
     }
 
     fn resolve(&self, request: &ResolveRequest) -> Resolution {
-        if request.ids.is_empty() {
+        if request.ids.is_empty() && request.objects.values().all(BTreeSet::is_empty) {
             return Resolution::default();
         }
         let run = Run::new(self.inner.clone());
         let req = request.clone();
-        let mut res = match self.block_on(resolve(run, req)) {
+        let work = async move {
+            let objects = resolve_objects(&run, req.team, &req.objects).await;
+            let mut res = if req.ids.is_empty() {
+                finish(Collect::default(), &run)
+            } else {
+                resolve(run.clone(), req).await
+            };
+            let (found, missing, errors, notes) = objects;
+            res.notes.extend(notes);
+            // A bad token is reported once, by whichever list met it first.
+            if !run.is_unauthorized() {
+                res.objects = found;
+                res.objects_not_found = missing;
+            }
+            for e in errors {
+                if !res.errors.contains(&e) {
+                    res.errors.push(e);
+                }
+            }
+            res.requests = run.requests.load(Ordering::SeqCst);
+            res
+        };
+        let mut res = match self.block_on(work) {
             Ok(res) => res,
             Err(e) => Resolution {
                 unchecked: request.ids.iter().map(|id| (*id, e.clone())).collect(),
@@ -368,6 +502,25 @@ fn scrub_resolution(res: &mut Resolution, token: &Token) {
     }
 }
 
+fn list_failure(team: u64, fail: Fail) -> String {
+    match fail.kind {
+        FailKind::Cap | FailKind::Unauthorized => fail.reason,
+        _ => format!(
+            "could not list the connections of team {team}: {}",
+            fail.reason
+        ),
+    }
+}
+
+/// The id of a list row: a number, or a digit string.
+fn row_id(row: &Value) -> Option<u64> {
+    match row.get("id")? {
+        Value::Number(n) => n.as_u64(),
+        Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum FailKind {
     NotFound,
@@ -375,6 +528,22 @@ enum FailKind {
     Unauthorized,
     Cap,
     Other,
+}
+
+/// A scenario of the team and its blueprint's JSON text, or why it could not be fetched.
+#[derive(Debug, Clone)]
+pub struct Pulled {
+    pub id: u64,
+    pub name: String,
+    pub blueprint: Result<String, String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct PullOutcome {
+    pub scenarios: Vec<Pulled>,
+    /// Listed rows without a usable id (they cannot be fetched).
+    pub rows_without_id: usize,
+    pub requests: u64,
 }
 
 /// Why a request gave no usable answer.
@@ -502,8 +671,18 @@ impl Run {
             .unwrap_or(delay)
     }
 
-    /// Sends one request, retrying what may pass on a second try, and returns its JSON answer.
+    /// Sends one request and returns its answer as JSON.
     async fn call(&self, method: Method, url: &Url) -> Result<Value, Fail> {
+        let body = self.call_raw(method.clone(), url).await?;
+        serde_json::from_slice(&body).map_err(|e| {
+            let problem = format!("the answer is not valid JSON ({e})");
+            Fail::new(FailKind::Other, url, &method, &problem)
+        })
+    }
+
+    /// Sends one request, retrying what may pass on a second try, and returns the body of its
+    /// (JSON-typed) answer.
+    async fn call_raw(&self, method: Method, url: &Url) -> Result<Vec<u8>, Fail> {
         let mut attempts = 0u32;
         let mut failures = 0u32;
         let mut throttled = 0u32;
@@ -538,7 +717,7 @@ impl Run {
                 Ok(mut resp) => {
                     let status = resp.status();
                     if status.is_success() {
-                        match self.read_json(&mut resp, url, &method).await {
+                        match self.read_body(&mut resp, url, &method).await {
                             Ok(v) => return Ok(v),
                             Err(Ok(fail)) => return Err(fail),
                             Err(Err(problem)) => problem,
@@ -595,14 +774,14 @@ impl Run {
         }
     }
 
-    /// The body of a 2xx answer as JSON. `Err(Ok(_))` is final, `Err(Err(_))` worth a retry
+    /// The body of a 2xx answer that says it is JSON. `Err(Ok(_))` is final, `Err(Err(_))` worth a retry
     /// (the transfer broke off or stalled).
-    async fn read_json(
+    async fn read_body(
         &self,
         resp: &mut reqwest::Response,
         url: &Url,
         method: &Method,
-    ) -> Result<Value, Result<Fail, String>> {
+    ) -> Result<Vec<u8>, Result<Fail, String>> {
         if let Some(ct) = resp.headers().get(CONTENT_TYPE) {
             let ct = String::from_utf8_lossy(ct.as_bytes()).to_string();
             if !ct.to_ascii_lowercase().contains("json") {
@@ -621,10 +800,7 @@ impl Run {
                 return Err(Err(describe_transport(&e, self.cfg().timeout)));
             }
         };
-        serde_json::from_slice(&body).map_err(|e| {
-            let problem = format!("the answer is not valid JSON ({e})");
-            Ok(Fail::new(FailKind::Other, url, method, &problem))
-        })
+        Ok(body)
     }
 
     fn list_url(&self, team: u64, filter: Option<&Group>, offset: u64) -> Url {
@@ -645,28 +821,44 @@ impl Run {
         url
     }
 
-    /// Every row of a team's (optionally filtered) connection list, paging until a short page,
-    /// `pg.total`, or a page that brings no new id (a server that ignores `pg[]`).
+    /// Every row of a team's (optionally filtered) connection list.
     async fn list_all(&self, team: u64, filter: Option<&Group>) -> Result<Vec<Value>, Fail> {
+        self.paged("connections", |offset| self.list_url(team, filter, offset))
+            .await
+    }
+
+    /// `GET /{what}?teamId=T`, paged the same way as connections.
+    fn team_url(&self, what: &str, team: u64, offset: u64) -> Url {
+        let mut url = self.endpoint(&[what]);
+        url.query_pairs_mut()
+            .append_pair("teamId", &team.to_string())
+            .append_pair("pg[limit]", &self.cfg().page_size.to_string())
+            .append_pair("pg[offset]", &offset.to_string());
+        url
+    }
+
+    /// Every row of the `key` list the URLs give, paging until a short page, `pg.total`, or a
+    /// page that brings no new id (a server that ignores `pg[]`).
+    async fn paged(&self, key: &str, url_at: impl Fn(u64) -> Url) -> Result<Vec<Value>, Fail> {
         let page_size = u64::from(self.cfg().page_size);
         let mut rows = Vec::new();
         let mut seen = HashSet::new();
         let mut offset = 0u64;
         for _ in 0..MAX_PAGES {
-            let url = self.list_url(team, filter, offset);
+            let url = url_at(offset);
             let answer = self.call(Method::GET, &url).await?;
-            let Some(page) = answer.get("connections").and_then(Value::as_array) else {
+            let Some(page) = answer.get(key).and_then(Value::as_array) else {
                 return Err(Fail::new(
                     FailKind::Other,
                     &url,
                     &Method::GET,
-                    "the answer has no `connections` list",
+                    &format!("the answer has no `{key}` list"),
                 ));
             };
             let mut new = 0usize;
             for row in page {
-                match Connection::from_json(row) {
-                    Some(c) if !seen.insert(c.id) => {}
+                match row_id(row) {
+                    Some(id) if !seen.insert(id) => {}
                     Some(_) => {
                         new += 1;
                         rows.push(row.clone());
@@ -682,6 +874,31 @@ impl Run {
             }
         }
         Ok(rows)
+    }
+
+    /// The blueprint of a scenario, as the JSON text the API sent (key order kept).
+    async fn blueprint(&self, id: u64) -> Result<String, Fail> {
+        #[derive(serde::Deserialize)]
+        struct Answer<'a> {
+            #[serde(borrow)]
+            response: Inner<'a>,
+        }
+        #[derive(serde::Deserialize)]
+        struct Inner<'a> {
+            #[serde(borrow)]
+            blueprint: &'a serde_json::value::RawValue,
+        }
+        let url = self.endpoint(&["scenarios", &id.to_string(), "blueprint"]);
+        let body = self.call_raw(Method::GET, &url).await?;
+        match serde_json::from_slice::<Answer<'_>>(&body) {
+            Ok(a) => Ok(a.response.blueprint.get().to_string()),
+            Err(e) => Err(Fail::new(
+                FailKind::Other,
+                &url,
+                &Method::GET,
+                &format!("the answer holds no `response.blueprint` ({e})"),
+            )),
+        }
     }
 
     async fn by_id(&self, id: u64) -> Result<Connection, Fail> {
@@ -1022,6 +1239,78 @@ fn record(job: Job, out: &mut Collect, details: &mut Vec<u64>) {
             }
         },
     }
+}
+
+/// Found, not found, run errors, notes.
+type ObjectAnswers = (
+    HashMap<(RefKind, u64), StoredObject>,
+    BTreeSet<(RefKind, u64)>,
+    Vec<String>,
+    Vec<String>,
+);
+
+/// Lists each referenced kind of stored object once for the team. An id absent from the list
+/// is not found in the team; a list that could not be had is a run error (exit 2), never "not
+/// found".
+async fn resolve_objects(
+    run: &Run,
+    team: Option<u64>,
+    objects: &BTreeMap<RefKind, BTreeSet<u64>>,
+) -> ObjectAnswers {
+    let mut found = HashMap::new();
+    let mut missing = BTreeSet::new();
+    let mut errors = Vec::new();
+    let mut notes = Vec::new();
+    for (kind, ids) in objects {
+        let Some((path, key)) = super::object_list(*kind).filter(|_| !ids.is_empty()) else {
+            continue;
+        };
+        let Some(team) = team else {
+            // Make has no lookup by id for these: without a team there is no list to ask, and
+            // runs that named no team did not check them before either.
+            notes.push(format!(
+                "{} {} reference(s) not checked: the Make API lists {path} per team (--team)",
+                ids.len(),
+                kind.name()
+            ));
+            continue;
+        };
+        match run
+            .paged(key, |offset| run.team_url(path, team, offset))
+            .await
+        {
+            Ok(rows) => {
+                let listed: HashMap<u64, StoredObject> = rows
+                    .iter()
+                    .filter_map(|r| StoredObject::from_json(*kind, r))
+                    .map(|mut o| {
+                        o.team_id.get_or_insert(team);
+                        (o.id, o)
+                    })
+                    .collect();
+                for id in ids {
+                    match listed.get(id) {
+                        Some(o) => {
+                            found.insert((*kind, *id), o.clone());
+                        }
+                        None => {
+                            missing.insert((*kind, *id));
+                        }
+                    }
+                }
+            }
+            Err(f) => errors.push(match f.kind {
+                FailKind::Cap | FailKind::Unauthorized => f.reason,
+                _ => format!(
+                    "could not list the {path} of team {team}, {} {}(s) unchecked: {}",
+                    ids.len(),
+                    kind.name(),
+                    f.reason
+                ),
+            }),
+        }
+    }
+    (found, missing, errors, notes)
 }
 
 fn scope_reason(f: &Fail) -> String {

@@ -15,6 +15,8 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use chrono::{DateTime, Utc};
 
+use crate::model::RefKind;
+
 pub use catalog::Catalog;
 pub use connection::Connection;
 
@@ -29,6 +31,71 @@ pub struct ResolveRequest {
     pub required_scopes: HashMap<u64, BTreeSet<String>>,
     /// `--verify`: ask Make to test each found connection against its service.
     pub verify: bool,
+    /// Webhook, data store and keychain ids referenced, by kind; a kind nobody references is
+    /// absent, so its list is never asked for.
+    pub objects: BTreeMap<RefKind, BTreeSet<u64>>,
+}
+
+/// A webhook, data store or keychain as its team's list describes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredObject {
+    pub kind: RefKind,
+    pub id: u64,
+    pub name: String,
+    pub team_id: Option<u64>,
+}
+
+impl StoredObject {
+    /// Reads a list row (`{id, name, teamId, ...}`); `None` without a usable id.
+    pub fn from_json(kind: RefKind, v: &serde_json::Value) -> Option<StoredObject> {
+        use serde_json::Value;
+        let number = |v: &Value| match v {
+            Value::Number(n) => n.as_u64(),
+            Value::String(s) => s.trim().parse().ok(),
+            _ => None,
+        };
+        Some(StoredObject {
+            kind,
+            id: number(v.get("id")?)?,
+            name: v
+                .get("name")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_string(),
+            team_id: v.get("teamId").and_then(number),
+        })
+    }
+
+    /// `5 "Orders hook" (team 7)`
+    pub fn describe(&self) -> String {
+        let mut s = format!("{} {:?}", self.id, self.name);
+        if let Some(t) = self.team_id {
+            s.push_str(&format!(" (team {t})"));
+        }
+        s
+    }
+}
+
+/// The API list of a kind of stored object: path below the base URL, and the answer's key.
+pub fn object_list(kind: RefKind) -> Option<(&'static str, &'static str)> {
+    match kind {
+        RefKind::Hook => Some(("hooks", "hooks")),
+        RefKind::DataStore => Some(("data-stores", "dataStores")),
+        RefKind::Keychain => Some(("keys", "keys")),
+        RefKind::Connection => None,
+    }
+}
+
+/// What the source said about a referenced webhook, data store or keychain.
+#[derive(Debug, Clone)]
+pub enum ObjectLookup {
+    Found(StoredObject),
+    /// Absent from the team's list (or from a snapshot that lists the kind).
+    NotFound {
+        kind: RefKind,
+        id: u64,
+        team: Option<u64>,
+    },
 }
 
 /// The outcome of a verification (`POST /connections/{id}/test`).
@@ -55,6 +122,10 @@ pub struct Resolution {
     pub notes: Vec<String>,
     /// HTTP requests made (0 for a snapshot).
     pub requests: u64,
+    /// Webhooks, data stores and keychains found.
+    pub objects: HashMap<(RefKind, u64), StoredObject>,
+    /// Referenced webhooks, data stores and keychains their team's list lacks.
+    pub objects_not_found: BTreeSet<(RefKind, u64)>,
 }
 
 /// A place connections come from.

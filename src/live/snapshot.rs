@@ -6,12 +6,16 @@
 //! top-level `teamId` names the team the snapshot was exported for, and rows may record a past
 //! verification (`"verified": false, "verifyError": "..."`), which `--verify` reports.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
 
 use serde_json::Value;
 
-use super::{Connection, ConnectionSource, Resolution, ResolveRequest, Verification};
+use super::{
+    Connection, ConnectionSource, Resolution, ResolveRequest, StoredObject, Verification,
+    object_list,
+};
+use crate::model::RefKind;
 
 /// Connections read from a snapshot file.
 #[derive(Debug, Clone)]
@@ -20,6 +24,10 @@ pub struct Snapshot {
     verification: HashMap<u64, Verification>,
     team: Option<u64>,
     path: String,
+    /// Webhooks, data stores and keychains (`hooks`, `dataStores`, `keys` beside `connections`).
+    objects: HashMap<(RefKind, u64), StoredObject>,
+    /// The kinds the snapshot lists: only those can be called missing.
+    object_kinds: BTreeSet<RefKind>,
 }
 
 impl Snapshot {
@@ -102,11 +110,33 @@ impl Snapshot {
             }
             connections.insert(conn.id, conn);
         }
+        let mut objects = HashMap::new();
+        let mut object_kinds = BTreeSet::new();
+        for kind in [RefKind::Hook, RefKind::DataStore, RefKind::Keychain] {
+            let Some((_, key)) = object_list(kind) else {
+                continue;
+            };
+            let Some(list) = doc.get(key) else { continue };
+            let Some(list) = list.as_array() else {
+                return Err(format!("{path}: {key} is not a list"));
+            };
+            object_kinds.insert(kind);
+            for (i, row) in list.iter().enumerate() {
+                let mut o = StoredObject::from_json(kind, row)
+                    .ok_or_else(|| format!("{path}: {key}[{i}] has no usable `id`"))?;
+                if o.team_id.is_none() {
+                    o.team_id = team;
+                }
+                objects.entry((kind, o.id)).or_insert(o);
+            }
+        }
         Ok(Snapshot {
             connections,
             verification,
             team,
             path: path.to_string(),
+            objects,
+            object_kinds,
         })
     }
 
@@ -120,6 +150,11 @@ impl Snapshot {
 
     pub fn get(&self, id: u64) -> Option<&Connection> {
         self.connections.get(&id)
+    }
+
+    /// Every connection the snapshot holds, in no particular order.
+    pub fn connections(&self) -> impl Iterator<Item = &Connection> {
+        self.connections.values()
     }
 
     pub fn path(&self) -> &str {
@@ -203,6 +238,29 @@ impl ConnectionSource for Snapshot {
                 }
                 None => {
                     res.not_found.insert(*id);
+                }
+            }
+        }
+        for (kind, ids) in &request.objects {
+            if !self.object_kinds.contains(kind) {
+                if let (Some((_, key)), false) = (object_list(*kind), ids.is_empty()) {
+                    res.notes.push(format!(
+                        "{} holds no `{key}` list: {} {} reference(s) not checked",
+                        self.describe(),
+                        ids.len(),
+                        kind.name()
+                    ));
+                }
+                continue;
+            }
+            for id in ids {
+                match self.objects.get(&(*kind, *id)) {
+                    Some(o) => {
+                        res.objects.insert((*kind, *id), o.clone());
+                    }
+                    None => {
+                        res.objects_not_found.insert((*kind, *id));
+                    }
                 }
             }
         }

@@ -4,6 +4,7 @@
 pub mod compact;
 pub mod github;
 pub mod human;
+pub mod inventory;
 pub mod json;
 pub mod junit;
 pub mod location;
@@ -119,4 +120,28 @@ pub struct Report<'a> {
     pub summary: &'a Summary,
     /// Run-level problems (API unreachable, ...), printed after the findings.
     pub errors: &'a [String],
+}
+
+/// Left-aligned columns two spaces apart, for terminal tables.
+pub fn format_table(rows: &[Vec<String>]) -> String {
+    let cols = rows.first().map_or(0, Vec::len);
+    let widths: Vec<usize> = (0..cols)
+        .map(|c| {
+            rows.iter()
+                .map(|r| r.get(c).map_or(0, |s| s.chars().count()))
+                .max()
+                .unwrap_or(0)
+        })
+        .collect();
+    let mut out = String::new();
+    for r in rows {
+        let line: Vec<String> = r
+            .iter()
+            .zip(&widths)
+            .map(|(cell, w)| format!("{cell:<w$}"))
+            .collect();
+        out.push_str(line.join("  ").trim_end());
+        out.push('\n');
+    }
+    out
 }

@@ -12,7 +12,7 @@ pub mod offline;
 
 use crate::finding::Finding;
 use crate::json::{Doc, SerdeCache};
-use crate::live::{LiveSettings, Lookup};
+use crate::live::{LiveSettings, Lookup, ObjectLookup};
 use crate::model::{Module, Reference, Scenario};
 
 #[derive(
@@ -151,6 +151,16 @@ pub trait Rule: HasMeta + Sync + Send {
         _out: &mut Vec<Finding>,
     ) {
     }
+    /// Live: called for each webhook, data store or keychain reference whose id was looked up.
+    fn check_object(
+        &self,
+        _cx: &LiveContext<'_>,
+        _module: &Module,
+        _reference: &Reference,
+        _lookup: &ObjectLookup,
+        _out: &mut Vec<Finding>,
+    ) {
+    }
 }
 
 /// Declares a rule: a unit struct carrying its doc comment as docs, plus its metadata.
@@ -208,6 +218,12 @@ pub static REGISTRY: &[&dyn Rule] = &[
     &live::missing_scopes::ConnectionMissingScopes,
     &live::type_mismatch::ConnectionTypeMismatch,
     &live::failed_verification::ConnectionFailedVerification,
+    &live::hook::HookNotFound,
+    &live::hook::HookWrongTeam,
+    &live::data_store::DataStoreNotFound,
+    &live::data_store::DataStoreWrongTeam,
+    &live::keychain::KeychainNotFound,
+    &live::keychain::KeychainWrongTeam,
 ];
 
 /// Rules the pipeline raises itself while reading files.
@@ -336,21 +352,28 @@ impl RuleSet {
         out
     }
 
-    /// Runs every live rule over the connection references of one scenario.
+    /// Runs every live rule over the references of one scenario.
     pub fn run_live(
         &self,
         cx: &LiveContext<'_>,
         lookup: &dyn Fn(&Reference) -> Option<Lookup>,
+        object_lookup: &dyn Fn(&Reference) -> Option<ObjectLookup>,
     ) -> Vec<Finding> {
         let mut out = Vec::new();
         let live: Vec<&dyn Rule> = self.of_kind(RuleKind::Live).collect();
-        for reference in cx.scenario.connection_references() {
-            let Some(found) = lookup(reference) else {
-                continue;
-            };
+        for reference in &cx.scenario.references {
             let module = &cx.scenario.modules[reference.module];
-            for rule in &live {
-                rule.check_connection(cx, module, reference, &found, &mut out);
+            if reference.kind == crate::model::RefKind::Connection {
+                let Some(found) = lookup(reference) else {
+                    continue;
+                };
+                for rule in &live {
+                    rule.check_connection(cx, module, reference, &found, &mut out);
+                }
+            } else if let Some(found) = object_lookup(reference) {
+                for rule in &live {
+                    rule.check_object(cx, module, reference, &found, &mut out);
+                }
             }
         }
         out

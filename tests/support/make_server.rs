@@ -110,6 +110,7 @@ enum FaultKind {
     Html,
     Oversized(usize),
     BreakOff,
+    Status(u16),
 }
 
 fn matches(pattern: &str, path: &str, query: &[(String, String)]) -> bool {
@@ -147,9 +148,34 @@ pub struct Builder {
     faults: Faults,
     verifications: HashMap<u64, (bool, Option<String>)>,
     scenarios: Vec<(u64, Value, Value)>,
+    objects: BTreeMap<(&'static str, u64), Vec<Value>>,
 }
 
 impl Builder {
+    /// Webhooks of a team, served by `GET /hooks?teamId=` as `{"hooks": [...]}`.
+    pub fn hooks(mut self, team: u64, rows: Vec<Value>) -> Self {
+        self.objects
+            .entry(("hooks", team))
+            .or_default()
+            .extend(rows);
+        self
+    }
+
+    /// Data stores of a team, served by `GET /data-stores?teamId=` as `{"dataStores": [...]}`.
+    pub fn data_stores(mut self, team: u64, rows: Vec<Value>) -> Self {
+        self.objects
+            .entry(("dataStores", team))
+            .or_default()
+            .extend(rows);
+        self
+    }
+
+    /// Keychains of a team, served by `GET /keys?teamId=` as `{"keys": [...]}`.
+    pub fn keys(mut self, team: u64, rows: Vec<Value>) -> Self {
+        self.objects.entry(("keys", team)).or_default().extend(rows);
+        self
+    }
+
     /// The token the server expects (default [`TOKEN`]).
     pub fn token(mut self, token: &str) -> Self {
         self.token = Some(token.to_string());
@@ -212,6 +238,11 @@ impl Builder {
     /// Declares a Content-Length, sends part of it, then closes the connection.
     pub fn break_off(self, path: &str) -> Self {
         self.path_fault(path, FaultKind::BreakOff)
+    }
+
+    /// Answers `status` (with Make's error body) to every request to `path`.
+    pub fn fail_path(self, path: &str, status: u16) -> Self {
+        self.path_fault(path, FaultKind::Status(status))
     }
 
     fn path_fault(mut self, pattern: &str, kind: FaultKind) -> Self {
@@ -279,6 +310,7 @@ impl Builder {
             faults: self.faults,
             verifications: self.verifications,
             scenarios: self.scenarios,
+            objects: self.objects,
             log: Mutex::new(Vec::new()),
             counter: AtomicU64::new(0),
             in_flight: AtomicUsize::new(0),
@@ -392,6 +424,7 @@ struct Shared {
     faults: Faults,
     verifications: HashMap<u64, (bool, Option<String>)>,
     scenarios: Vec<(u64, Value, Value)>,
+    objects: BTreeMap<(&'static str, u64), Vec<Value>>,
     log: Mutex<Vec<Logged>>,
     counter: AtomicU64,
     in_flight: AtomicUsize,
@@ -422,6 +455,18 @@ fn router(state: Arc<Shared>) -> Router {
             post(verify_connection),
         )
         .route(&format!("{API}/scenarios"), get(list_scenarios))
+        .route(
+            &format!("{API}/hooks"),
+            get(|st: St, q: RawQuery| list_objects(st, q, "hooks")),
+        )
+        .route(
+            &format!("{API}/data-stores"),
+            get(|st: St, q: RawQuery| list_objects(st, q, "dataStores")),
+        )
+        .route(
+            &format!("{API}/keys"),
+            get(|st: St, q: RawQuery| list_objects(st, q, "keys")),
+        )
         .route(
             &format!("{API}/scenarios/{{id}}/blueprint"),
             get(get_blueprint),
@@ -537,6 +582,11 @@ async fn gate(State(st): St, req: Request, next: Next) -> Response {
                     .into_response();
             }
             FaultKind::Oversized(bytes) => return json_body(oversized_body(bytes)),
+            FaultKind::Status(code) => {
+                let status =
+                    StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+                return error(status, "Internal server error", "IM500");
+            }
             FaultKind::BreakOff => {
                 let part = Bytes::from_static(br#"{"connections": [{"id": 1, "na"#);
                 let head = stream::iter([Ok::<_, std::io::Error>(part)]);
@@ -719,4 +769,22 @@ async fn get_blueprint(State(st): St, Path(id): Path<u64>) -> Response {
         .into_response(),
         None => error(StatusCode::NOT_FOUND, "Scenario not found", "IM005"),
     }
+}
+
+/// A team with no rows of the kind gets an empty list, as Make answers for a team it can read.
+async fn list_objects(State(st): St, RawQuery(raw): RawQuery, key: &'static str) -> Response {
+    let q = parse_query(raw.as_deref());
+    let team = q
+        .iter()
+        .find(|(k, _)| k == "teamId")
+        .and_then(|(_, v)| v.parse::<u64>().ok());
+    let Some(team) = team else {
+        return error(
+            StatusCode::BAD_REQUEST,
+            "Missing value of required parameter 'teamId'.",
+            "SC400",
+        );
+    };
+    let rows = st.objects.get(&(key, team)).cloned().unwrap_or_default();
+    page(&q, rows, key, st.faults.ignore_paging)
 }

@@ -80,3 +80,69 @@ pub fn codes(rule: &dyn Rule, lookup: &Lookup, teams: &[u64]) -> Vec<&'static st
         .map(|f| f.rule.code)
         .collect()
 }
+
+/// Runs one live rule over a one-module blueprint referencing stored object 42 of `kind`.
+pub fn object_codes(
+    rule: &dyn Rule,
+    kind: crate::model::RefKind,
+    lookup: &crate::live::ObjectLookup,
+    teams: &[u64],
+) -> Vec<&'static str> {
+    use crate::model::RefKind;
+    let src = match kind {
+        RefKind::Hook => {
+            r#"{"flow":[{"id":1,"module":"gateway:CustomWebHook","parameters":{"hook":42}}]}"#
+        }
+        RefKind::DataStore => {
+            r#"{"flow":[{"id":1,"module":"datastore:AddRecord","parameters":{"datastore":42}}]}"#
+        }
+        _ => {
+            r#"{"flow":[{"id":1,"module":"http:ActionSendDataAPIKeyAuth","parameters":{"apiKeyKeychain":42},"metadata":{"parameters":[{"name":"apiKeyKeychain","type":"keychain:apikeyauth"}]}}]}"#
+        }
+    };
+    let doc = crate::json::parse(src).expect("valid");
+    let Detected::Blueprint { form, root, base } = detect(doc.root()) else {
+        panic!("blueprint")
+    };
+    let scenario = build(&doc, root, form, base);
+    let settings = LiveSettings {
+        now: now(),
+        expiry_warning_days: 14,
+        catalog: Catalog::builtin(),
+        verify: false,
+    };
+    let cx = LiveContext {
+        scenario: &scenario,
+        settings: &settings,
+        teams,
+    };
+    let mut out = Vec::new();
+    let r = &scenario.references[0];
+    assert_eq!(r.kind, kind);
+    rule.check_object(&cx, &scenario.modules[r.module], r, lookup, &mut out);
+    for f in &out {
+        assert_eq!(
+            &src[f.span.range()],
+            "42",
+            "findings point at the reference"
+        );
+    }
+    out.iter().map(|f| f.rule.code).collect()
+}
+
+pub fn object(kind: crate::model::RefKind, team: u64) -> crate::live::ObjectLookup {
+    crate::live::ObjectLookup::Found(crate::live::StoredObject {
+        kind,
+        id: 42,
+        name: "thing".into(),
+        team_id: Some(team),
+    })
+}
+
+pub fn object_missing(kind: crate::model::RefKind) -> crate::live::ObjectLookup {
+    crate::live::ObjectLookup::NotFound {
+        kind,
+        id: 42,
+        team: Some(7),
+    }
+}

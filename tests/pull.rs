@@ -1,0 +1,189 @@
+//! `bplint pull` and `check --team-scenarios` end to end against the Make API test server.
+
+mod support;
+
+use assert_cmd::Command;
+use serde_json::{Value, json};
+use support::make_server::{MakeServer, TOKEN};
+
+fn blueprint(name: &str, conn: u64) -> Value {
+    json!({
+        "name": name,
+        "flow": [{"id": 1, "module": "slack:CreateMessage", "version": 1,
+                  "parameters": {"__IMTCONN__": conn}, "mapper": {"text": "hi"}}],
+        "metadata": {"version": 1, "instant": false}
+    })
+}
+
+/// Team 7 with five scenarios (three pages of two), scenario 3's blueprint answering 500.
+fn server() -> MakeServer {
+    let mut b = MakeServer::builder().fail_path("/scenarios/3/blueprint", 500);
+    for (id, name) in [
+        (1, "Lead router"),
+        (2, "Weekly digest (EU)"),
+        (3, "Broken"),
+        (4, "Invoices"),
+        (5, "Zapier import"),
+    ] {
+        b = b.scenario(7, id, name, blueprint(name, 1000 + id));
+    }
+    b.scenario(8, 99, "Other team", blueprint("Other team", 1))
+        .start()
+}
+
+fn bplint(args: &[&str]) -> (i32, String, String) {
+    let out = Command::cargo_bin("bplint")
+        .unwrap()
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("NO_COLOR", "1")
+        .env("BPLINT_NO_DECLARATIVE", "1")
+        .env("MAKE_API_TOKEN", TOKEN)
+        .args(args)
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn pull_saves_every_blueprint_and_reports_the_one_that_failed() {
+    let server = server();
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("blueprints");
+    let (code, stdout, err) = bplint(&[
+        "pull",
+        "--team",
+        "7",
+        "--out",
+        out.to_str().unwrap(),
+        "--api-url",
+        server.base_url(),
+        "--page-size",
+        "2",
+        "--max-retries",
+        "1",
+    ]);
+    assert_eq!(code, 2, "{err}");
+    assert!(stdout.is_empty());
+    assert!(err.contains("error: scenario 3 (Broken)"), "{err}");
+    assert!(err.contains("HTTP 500"), "{err}");
+    assert!(err.contains("saved 4 of 5 blueprint(s) of team 7"), "{err}");
+
+    let mut names: Vec<String> = std::fs::read_dir(&out)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "1-lead-router.json",
+            "2-weekly-digest-eu.json",
+            "4-invoices.json",
+            "5-zapier-import.json"
+        ]
+    );
+    // The inner blueprint, pretty-printed, keys in the order the API sent them.
+    let text = std::fs::read_to_string(out.join("1-lead-router.json")).unwrap();
+    assert!(text.starts_with("{\n  \"flow\": [\n"), "{text}");
+    let saved: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(saved, blueprint("Lead router", 1001));
+
+    // Pages of 2, 2 and 1; one blueprint each, the failing one tried twice.
+    let lists: Vec<(String, String)> = server
+        .requests()
+        .iter()
+        .filter(|r| r.is("GET", "/scenarios"))
+        .map(|r| {
+            (
+                r.param("teamId").unwrap().to_string(),
+                r.param("pg[offset]").unwrap().to_string(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        lists,
+        [
+            ("7".into(), "0".into()),
+            ("7".into(), "2".into()),
+            ("7".into(), "4".into())
+        ]
+    );
+    for id in [1, 2, 4, 5] {
+        assert_eq!(
+            server.count_of("GET", &format!("/scenarios/{id}/blueprint")),
+            1
+        );
+    }
+    assert_eq!(server.count_of("GET", "/scenarios/3/blueprint"), 2);
+    assert_eq!(server.count(), 3 + 4 + 2);
+}
+
+#[test]
+fn pull_exits_2_when_the_list_fails() {
+    let server = MakeServer::builder().fail_first(10, 503).start();
+    let dir = tempfile::tempdir().unwrap();
+    let (code, _, err) = bplint(&[
+        "pull",
+        "--team",
+        "7",
+        "--out",
+        dir.path().to_str().unwrap(),
+        "--api-url",
+        server.base_url(),
+        "--max-retries",
+        "0",
+    ]);
+    assert_eq!(code, 2);
+    assert!(
+        err.contains("could not list the scenarios of team 7"),
+        "{err}"
+    );
+    assert_eq!(server.count(), 1);
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+}
+
+#[test]
+fn check_team_scenarios_audits_fetched_blueprints_without_writing() {
+    let server = server();
+    let dir = tempfile::tempdir().unwrap();
+    let (code, stdout, err) = Command::cargo_bin("bplint")
+        .unwrap()
+        .current_dir(dir.path())
+        .env("NO_COLOR", "1")
+        .env("BPLINT_NO_DECLARATIVE", "1")
+        .env("MAKE_API_TOKEN", TOKEN)
+        .args([
+            "check",
+            "--team-scenarios",
+            "7",
+            "--api-url",
+            server.base_url(),
+            "--max-retries",
+            "0",
+            "--format",
+            "json",
+        ])
+        .output()
+        .map(|o| {
+            (
+                o.status.code().unwrap_or(-1),
+                String::from_utf8_lossy(&o.stdout).into_owned(),
+                String::from_utf8_lossy(&o.stderr).into_owned(),
+            )
+        })
+        .unwrap();
+    // The blueprint that could not be fetched makes the run exit 2.
+    assert_eq!(code, 2, "{stdout}{err}");
+    assert!(
+        err.contains("scenario:3-broken: could not fetch the blueprint"),
+        "{err}"
+    );
+    let v: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(v["summary"]["files"], 4, "{v}");
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+    assert_eq!(server.count(), 1 + 5);
+}
