@@ -351,6 +351,17 @@ struct RemapArgs {
     /// Which references to rewrite (ids of different kinds may collide).
     #[arg(long, value_enum, default_value_t = KindFilter::Connection)]
     kind: KindFilter,
+    /// Before writing, check each new connection id against this snapshot of the target team.
+    #[arg(long, value_name = "FILE", conflicts_with = "online")]
+    connections: Option<PathBuf>,
+    /// Before writing, check each new connection id against the Make API (MAKE_API_TOKEN).
+    #[arg(long)]
+    online: bool,
+    /// The target team: new connections must belong to it.
+    #[arg(long)]
+    team: Option<u64>,
+    #[command(flatten)]
+    api: ApiArgs,
 }
 
 #[derive(Args, Debug)]
@@ -1080,6 +1091,46 @@ fn run_remap(args: RemapArgs, ui: &Ui) -> Result<u8, String> {
                 p.edits.len(),
                 pairs.join(", ")
             ));
+        }
+    }
+    if args.online || args.connections.is_some() {
+        let source: Box<dyn ConnectionSource> = match &args.connections {
+            Some(path) => Box::new(Snapshot::load(path)?),
+            None => Box::new(api_client(&args.api)?),
+        };
+        let team = args.team.or(source.default_team());
+        let ids = changed
+            .iter()
+            .flat_map(|p| p.edits.iter())
+            .filter(|e| e.kind == RefKind::Connection)
+            .map(|e| e.new)
+            .collect();
+        let resolution = source.resolve(&crate::live::ResolveRequest {
+            team,
+            ids,
+            ..Default::default()
+        });
+        if !resolution.unchecked.is_empty() || !resolution.errors.is_empty() {
+            for e in &resolution.errors {
+                eprintln!("error: {e}");
+            }
+            return Err(format!(
+                "the new ids could not be checked against {}; nothing was written",
+                source.describe()
+            ));
+        }
+        let catalog = Catalog::builtin();
+        let problems =
+            remap::check_targets(&plans, &resolution, team, &|m| catalog.lookup(m).types);
+        if !problems.is_empty() {
+            for p in &problems {
+                eprintln!("error: {p}");
+            }
+            eprintln!(
+                "{} problem(s) with the new ids; nothing was written",
+                problems.len()
+            );
+            return Ok(EXIT_FINDINGS);
         }
     }
     if !args.dry_run {

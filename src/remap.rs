@@ -83,6 +83,10 @@ pub struct Edit {
     pub old: u64,
     pub new: u64,
     pub pointer: String,
+    pub kind: RefKind,
+    /// The module (`app:Action`) and the connection types its echo accepts, for checking NEW.
+    pub module: Option<String>,
+    pub allowed_types: Vec<String>,
 }
 
 /// The plan for one file.
@@ -158,6 +162,9 @@ pub fn plan(
             old: id,
             new,
             pointer: r.pointer.clone(),
+            kind: r.kind,
+            module: scenario.modules[r.module].name.clone(),
+            allowed_types: r.allowed_types.clone(),
         });
     }
     edits.sort_by_key(|e| e.start);
@@ -167,6 +174,55 @@ pub fn plan(
         original: bytes,
         edits,
     }))
+}
+
+/// Why a NEW connection id does not fit where the map puts it, per the target's connections.
+/// `allowed_for` gives the catalog's types for modules whose echo lists none.
+pub fn check_targets(
+    plans: &[FilePlan],
+    resolution: &crate::live::Resolution,
+    team: Option<u64>,
+    allowed_for: &dyn Fn(&str) -> Option<Vec<String>>,
+) -> Vec<String> {
+    let mut problems = Vec::new();
+    for p in plans {
+        for e in p.edits.iter().filter(|e| e.kind == RefKind::Connection) {
+            let at = format!("{} {}", p.path.display(), e.pointer);
+            let Some(c) = resolution.found.get(&e.new) else {
+                if resolution.not_found.contains(&e.new) {
+                    problems.push(format!("{at}: new connection {} does not exist", e.new));
+                }
+                continue;
+            };
+            if let (Some(want), Some(have)) = (team, c.team_id) {
+                if want != have {
+                    problems.push(format!(
+                        "{at}: new connection {} belongs to team {have}, not {want}",
+                        c.describe()
+                    ));
+                }
+            }
+            let allowed = if e.allowed_types.is_empty() {
+                e.module
+                    .as_deref()
+                    .and_then(allowed_for)
+                    .unwrap_or_default()
+            } else {
+                e.allowed_types.clone()
+            };
+            if let Some(t) = &c.connection_type {
+                if !allowed.is_empty() && !allowed.contains(t) {
+                    problems.push(format!(
+                        "{at}: new connection {} is of type `{t}`, but {} accepts {}",
+                        c.describe(),
+                        e.module.as_deref().unwrap_or("the module"),
+                        allowed.join(", ")
+                    ));
+                }
+            }
+        }
+    }
+    problems
 }
 
 /// Writes every plan atomically, after checking that no file changed since it was planned.

@@ -563,3 +563,42 @@ fn demo_json_output_is_stable() {
     let stable = r.stdout.replace(env!("CARGO_PKG_VERSION"), "[version]");
     insta::assert_snapshot!("demo_json", stable);
 }
+
+#[test]
+fn remap_checks_new_ids_against_the_target_team_before_writing() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("lead-router.blueprint.json");
+    std::fs::copy("fixtures/demo/lead-router.blueprint.json", &file).unwrap();
+    let before = std::fs::read(&file).unwrap();
+    let f = file.to_str().unwrap();
+    let snap = "fixtures/demo/connections.json";
+
+    // 1005 is an Airtable connection of team 200: wrong team and wrong type for a Slack module.
+    let r = run(&["remap", f, "--map", "1001=1005", "--connections", snap]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    assert!(
+        r.stderr.contains("belongs to team 200, not 100")
+            && r.stderr.contains("of type `airtable3`"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(std::fs::read(&file).unwrap(), before, "nothing written");
+
+    let r = run(&["remap", f, "--map", "1001=4242", "--connections", snap]);
+    assert_eq!(r.code, 1);
+    assert!(
+        r.stderr.contains("new connection 4242 does not exist"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(std::fs::read(&file).unwrap(), before);
+
+    // 1004 is a Slack connection of team 100: accepted.
+    let r = run(&["remap", f, "--map", "1001=1004", "--connections", snap]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(
+        std::fs::read_to_string(&file)
+            .unwrap()
+            .contains("\"__IMTCONN__\": 1004")
+    );
+}
