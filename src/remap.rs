@@ -237,15 +237,23 @@ pub fn apply(plans: &[FilePlan]) -> Result<usize, String> {
             ));
         }
     }
-    let mut written = 0;
+    // Every new text is written and synced beside its original before any rename, so an
+    // interruption (or a full disk) while writing leaves every original as it was; the renames
+    // that follow are atomic, one per file.
+    let mut staged = Vec::new();
     for p in plans.iter().filter(|p| !p.edits.is_empty()) {
-        write_atomically(&p.path, &p.rewritten())?;
-        written += 1;
+        staged.push((p, stage(&p.path, &p.rewritten())?));
+    }
+    let written = staged.len();
+    for (p, tmp) in staged {
+        tmp.persist(&p.path)
+            .map_err(|e| format!("{}: {}", p.path.display(), e.error))?;
     }
     Ok(written)
 }
 
-fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), String> {
+/// A synced temporary file beside `path` holding `bytes`, with the original's permissions.
+fn stage(path: &Path, bytes: &[u8]) -> Result<tempfile::NamedTempFile, String> {
     let dir = path
         .parent()
         .filter(|d| !d.as_os_str().is_empty())
@@ -256,12 +264,10 @@ fn write_atomically(path: &Path, bytes: &[u8]) -> Result<(), String> {
         .and_then(|_| tmp.as_file().sync_all())
         .map_err(|e| format!("{}: {e}", path.display()))?;
     if let Ok(meta) = std::fs::metadata(path) {
-        // Keep the original's permissions; the temporary file was created private.
+        // The temporary file was created private; keep the original's permissions.
         let _ = std::fs::set_permissions(tmp.path(), meta.permissions());
     }
-    tmp.persist(path)
-        .map_err(|e| format!("{}: {}", path.display(), e.error))?;
-    Ok(())
+    Ok(tmp)
 }
 
 #[cfg(test)]
