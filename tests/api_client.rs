@@ -466,6 +466,75 @@ fn rate_limited_past_its_budget_is_unchecked_not_an_endless_wait() {
 }
 
 #[test]
+fn a_by_id_403_is_unchecked_not_missing() {
+    let server = MakeServer::builder()
+        .team(TEAM, team_rows(3))
+        .team(
+            OTHER_TEAM,
+            vec![real_row(801, "elsewhere", "google", OTHER_TEAM, &[])],
+        )
+        .status("/connections/801", 403)
+        .start();
+    let res = api(&server).resolve(&ask(Some(TEAM), &[1, 801]));
+    assert_eq!(ids(res.found.keys()), [1]);
+    assert!(res.not_found.is_empty());
+    assert_eq!(unchecked_ids(&res), [801]);
+    let reason = &res.unchecked[&801];
+    assert!(
+        reason.contains("refused access (403) to connection 801"),
+        "{reason}"
+    );
+    assert_eq!(res.requests, 2, "a 403 is not retried");
+}
+
+#[test]
+fn answers_of_the_wrong_shape_are_unchecked() {
+    // A list whose `connections` is not an array proves nothing about the team.
+    let server = MakeServer::builder()
+        .team(TEAM, team_rows(3))
+        .answer("/connections", r#"{"connections": {"id": 1}}"#)
+        .start();
+    let res = api(&server).resolve(&ask(Some(TEAM), &[1, 99]));
+    assert!(res.found.is_empty() && res.not_found.is_empty());
+    assert_eq!(unchecked_ids(&res), [1, 99]);
+    assert!(
+        res.unchecked[&99].contains("no `connections` list"),
+        "{}",
+        res.unchecked[&99]
+    );
+
+    // A by-id answer about another connection is not taken for the one asked.
+    let server = MakeServer::builder()
+        .team(TEAM, team_rows(3))
+        .answer(
+            "/connections/2",
+            r#"{"connection": {"id": 3, "name": "x"}}"#,
+        )
+        .start();
+    let res = api(&server).resolve(&ask(None, &[1, 2]));
+    assert_eq!(ids(res.found.keys()), [1]);
+    assert_eq!(unchecked_ids(&res), [2]);
+    assert!(
+        res.unchecked[&2].contains("describes connection 3 instead"),
+        "{}",
+        res.unchecked[&2]
+    );
+
+    // An id of the wrong type holds no connection.
+    let server = MakeServer::builder()
+        .team(TEAM, team_rows(3))
+        .answer("/connections/2", r#"{"connection": {"id": "two"}}"#)
+        .start();
+    let res = api(&server).resolve(&ask(None, &[2]));
+    assert_eq!(unchecked_ids(&res), [2]);
+    assert!(
+        res.unchecked[&2].contains("no connection with an id"),
+        "{}",
+        res.unchecked[&2]
+    );
+}
+
+#[test]
 fn a_hanging_request_times_out_and_is_unchecked() {
     let server = MakeServer::builder()
         .team(TEAM, team_rows(3))

@@ -110,6 +110,8 @@ enum FaultKind {
     Html,
     Oversized(usize),
     BreakOff,
+    Json(String),
+    Status(u16),
 }
 
 fn matches(pattern: &str, path: &str, query: &[(String, String)]) -> bool {
@@ -212,6 +214,16 @@ impl Builder {
     /// Declares a Content-Length, sends part of it, then closes the connection.
     pub fn break_off(self, path: &str) -> Self {
         self.path_fault(path, FaultKind::BreakOff)
+    }
+
+    /// 200 with this JSON text, whatever was asked.
+    pub fn answer(self, path: &str, json: &str) -> Self {
+        self.path_fault(path, FaultKind::Json(json.to_string()))
+    }
+
+    /// `status` with Make's error shape, for this path only.
+    pub fn status(self, path: &str, status: u16) -> Self {
+        self.path_fault(path, FaultKind::Status(status))
     }
 
     fn path_fault(mut self, pattern: &str, kind: FaultKind) -> Self {
@@ -526,8 +538,8 @@ async fn gate(State(st): St, req: Request, next: Next) -> Response {
         .iter()
         .filter(|p| matches(&p.pattern, &path, &query))
     {
-        match fault.kind {
-            FaultKind::Hang(d) => tokio::time::sleep(d).await,
+        match &fault.kind {
+            FaultKind::Hang(d) => tokio::time::sleep(*d).await,
             FaultKind::Malformed => {
                 return json_body(Body::from(r#"{"connections": [{"id": 1, "name": "#));
             }
@@ -536,7 +548,16 @@ async fn gate(State(st): St, req: Request, next: Next) -> Response {
                 return ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], page)
                     .into_response();
             }
-            FaultKind::Oversized(bytes) => return json_body(oversized_body(bytes)),
+            FaultKind::Oversized(bytes) => return json_body(oversized_body(*bytes)),
+            FaultKind::Json(text) => return json_body(Body::from(text.clone())),
+            FaultKind::Status(code) => {
+                let status = StatusCode::from_u16(*code).unwrap_or(StatusCode::IM_A_TEAPOT);
+                return error(
+                    status,
+                    &format!("Injected {code}.{echo}"),
+                    &format!("SC{code}"),
+                );
+            }
             FaultKind::BreakOff => {
                 let part = Bytes::from_static(br#"{"connections": [{"id": 1, "na"#);
                 let head = stream::iter([Ok::<_, std::io::Error>(part)]);
