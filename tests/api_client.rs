@@ -413,6 +413,128 @@ fn server_errors_past_the_retry_budget_leave_ids_unchecked() {
 }
 
 #[test]
+fn every_5xx_is_retried_then_succeeds_or_leaves_ids_unchecked() {
+    for status in [500, 502, 503, 504] {
+        // Two failures fit the budget of two retries: three requests in all, all ids found.
+        let server = MakeServer::builder()
+            .team(TEAM, team_rows(3))
+            .fail_first(2, status)
+            .start();
+        let res = api(&server).resolve(&ask(Some(TEAM), &[1, 2]));
+        assert_eq!(ids(res.found.keys()), [1, 2], "{status}");
+        assert!(
+            res.errors.is_empty() && res.unchecked.is_empty(),
+            "{status}"
+        );
+        assert_eq!(res.requests, 3, "{status}");
+
+        // Past the budget the listing fails closed: nothing found, nothing called missing.
+        let server = MakeServer::builder()
+            .team(TEAM, team_rows(3))
+            .fail_first(100, status)
+            .start();
+        let res = api(&server).resolve(&ask(Some(TEAM), &[1, 2]));
+        assert!(res.found.is_empty() && res.not_found.is_empty(), "{status}");
+        assert_eq!(unchecked_ids(&res), [1, 2], "{status}");
+        let reason = &res.unchecked[&1];
+        assert!(
+            reason.contains(&format!("HTTP {status}")) && reason.contains("3 attempts"),
+            "{reason}"
+        );
+        assert_eq!(res.requests, 3, "{status}");
+        assert_eq!(server.count(), 3, "{status}");
+    }
+}
+
+#[test]
+fn rate_limited_past_its_budget_is_unchecked_not_an_endless_wait() {
+    // `Retry-After: 0` keeps the test fast; the budget (10 waits) is what ends it.
+    let server = MakeServer::builder()
+        .team(TEAM, team_rows(3))
+        .rate_limit_first(1000, Some("0"))
+        .start();
+    let res = api(&server).resolve(&ask(Some(TEAM), &[1]));
+    assert!(res.found.is_empty() && res.not_found.is_empty());
+    assert_eq!(unchecked_ids(&res), [1]);
+    let reason = &res.unchecked[&1];
+    assert!(
+        reason.contains("429") && reason.contains("still rate-limited after 10 waits"),
+        "{reason}"
+    );
+    assert_eq!(res.requests, 11);
+    assert_eq!(server.count(), 11);
+}
+
+#[test]
+fn a_by_id_403_is_unchecked_not_missing() {
+    let server = MakeServer::builder()
+        .team(TEAM, team_rows(3))
+        .team(
+            OTHER_TEAM,
+            vec![real_row(801, "elsewhere", "google", OTHER_TEAM, &[])],
+        )
+        .status("/connections/801", 403)
+        .start();
+    let res = api(&server).resolve(&ask(Some(TEAM), &[1, 801]));
+    assert_eq!(ids(res.found.keys()), [1]);
+    assert!(res.not_found.is_empty());
+    assert_eq!(unchecked_ids(&res), [801]);
+    let reason = &res.unchecked[&801];
+    assert!(
+        reason.contains("refused access (403) to connection 801"),
+        "{reason}"
+    );
+    assert_eq!(res.requests, 2, "a 403 is not retried");
+}
+
+#[test]
+fn answers_of_the_wrong_shape_are_unchecked() {
+    // A list whose `connections` is not an array proves nothing about the team.
+    let server = MakeServer::builder()
+        .team(TEAM, team_rows(3))
+        .answer("/connections", r#"{"connections": {"id": 1}}"#)
+        .start();
+    let res = api(&server).resolve(&ask(Some(TEAM), &[1, 99]));
+    assert!(res.found.is_empty() && res.not_found.is_empty());
+    assert_eq!(unchecked_ids(&res), [1, 99]);
+    assert!(
+        res.unchecked[&99].contains("no `connections` list"),
+        "{}",
+        res.unchecked[&99]
+    );
+
+    // A by-id answer about another connection is not taken for the one asked.
+    let server = MakeServer::builder()
+        .team(TEAM, team_rows(3))
+        .answer(
+            "/connections/2",
+            r#"{"connection": {"id": 3, "name": "x"}}"#,
+        )
+        .start();
+    let res = api(&server).resolve(&ask(None, &[1, 2]));
+    assert_eq!(ids(res.found.keys()), [1]);
+    assert_eq!(unchecked_ids(&res), [2]);
+    assert!(
+        res.unchecked[&2].contains("describes connection 3 instead"),
+        "{}",
+        res.unchecked[&2]
+    );
+
+    // An id of the wrong type holds no connection.
+    let server = MakeServer::builder()
+        .team(TEAM, team_rows(3))
+        .answer("/connections/2", r#"{"connection": {"id": "two"}}"#)
+        .start();
+    let res = api(&server).resolve(&ask(None, &[2]));
+    assert_eq!(unchecked_ids(&res), [2]);
+    assert!(
+        res.unchecked[&2].contains("no connection with an id"),
+        "{}",
+        res.unchecked[&2]
+    );
+}
+
+#[test]
 fn a_hanging_request_times_out_and_is_unchecked() {
     let server = MakeServer::builder()
         .team(TEAM, team_rows(3))

@@ -110,6 +110,7 @@ enum FaultKind {
     Html,
     Oversized(usize),
     BreakOff,
+    Json(String),
     Status(u16),
 }
 
@@ -240,9 +241,19 @@ impl Builder {
         self.path_fault(path, FaultKind::BreakOff)
     }
 
+    /// 200 with this JSON text, whatever was asked.
+    pub fn answer(self, path: &str, json: &str) -> Self {
+        self.path_fault(path, FaultKind::Json(json.to_string()))
+    }
+
+    /// `status` with Make's error shape, for this path only.
+    pub fn status(self, path: &str, status: u16) -> Self {
+        self.path_fault(path, FaultKind::Status(status))
+    }
+
     /// Answers `status` (with Make's error body) to every request to `path`.
     pub fn fail_path(self, path: &str, status: u16) -> Self {
-        self.path_fault(path, FaultKind::Status(status))
+        self.status(path, status)
     }
 
     fn path_fault(mut self, pattern: &str, kind: FaultKind) -> Self {
@@ -571,8 +582,8 @@ async fn gate(State(st): St, req: Request, next: Next) -> Response {
         .iter()
         .filter(|p| matches(&p.pattern, &path, &query))
     {
-        match fault.kind {
-            FaultKind::Hang(d) => tokio::time::sleep(d).await,
+        match &fault.kind {
+            FaultKind::Hang(d) => tokio::time::sleep(*d).await,
             FaultKind::Malformed => {
                 return json_body(Body::from(r#"{"connections": [{"id": 1, "name": "#));
             }
@@ -581,11 +592,15 @@ async fn gate(State(st): St, req: Request, next: Next) -> Response {
                 return ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], page)
                     .into_response();
             }
-            FaultKind::Oversized(bytes) => return json_body(oversized_body(bytes)),
+            FaultKind::Oversized(bytes) => return json_body(oversized_body(*bytes)),
+            FaultKind::Json(text) => return json_body(Body::from(text.clone())),
             FaultKind::Status(code) => {
-                let status =
-                    StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
-                return error(status, "Internal server error", "IM500");
+                let status = StatusCode::from_u16(*code).unwrap_or(StatusCode::IM_A_TEAPOT);
+                return error(
+                    status,
+                    &format!("Injected {code}.{echo}"),
+                    &format!("SC{code}"),
+                );
             }
             FaultKind::BreakOff => {
                 let part = Bytes::from_static(br#"{"connections": [{"id": 1, "na"#);
