@@ -496,6 +496,8 @@ fn walk_results(problems: Vec<discover::WalkProblem>) -> (Vec<FileResult>, Vec<S
                 &p.display,
                 None,
             )],
+            modules: 0,
+            references: 0,
         });
     }
     (results, notes)
@@ -662,6 +664,9 @@ fn check_run(
             target_zone: api.zone.clone(),
         },
         rules: rules.clone(),
+        // Only the human format shows snippets; only the live stage needs the models.
+        excerpts: args.format == Format::Human,
+        keep_model: source.is_some(),
     };
     let mut errors = Vec::new();
     let (mut results, mut notes) = match args.team_scenarios {

@@ -26,6 +26,11 @@ pub struct Options {
     pub max_file_size: u64,
     pub offline: OfflineSettings,
     pub rules: RuleSet,
+    /// Keep source excerpts with findings (the human format shows them; others do not).
+    pub excerpts: bool,
+    /// Keep each file's model after checking it (the live stage and `refs` need it). Without
+    /// it, memory holds only the findings.
+    pub keep_model: bool,
 }
 
 impl Default for Options {
@@ -34,6 +39,8 @@ impl Default for Options {
             max_file_size: DEFAULT_MAX_FILE_SIZE,
             offline: OfflineSettings::default(),
             rules: RuleSet::builtin(),
+            excerpts: true,
+            keep_model: true,
         }
     }
 }
@@ -60,6 +67,9 @@ pub struct FileResult {
     /// Located reference values, parallel to `scenario.references`.
     pub reference_locations: Vec<Location>,
     pub diagnostics: Vec<Diagnostic>,
+    /// Modules and references the file held (kept when the model is dropped).
+    pub modules: usize,
+    pub references: usize,
 }
 
 impl FileResult {
@@ -77,6 +87,8 @@ impl FileResult {
             scenario: None,
             reference_locations: Vec::new(),
             diagnostics: vec![Diagnostic::new(finding, display, location)],
+            modules: 0,
+            references: 0,
         }
     }
 }
@@ -209,6 +221,8 @@ pub fn check_bytes(display: &str, explicit: bool, bytes: &[u8], opts: &Options) 
                     scenario: None,
                     reference_locations: Vec::new(),
                     diagnostics: Vec::new(),
+                    modules: 0,
+                    references: 0,
                 };
             }
             let finding = file::not_a_blueprint::finding(doc.root().span(), &reason);
@@ -221,26 +235,37 @@ pub fn check_bytes(display: &str, explicit: bool, bytes: &[u8], opts: &Options) 
     let findings = opts.rules.run_offline(&cx);
     let secrets: Vec<Span> = findings.iter().filter_map(|f| f.secret).collect();
     let index = SourceIndex::new(src, secrets);
+    let locate = |span: Span| {
+        if opts.excerpts {
+            index.locate(span)
+        } else {
+            index.locate_bare(span)
+        }
+    };
     let mut diagnostics: Vec<Diagnostic> = findings
         .into_iter()
         .map(|f| {
-            let loc = index.locate(f.span);
+            let loc = locate(f.span);
             Diagnostic::new(f, display, Some(loc))
         })
         .collect();
     diagnostics.sort_by_key(|d| d.location.as_ref().map_or(0, |l| l.span.start));
-    let reference_locations = scenario
-        .references
-        .iter()
-        .map(|r| index.locate(r.span))
-        .collect();
+    let (modules, references) = (scenario.modules.len(), scenario.references.len());
+    let (scenario, reference_locations) = if opts.keep_model {
+        let locations = scenario.references.iter().map(|r| locate(r.span)).collect();
+        (Some(scenario), locations)
+    } else {
+        (None, Vec::new())
+    };
     FileResult {
         display: display.to_string(),
         status: Status::Blueprint,
         bytes: n,
-        scenario: Some(scenario),
+        scenario,
         reference_locations,
         diagnostics,
+        modules,
+        references,
     }
 }
 
@@ -431,10 +456,8 @@ pub fn summarize(results: &[FileResult]) -> Summary {
         if r.status != Status::Skipped {
             s.checked.push(r.display.clone());
         }
-        if let Some(sc) = &r.scenario {
-            s.modules += sc.modules.len();
-            s.references += sc.references.len();
-        }
+        s.modules += r.modules;
+        s.references += r.references;
         s.count(&r.diagnostics);
     }
     s

@@ -119,6 +119,18 @@ impl<'a> SourceIndex<'a> {
         (start, end)
     }
 
+    /// Lines and columns only, for formats that show no snippet: findings then cost a few
+    /// dozen bytes each instead of an excerpt.
+    pub fn locate_bare(&self, span: Span) -> Location {
+        let (s, e) = (span.start as usize, (span.end as usize).max(span.start as usize));
+        Location {
+            span,
+            start: self.position(s),
+            end: self.position(e),
+            excerpt: Excerpt::default(),
+        }
+    }
+
     pub fn locate(&self, span: Span) -> Location {
         let (s, e) = (
             span.start as usize,
