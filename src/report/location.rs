@@ -122,7 +122,10 @@ impl<'a> SourceIndex<'a> {
     /// Lines and columns only, for formats that show no snippet: findings then cost a few
     /// dozen bytes each instead of an excerpt.
     pub fn locate_bare(&self, span: Span) -> Location {
-        let (s, e) = (span.start as usize, (span.end as usize).max(span.start as usize));
+        let (s, e) = (
+            span.start as usize,
+            (span.end as usize).max(span.start as usize),
+        );
         Location {
             span,
             start: self.position(s),
