@@ -746,9 +746,6 @@ fn check_run(
     filtered
         .kept
         .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
-    summary.errors = 0;
-    summary.warnings = 0;
-    summary.infos = 0;
     summary.count(&filtered.kept);
     if baseline.is_some() {
         notes.push(format!(

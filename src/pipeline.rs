@@ -441,7 +441,8 @@ pub fn live_check(
     }
 }
 
-/// Counts files, modules and references, and findings by severity.
+/// Counts files, modules and references. Findings are counted by severity after the central
+/// filter, which may change or drop them ([`Summary::count`]).
 pub fn summarize(results: &[FileResult]) -> Summary {
     let mut s = Summary {
         files: results.len(),
@@ -458,7 +459,6 @@ pub fn summarize(results: &[FileResult]) -> Summary {
         }
         s.modules += r.modules;
         s.references += r.references;
-        s.count(&r.diagnostics);
     }
     s
 }

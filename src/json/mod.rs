@@ -105,11 +105,6 @@ impl<'src> Doc<'src> {
     pub fn node_count(&self) -> usize {
         self.nodes.len()
     }
-
-    /// Converts the value at `v` (and its subtree) to a `serde_json::Value`.
-    pub fn to_serde(&self, v: Value<'_>) -> serde_json::Value {
-        v.to_serde()
-    }
 }
 
 /// A cheap handle on one node of a [`Doc`].

@@ -4,7 +4,7 @@ use chrono::{DateTime, TimeZone, Utc};
 
 use crate::finding::Finding;
 use crate::live::{Catalog, Connection, LiveSettings, Lookup};
-use crate::model::{Detected, build, detect};
+use crate::model::{Detected, Module, Reference, build, detect};
 use crate::rules::{LiveContext, Rule};
 
 pub fn now() -> DateTime<Utc> {
@@ -42,9 +42,12 @@ pub fn not_found() -> Lookup {
     Lookup::NotFound { id: 42 }
 }
 
-pub fn findings(rule: &dyn Rule, lookup: &Lookup, teams: &[u64]) -> Vec<Finding> {
-    let src =
-        r#"{"flow":[{"id":1,"module":"slack:CreateMessage","parameters":{"__IMTCONN__":42}}]}"#;
+/// A live hook applied to the context, the module and its reference.
+type Check<'a> = dyn FnMut(&LiveContext<'_>, &Module, &Reference, &mut Vec<Finding>) + 'a;
+
+/// Models `src` and calls `check` with live context and its first reference; every finding
+/// must point at that reference's `42`.
+fn run_on(src: &str, teams: &[u64], check: &mut Check<'_>) -> Vec<Finding> {
     let doc = crate::json::parse(src).expect("valid");
     let Detected::Blueprint { form, root, base } = detect(doc.root()) else {
         panic!("blueprint")
@@ -63,7 +66,7 @@ pub fn findings(rule: &dyn Rule, lookup: &Lookup, teams: &[u64]) -> Vec<Finding>
     };
     let mut out = Vec::new();
     let r = &scenario.references[0];
-    rule.check_connection(&cx, &scenario.modules[r.module], r, lookup, &mut out);
+    check(&cx, &scenario.modules[r.module], r, &mut out);
     for f in &out {
         assert_eq!(
             &src[f.span.range()],
@@ -72,6 +75,14 @@ pub fn findings(rule: &dyn Rule, lookup: &Lookup, teams: &[u64]) -> Vec<Finding>
         );
     }
     out
+}
+
+pub fn findings(rule: &dyn Rule, lookup: &Lookup, teams: &[u64]) -> Vec<Finding> {
+    let src =
+        r#"{"flow":[{"id":1,"module":"slack:CreateMessage","parameters":{"__IMTCONN__":42}}]}"#;
+    run_on(src, teams, &mut |cx, m, r, out| {
+        rule.check_connection(cx, m, r, lookup, out)
+    })
 }
 
 pub fn codes(rule: &dyn Rule, lookup: &Lookup, teams: &[u64]) -> Vec<&'static str> {
@@ -100,34 +111,13 @@ pub fn object_codes(
             r#"{"flow":[{"id":1,"module":"http:ActionSendDataAPIKeyAuth","parameters":{"apiKeyKeychain":42},"metadata":{"parameters":[{"name":"apiKeyKeychain","type":"keychain:apikeyauth"}]}}]}"#
         }
     };
-    let doc = crate::json::parse(src).expect("valid");
-    let Detected::Blueprint { form, root, base } = detect(doc.root()) else {
-        panic!("blueprint")
-    };
-    let scenario = build(&doc, root, form, base);
-    let settings = LiveSettings {
-        now: now(),
-        expiry_warning_days: 14,
-        catalog: Catalog::builtin(),
-        verify: false,
-    };
-    let cx = LiveContext {
-        scenario: &scenario,
-        settings: &settings,
-        teams,
-    };
-    let mut out = Vec::new();
-    let r = &scenario.references[0];
-    assert_eq!(r.kind, kind);
-    rule.check_object(&cx, &scenario.modules[r.module], r, lookup, &mut out);
-    for f in &out {
-        assert_eq!(
-            &src[f.span.range()],
-            "42",
-            "findings point at the reference"
-        );
-    }
-    out.iter().map(|f| f.rule.code).collect()
+    run_on(src, teams, &mut |cx, m, r, out| {
+        assert_eq!(r.kind, kind);
+        rule.check_object(cx, m, r, lookup, out)
+    })
+    .iter()
+    .map(|f| f.rule.code)
+    .collect()
 }
 
 pub fn object(kind: crate::model::RefKind, team: u64) -> crate::live::ObjectLookup {
