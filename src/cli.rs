@@ -15,6 +15,7 @@ use crate::live::api::{self, ApiConfig, MakeApi, Token};
 use crate::live::snapshot::Snapshot;
 use crate::live::{Catalog, ConnectionSource, LiveSettings};
 use crate::pipeline::{self, FileResult, Options, Status};
+use crate::redact;
 use crate::remap;
 use crate::report::{self, Diagnostic, Report, format_table};
 use crate::rules::{self, OfflineSettings, RuleSet, Severity, declarative};
@@ -118,10 +119,12 @@ enum ConnectionsCommand {
 
 #[derive(Args, Debug, Clone)]
 struct ApiArgs {
-    /// Make zone: eu1, eu2, us1, us2, eu1.celonis, us1.celonis (or a host like eu1.make.com).
+    /// Make zone: eu1, eu2, us1, us2, eu1.celonis, us1.celonis (or a host like eu1.make.com)
+    /// [env: BPLINT_ZONE; else `zone` in bplint.toml].
     #[arg(long)]
     zone: Option<String>,
-    /// API base URL instead of the zone's (https; plain http only for loopback, for tests).
+    /// API base URL instead of the zone's (https; plain http only for loopback, for tests)
+    /// [env: BPLINT_API_URL]. An `api_url` in bplint.toml may only name a Make host.
     #[arg(long, value_name = "URL")]
     api_url: Option<String>,
     /// Requests in flight at most.
@@ -416,7 +419,7 @@ pub fn main() -> ExitCode {
         Ok(set) => set,
         Err(Ok(code)) => return ExitCode::from(code),
         Err(Err(message)) => {
-            eprintln!("error: {message}");
+            say("error", &message);
             return ExitCode::from(EXIT_TROUBLE);
         }
     };
@@ -443,13 +446,13 @@ pub fn main() -> ExitCode {
         Command::Check(args) => run_check(args, &ui, &cfg, &rules),
         Command::Baseline(args) => run_baseline(args, &ui, &cfg, &rules),
         Command::Refs(args) => run_refs(args),
-        Command::Remap(args) => run_remap(args, &ui),
+        Command::Remap(args) => run_remap(args, &ui, &cfg),
         Command::Inventory(args) => run_inventory(args, &cfg),
-        Command::Pull { team, out, api } => run_pull(team, &out, &api, &ui),
+        Command::Pull { team, out, api } => run_pull(team, &out, &api, &ui, &cfg),
         Command::Rules(args) => run_rules(args, &rules),
         Command::Explain { rule, .. } => run_explain(&rule, &rules),
         Command::Connections(ConnectionsCommand::Export { team, output, api }) => {
-            run_export(team, output, &api)
+            run_export(team, output, &api, &cfg)
         }
         Command::Completions { shell } => {
             clap_complete::generate(shell, &mut Cli::command(), "bplint", &mut std::io::stdout());
@@ -459,10 +462,15 @@ pub fn main() -> ExitCode {
     match code {
         Ok(c) => ExitCode::from(c),
         Err(message) => {
-            eprintln!("error: {message}");
+            say("error", &message);
             ExitCode::from(EXIT_TROUBLE)
         }
     }
+}
+
+/// One line on stderr, `prefix: text`, cleaned: these texts quote files, paths and answers.
+fn say(prefix: &str, text: &str) {
+    eprintln!("{prefix}: {}", redact::clean(text));
 }
 
 struct Ui {
@@ -518,14 +526,46 @@ fn parse_now(now: Option<&str>) -> Result<DateTime<Utc>, String> {
     }
 }
 
-fn api_client(api: &ApiArgs) -> Result<MakeApi, String> {
-    let base = match (&api.api_url, &api.zone) {
-        (Some(url), _) => api::parse_api_url(url)?,
-        (None, Some(zone)) => api::zone_base_url(zone)?,
-        (None, None) => {
-            return Err("the Make API needs --zone (e.g. --zone eu1) or --api-url".into());
-        }
-    };
+/// A non-empty environment variable.
+fn env_var(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.trim().is_empty())
+}
+
+/// The zone the run is for: `--zone`, else `BPLINT_ZONE`, else `zone` in bplint.toml.
+fn zone_of(api: &ApiArgs, cfg: &Config) -> Option<String> {
+    api.zone
+        .clone()
+        .or_else(|| env_var("BPLINT_ZONE"))
+        .or_else(|| cfg.zone.clone())
+}
+
+/// Where the token is sent. The command line wins over everything (`--api-url`, then
+/// `--zone`), then the environment (`BPLINT_API_URL`, `BPLINT_ZONE`), then bplint.toml, whose
+/// `api_url` may only name a Make host: a repository's files never choose where the token goes.
+fn api_base_url(api: &ApiArgs, cfg: &Config) -> Result<url::Url, String> {
+    if let Some(url) = &api.api_url {
+        return api::parse_api_url(url);
+    }
+    if let Some(zone) = &api.zone {
+        return api::zone_base_url(zone);
+    }
+    if let Some(url) = env_var("BPLINT_API_URL") {
+        return api::parse_api_url(&url).map_err(|e| format!("BPLINT_API_URL: {e}"));
+    }
+    if let Some(zone) = env_var("BPLINT_ZONE") {
+        return api::zone_base_url(&zone).map_err(|e| format!("BPLINT_ZONE: {e}"));
+    }
+    if let Some(url) = &cfg.api_url {
+        return api::config_api_url(url);
+    }
+    if let Some(zone) = &cfg.zone {
+        return api::zone_base_url(zone).map_err(|e| format!("bplint.toml `zone`: {e}"));
+    }
+    Err("the Make API needs --zone (e.g. --zone eu1) or --api-url (or `zone` in bplint.toml)".into())
+}
+
+fn api_client(api: &ApiArgs, cfg: &Config) -> Result<MakeApi, String> {
+    let base = api_base_url(api, cfg)?;
     let token = Token::from_env()?;
     let mut cfg = ApiConfig::new(base, token);
     cfg.concurrency = api.concurrency as usize;
@@ -539,6 +579,8 @@ fn api_client(api: &ApiArgs) -> Result<MakeApi, String> {
 }
 
 fn write_output(output: Option<&PathBuf>, text: &str) -> Result<(), String> {
+    // Whatever a renderer missed, the token itself never leaves (an answer may echo it).
+    let text = &*redact::scrub_registered(text);
     match output {
         Some(path) => {
             std::fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))
@@ -607,10 +649,11 @@ fn file_results(
 fn team_scenario_results(
     team: u64,
     api: &ApiArgs,
+    cfg: &Config,
     opts: &Options,
     errors: &mut Vec<String>,
 ) -> Result<Vec<FileResult>, String> {
-    let pulled = api_client(api)?.pull_blueprints(team)?;
+    let pulled = api_client(api, cfg)?.pull_blueprints(team)?;
     let mut results = Vec::new();
     for p in &pulled.scenarios {
         let display = format!("scenario:{}-{}", p.id, crate::pull::slug(&p.name));
@@ -637,15 +680,13 @@ fn check_run(
     baseline: Option<&Baseline>,
 ) -> Result<CheckRun, String> {
     let now = parse_now(args.now.as_deref())?;
-    let mut api = args.api.clone();
-    api.zone = api.zone.or_else(|| cfg.zone.clone());
-    api.api_url = api.api_url.or_else(|| cfg.api_url.clone());
+    let api = &args.api;
     let team = args.team.or(cfg.team);
     let source: Option<Box<dyn ConnectionSource>> = if args.online {
         if team.is_none() && cfg.teams.is_empty() {
             return Err("--online needs --team T (or `team` in bplint.toml): the team the blueprints are checked for".into());
         }
-        Some(Box::new(api_client(&api)?))
+        Some(Box::new(api_client(api, cfg)?))
     } else if let Some(path) = &args.connections {
         Some(Box::new(Snapshot::load(path)?))
     } else {
@@ -661,7 +702,7 @@ fn check_run(
             .or(cfg.max_file_size)
             .unwrap_or(pipeline::DEFAULT_MAX_FILE_SIZE),
         offline: OfflineSettings {
-            target_zone: api.zone.clone(),
+            target_zone: zone_of(api, cfg),
         },
         rules: rules.clone(),
         // Only the human format shows snippets; only the live stage needs the models.
@@ -671,7 +712,7 @@ fn check_run(
     let mut errors = Vec::new();
     let (mut results, mut notes) = match args.team_scenarios {
         Some(team) => (
-            team_scenario_results(team, &api, &opts, &mut errors)?,
+            team_scenario_results(team, api, cfg, &opts, &mut errors)?,
             Vec::new(),
         ),
         None => file_results(args, ui, cfg, &opts),
@@ -753,6 +794,10 @@ fn check_run(
             filtered.baselined, filtered.baseline_fixed
         ));
     }
+    // Run errors and notes quote answers and paths: cleaned once, for every format.
+    let errors = errors.iter().map(|e| redact::clean(e)).collect();
+    let notes = notes.iter().map(|n| redact::clean(n)).collect();
+    summary.checked = summary.checked.iter().map(|f| redact::clean(f)).collect();
     Ok(CheckRun {
         diagnostics: filtered.kept,
         summary,
@@ -789,12 +834,12 @@ fn run_check(args: CheckArgs, ui: &Ui, cfg: &Config, rules: &RuleSet) -> Result<
     write_output(args.output.as_ref(), &text)?;
     if !ui.quiet {
         for n in &run.notes {
-            eprintln!("note: {n}");
+            say("note", n);
         }
     }
     if args.output.is_some() || args.format != Format::Human {
         for e in &run.errors {
-            eprintln!("error: {e}");
+            say("error", e);
         }
     }
     Ok(exit_code(&run, fail_on_of(&args, cfg)))
@@ -817,7 +862,7 @@ fn run_baseline(args: CheckArgs, ui: &Ui, cfg: &Config, rules: &RuleSet) -> Resu
     };
     let run = check_run(&args, ui, cfg, rules, None)?;
     for e in &run.errors {
-        eprintln!("error: {e}");
+        say("error", e);
     }
     if run.unreadable || !run.errors.is_empty() {
         return Err("not writing a baseline from a run that could not check everything".into());
@@ -829,28 +874,28 @@ fn run_baseline(args: CheckArgs, ui: &Ui, cfg: &Config, rules: &RuleSet) -> Resu
         eprintln!(
             "baseline: {} finding(s) recorded in {}",
             baseline.findings.len(),
-            output.display()
+            redact::clean(&output.display().to_string())
         );
     }
     Ok(EXIT_CLEAN)
 }
 
 #[derive(serde::Serialize)]
-struct RefRow<'a> {
-    file: &'a str,
+struct RefRow {
+    file: String,
     line: u32,
     column: u32,
-    pointer: &'a str,
+    pointer: String,
     module_id: Option<i64>,
-    module: Option<&'a str>,
+    module: Option<String>,
     kind: &'static str,
-    key: &'a str,
+    key: String,
     value: String,
     value_kind: &'static str,
     resolved_id: Option<u64>,
-    allowed_types: &'a [String],
-    chosen_type: Option<&'a str>,
-    label: Option<&'a str>,
+    allowed_types: Vec<String>,
+    chosen_type: Option<String>,
+    label: Option<String>,
     required: bool,
     orphan: bool,
     disabled: bool,
@@ -879,21 +924,22 @@ fn run_refs(args: RefsArgs) -> Result<u8, String> {
                 continue;
             }
             let m = &s.modules[reference.module];
+            // Every text here comes from the file: cleaned before it is printed.
             rows.push(RefRow {
-                file: &r.display,
+                file: redact::clean(&r.display),
                 line: loc.start.line,
                 column: loc.start.column,
-                pointer: &reference.pointer,
+                pointer: redact::clean(&reference.pointer),
                 module_id: m.id,
-                module: m.name.as_deref(),
+                module: m.name.as_deref().map(redact::clean),
                 kind: reference.kind.name(),
-                key: &reference.key,
-                value: reference.value.display(),
+                key: redact::clean(&reference.key),
+                value: redact::clean(&reference.value.display()),
                 value_kind: reference.value.kind_name(),
                 resolved_id: reference.value.effective_id(),
-                allowed_types: &reference.allowed_types,
-                chosen_type: reference.chosen_type.as_deref(),
-                label: reference.label.as_deref(),
+                allowed_types: reference.allowed_types.iter().map(|t| redact::clean(t)).collect(),
+                chosen_type: reference.chosen_type.as_deref().map(redact::clean),
+                label: reference.label.as_deref().map(redact::clean),
                 required: reference.required,
                 orphan: m.orphan,
                 disabled: m.disabled,
@@ -929,7 +975,7 @@ fn run_refs(args: RefsArgs) -> Result<u8, String> {
     })
 }
 
-fn refs_table(rows: &[RefRow<'_>]) -> String {
+fn refs_table(rows: &[RefRow]) -> String {
     let header = [
         "LOCATION",
         "POINTER",
@@ -952,7 +998,7 @@ fn refs_table(rows: &[RefRow<'_>]) -> String {
                 r.module_id
                     .map(|i| i.to_string())
                     .unwrap_or_else(|| "-".into()),
-                r.module.unwrap_or("-")
+                r.module.as_deref().unwrap_or("-")
             ),
             r.kind.to_string(),
             r.key.to_string(),
@@ -966,8 +1012,8 @@ fn refs_table(rows: &[RefRow<'_>]) -> String {
             } else {
                 r.allowed_types.join(",")
             },
-            r.chosen_type.unwrap_or("-").to_string(),
-            crate::model::truncate(r.label.unwrap_or("-"), 40),
+            r.chosen_type.as_deref().unwrap_or("-").to_string(),
+            crate::model::truncate(r.label.as_deref().unwrap_or("-"), 40),
         ]);
     }
     format_table(&table) + &format!("{} reference(s)\n", rows.len())
@@ -1027,7 +1073,7 @@ fn run_explain(rule: &str, rules: &RuleSet) -> Result<u8, String> {
     Ok(EXIT_CLEAN)
 }
 
-fn run_remap(args: RemapArgs, ui: &Ui) -> Result<u8, String> {
+fn run_remap(args: RemapArgs, ui: &Ui, cfg: &Config) -> Result<u8, String> {
     use crate::model::RefKind;
     let mut map = remap::IdMap::new();
     for m in &args.map {
@@ -1073,7 +1119,7 @@ fn run_remap(args: RemapArgs, ui: &Ui) -> Result<u8, String> {
             }
             Ok(None) => {}
             Err(e) if *explicit => return Err(format!("{e}; nothing was written")),
-            Err(e) => eprintln!("note: skipped {e}"),
+            Err(e) => say("note", &format!("skipped {e}")),
         }
     }
     let mut out = String::new();
@@ -1098,7 +1144,7 @@ fn run_remap(args: RemapArgs, ui: &Ui) -> Result<u8, String> {
     if args.online || args.connections.is_some() {
         let source: Box<dyn ConnectionSource> = match &args.connections {
             Some(path) => Box::new(Snapshot::load(path)?),
-            None => Box::new(api_client(&args.api)?),
+            None => Box::new(api_client(&args.api, cfg)?),
         };
         let team = args.team.or(source.default_team());
         let ids = changed
@@ -1114,7 +1160,7 @@ fn run_remap(args: RemapArgs, ui: &Ui) -> Result<u8, String> {
         });
         if !resolution.unchecked.is_empty() || !resolution.errors.is_empty() {
             for e in &resolution.errors {
-                eprintln!("error: {e}");
+                say("error", e);
             }
             return Err(format!(
                 "the new ids could not be checked against {}; nothing was written",
@@ -1126,7 +1172,7 @@ fn run_remap(args: RemapArgs, ui: &Ui) -> Result<u8, String> {
             remap::check_targets(&plans, &resolution, team, &|m| catalog.lookup(m).types);
         if !problems.is_empty() {
             for p in &problems {
-                eprintln!("error: {p}");
+                say("error", p);
             }
             eprintln!(
                 "{} problem(s) with the new ids; nothing was written",
@@ -1155,8 +1201,13 @@ fn run_remap(args: RemapArgs, ui: &Ui) -> Result<u8, String> {
     Ok(EXIT_CLEAN)
 }
 
-fn run_export(team: u64, output: Option<PathBuf>, api: &ApiArgs) -> Result<u8, String> {
-    let client = api_client(api)?;
+fn run_export(
+    team: u64,
+    output: Option<PathBuf>,
+    api: &ApiArgs,
+    cfg: &Config,
+) -> Result<u8, String> {
+    let client = api_client(api, cfg)?;
     let snapshot = client.export_connections(team)?;
     let text = serde_json::to_string_pretty(&snapshot).map_err(|e| e.to_string())? + "\n";
     write_output(output.as_ref(), &text)?;
@@ -1201,10 +1252,7 @@ fn run_inventory(args: InventoryArgs, cfg: &Config) -> Result<u8, String> {
             (listed, snap.resolve(&request))
         }
         None => {
-            let mut api = args.api.clone();
-            api.zone = api.zone.or_else(|| cfg.zone.clone());
-            api.api_url = api.api_url.or_else(|| cfg.api_url.clone());
-            api_client(&api)?.team_inventory(team, &referenced)?
+            api_client(&args.api, cfg)?.team_inventory(team, &referenced)?
         }
     };
     let inv = inventory::build(
@@ -1230,7 +1278,7 @@ fn run_inventory(args: InventoryArgs, cfg: &Config) -> Result<u8, String> {
         eprint!("{}", report::compact::line(d));
     }
     for e in &resolution.errors {
-        eprintln!("error: {e}");
+        say("error", e);
     }
     let unreadable = results.iter().any(|r| r.status == Status::Unreadable);
     // Fail closed: an inventory with references nobody could settle is not a clean one.
@@ -1241,8 +1289,14 @@ fn run_inventory(args: InventoryArgs, cfg: &Config) -> Result<u8, String> {
     })
 }
 
-fn run_pull(team: u64, out: &std::path::Path, api: &ApiArgs, ui: &Ui) -> Result<u8, String> {
-    let client = api_client(api)?;
+fn run_pull(
+    team: u64,
+    out: &std::path::Path,
+    api: &ApiArgs,
+    ui: &Ui,
+    cfg: &Config,
+) -> Result<u8, String> {
+    let client = api_client(api, cfg)?;
     std::fs::create_dir_all(out).map_err(|e| format!("cannot create {}: {e}", out.display()))?;
     let pulled = client.pull_blueprints(team)?;
     let mut saved = 0usize;
@@ -1258,12 +1312,12 @@ fn run_pull(team: u64, out: &std::path::Path, api: &ApiArgs, ui: &Ui) -> Result<
             Ok(path) => {
                 saved += 1;
                 if ui.verbose {
-                    eprintln!("saved {}", path.display());
+                    eprintln!("saved {}", redact::clean(&path.display().to_string()));
                 }
             }
             Err(e) => {
                 failed += 1;
-                eprintln!("error: scenario {} ({}): {e}", p.id, p.name.escape_debug());
+                say("error", &format!("scenario {} ({}): {e}", p.id, p.name));
             }
         }
     }
@@ -1278,7 +1332,7 @@ fn run_pull(team: u64, out: &std::path::Path, api: &ApiArgs, ui: &Ui) -> Result<
         eprintln!(
             "saved {saved} of {} blueprint(s) of team {team} in {} ({} request(s))",
             pulled.scenarios.len() + pulled.rows_without_id,
-            out.display(),
+            redact::clean(&out.display().to_string()),
             pulled.requests
         );
     }

@@ -12,6 +12,8 @@ use std::path::{Path, PathBuf};
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
 use miette::{Diagnostic, NamedSource, SourceSpan};
+
+use crate::redact;
 use serde::Deserialize;
 use toml::Spanned;
 
@@ -232,11 +234,11 @@ impl Checker<'_> {
         help: Option<String>,
     ) -> ConfigError {
         ConfigError {
-            message: message.into(),
-            src: NamedSource::new(self.name.clone(), self.text.to_string()),
+            message: redact::clean(&message.into()),
+            src: NamedSource::new(redact::clean(&self.name), redact::safe_source(self.text)),
             span: span.map(|r| SourceSpan::new(r.start.into(), r.end - r.start)),
-            label: label.to_string(),
-            help,
+            label: redact::clean(label),
+            help: redact::clean_opt(help),
         }
     }
 

@@ -5,6 +5,7 @@
 //! referenced ids the list lacks; the I/O happens before, the rendering after
 //! (`report::inventory`).
 
+use crate::redact;
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Duration, Utc};
@@ -103,11 +104,11 @@ pub fn usages(results: &[FileResult]) -> BTreeMap<u64, Vec<Usage>> {
             };
             let m = s.modules.get(reference.module);
             out.entry(id).or_default().push(Usage {
-                file: r.display.clone(),
+                file: redact::clean(&r.display),
                 line: loc.start.line,
                 column: loc.start.column,
                 module_id: m.and_then(|m| m.id),
-                module: m.and_then(|m| m.name.clone()),
+                module: m.and_then(|m| m.name.as_deref().map(redact::clean)),
             });
         }
     }
@@ -130,8 +131,8 @@ fn expiry_of(c: &Connection, now: DateTime<Utc>, warn_days: i64) -> Expiry {
 fn entry(c: &Connection, now: DateTime<Utc>, warn_days: i64, used_by: Vec<Usage>) -> Entry {
     Entry {
         id: c.id,
-        name: c.name.clone(),
-        connection_type: c.connection_type.clone(),
+        name: redact::clean(&c.name),
+        connection_type: c.connection_type.as_deref().map(redact::clean),
         team_id: c.team_id,
         expire: c.expire,
         expiry: expiry_of(c, now, warn_days),
@@ -202,7 +203,7 @@ pub fn build(
             inv.unchecked.push(Stray {
                 id,
                 connection: None,
-                reason: Some(reason.clone()),
+                reason: Some(redact::clean(reason)),
                 used_by,
             });
         } else if resolution.not_found.contains(&id) {

@@ -15,6 +15,7 @@ pub mod live;
 pub mod model;
 pub mod pipeline;
 pub mod pull;
+pub mod redact;
 pub mod remap;
 pub mod report;
 pub mod rules;

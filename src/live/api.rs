@@ -83,7 +83,11 @@ impl Token {
     /// Reads `MAKE_API_TOKEN` and nothing else, so a token never lands in shell history or `ps`.
     pub fn from_env() -> Result<Token, String> {
         match std::env::var("MAKE_API_TOKEN") {
-            Ok(v) if !v.trim().is_empty() => Token::new(v).map_err(|e| format!("MAKE_API_TOKEN: {e}")),
+            Ok(v) if !v.trim().is_empty() => {
+                // From here on no text this process prints can carry it.
+                crate::redact::register_secret(&v);
+                Token::new(v).map_err(|e| format!("MAKE_API_TOKEN: {e}"))
+            }
             Ok(_) => Err(
                 "MAKE_API_TOKEN is empty: set it to a Make API token with the `connections:read` scope"
                     .to_string(),
@@ -149,7 +153,9 @@ pub fn zone_base_url(zone: &str) -> Result<Url, String> {
 /// An explicit API base URL (`--api-url`). Plain http is allowed only for loopback test servers,
 /// since the token would otherwise cross the network in clear text.
 pub fn parse_api_url(s: &str) -> Result<Url, String> {
-    let url = Url::parse(s.trim()).map_err(|e| format!("invalid API URL `{}`: {e}", s.trim()))?;
+    // The text is quoted masked: a URL with a password in it must not put it on the screen.
+    let url = Url::parse(s.trim())
+        .map_err(|e| format!("invalid API URL `{}`: {e}", crate::redact::mask(s.trim())))?;
     if !url.username().is_empty() || url.password().is_some() {
         return Err("the API URL must not contain a user name or password".to_string());
     }
@@ -167,6 +173,34 @@ pub fn parse_api_url(s: &str) -> Result<Url, String> {
             "the API URL `{url}` uses the scheme `{other}`: only https is supported"
         )),
     }
+}
+
+/// Make's own API hosts: `*.make.com` and `*.make.celonis.com`, over https on the default port.
+pub fn is_make_host(url: &Url) -> bool {
+    let Some(Host::Domain(host)) = url.host() else {
+        return false;
+    };
+    let host = host.to_ascii_lowercase();
+    url.scheme() == "https"
+        && url.port().is_none()
+        && (host.ends_with(".make.com") || host.ends_with(".make.celonis.com"))
+}
+
+/// An `api_url` from a repository's `bplint.toml`. Whoever can change that file in a branch
+/// CI checks could otherwise collect the token, so it may only name one of Make's hosts; any
+/// other host (loopback included) must come from `--api-url` or `BPLINT_API_URL`.
+pub fn config_api_url(s: &str) -> Result<Url, String> {
+    let url = parse_api_url(s).map_err(|e| format!("bplint.toml `api_url`: {e}"))?;
+    if is_make_host(&url) {
+        return Ok(url);
+    }
+    Err(format!(
+        "bplint.toml sets `api_url` to `{}`, which is not a Make host (*.make.com, \
+         *.make.celonis.com over https): the API token is sent there only when the command line \
+         (`--api-url`) or the environment (`BPLINT_API_URL`) names it. Use `zone = \"eu1\"` \
+         (or another zone) in bplint.toml, or pass --api-url / --zone",
+        url.host_str().unwrap_or_default()
+    ))
 }
 
 fn is_loopback(url: &Url) -> bool {
@@ -981,11 +1015,20 @@ async fn api_message(resp: &mut reqwest::Response) -> String {
             return String::new();
         }
     }
-    serde_json::from_slice::<Value>(&body)
-        .ok()
-        .and_then(|v| v.get("message").and_then(Value::as_str).map(str::to_string))
-        .map(|m| format!(" ({})", m.chars().take(200).collect::<String>()))
-        .unwrap_or_default()
+    let Ok(answer) = serde_json::from_slice::<Value>(&body) else {
+        return String::new();
+    };
+    let text = |key: &str| answer.get(key).and_then(Value::as_str).map(str::to_string);
+    // Make's SDK shows `detail` first; both may say more than `message` alone.
+    let said = match (text("message"), text("detail")) {
+        (Some(m), Some(d)) if m != d => format!("{m}: {d}"),
+        (Some(m), _) => m,
+        (None, Some(d)) => d,
+        (None, None) => return String::new(),
+    };
+    // Masked before it is cut: cutting first could leave all of a token but its last bytes.
+    let said = crate::redact::mask(&said);
+    format!(" ({})", said.chars().take(200).collect::<String>())
 }
 
 fn retry_after(headers: &HeaderMap) -> Option<Duration> {

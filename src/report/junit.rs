@@ -117,9 +117,26 @@ pub fn report(report: &Report<'_>) -> JunitReport {
 }
 
 pub fn render(r: &Report<'_>) -> String {
-    report(r)
+    let xml = report(r)
         .to_string()
-        .unwrap_or_else(|e| format!("<!-- bplint: could not write JUnit XML: {e} -->\n"))
+        .unwrap_or_else(|e| format!("<!-- bplint: could not write JUnit XML: {e} -->\n"));
+    xml_safe(xml)
+}
+
+/// XML 1.0 allows no C0 control but tab, line feed and carriage return, and neither U+FFFE nor
+/// U+FFFF; one of them anywhere makes GitLab and Jenkins drop the whole report. Texts are
+/// neutralized before they get here; this is the last line of defence for what was not.
+fn xml_safe(xml: String) -> String {
+    let allowed = |c: char| {
+        matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{d7ff}' | '\u{e000}'..='\u{fffd}')
+            || c >= '\u{10000}'
+    };
+    if xml.chars().all(allowed) {
+        return xml;
+    }
+    xml.chars()
+        .map(|c| if allowed(c) { c } else { '\u{fffd}' })
+        .collect()
 }
 
 #[cfg(test)]

@@ -153,6 +153,10 @@ impl<'a> SourceIndex<'a> {
         }
         let mut text = self.src[a..b].to_string();
         self.mask(&mut text, a);
+        // Secrets other rules quote (a URL's key, a token used as a placeholder) and control
+        // characters of broken files: hidden and neutralized without moving a byte.
+        crate::redact::mask_excerpt(&mut text);
+        crate::redact::neutralize_excerpt(&mut text);
         Location {
             span,
             start: self.position(s),

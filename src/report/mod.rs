@@ -11,6 +11,7 @@ pub mod location;
 pub mod sarif;
 
 use crate::finding::Finding;
+use crate::redact;
 use crate::rules::Severity;
 pub use location::{Excerpt, Location, Position, SourceIndex};
 
@@ -32,19 +33,21 @@ pub struct Diagnostic {
 }
 
 impl Diagnostic {
+    /// Every text of the finding is cleaned here, once for every format: rules quote values
+    /// from files and answers, which may hold secrets or control characters.
     pub fn new(finding: Finding, file: &str, location: Option<Location>) -> Self {
         Diagnostic {
             code: finding.rule.code,
             name: finding.rule.name,
             severity: finding.severity,
-            message: finding.message,
-            label: finding.label,
-            help: finding.help,
-            file: file.to_string(),
+            message: redact::clean(&finding.message),
+            label: redact::clean_opt(finding.label),
+            help: redact::clean_opt(finding.help),
+            file: redact::clean(file),
             location,
-            pointer: finding.pointer,
+            pointer: redact::clean_opt(finding.pointer),
             module_id: finding.module_id,
-            module_name: finding.module_name,
+            module_name: redact::clean_opt(finding.module_name),
         }
     }
 

@@ -189,10 +189,11 @@ impl Loader {
     ) -> Box<RuleFileError> {
         let (name, text) = &self.files[file];
         Box::new(RuleFileError {
-            src: NamedSource::new(name, text.clone()).with_language("TOML"),
+            src: NamedSource::new(crate::redact::clean(name), crate::redact::safe_source(text))
+                .with_language("TOML"),
             span: SourceSpan::from(span),
-            message: message.into(),
-            label: label.into(),
+            message: crate::redact::clean(&message.into()),
+            label: crate::redact::clean(&label.into()),
             help: None,
         })
     }

@@ -1,11 +1,12 @@
 use std::sync::LazyLock;
 
-use regex::{Regex, RegexSet};
+use regex::Regex;
 
 use crate::declare_rule;
 use crate::finding::Finding;
 use crate::model::Module;
 use crate::model::leaves::for_each_string;
+use crate::redact::{TOKEN_PATTERNS, TOKEN_SET};
 use crate::rules::{Context, Rule};
 
 declare_rule! {
@@ -45,39 +46,6 @@ declare_rule! {
     }
 }
 
-/// Well-known token formats: (description, pattern).
-const TOKEN_PATTERNS: &[(&str, &str)] = &[
-    ("a Slack token", r"(?-u:\b)xox[abposr]-[0-9A-Za-z-]{10,}"),
-    ("a GitHub token", r"(?-u:\b)gh[pousr]_[0-9A-Za-z]{30,}"),
-    ("a GitHub token", r"(?-u:\b)github_pat_[0-9A-Za-z_]{22,}"),
-    (
-        "an OpenAI or Anthropic API key",
-        r"(?-u:\b)sk-(?:proj-|ant-|svcacct-)?[0-9A-Za-z_-]{20,}",
-    ),
-    (
-        "an AWS access key id",
-        r"(?-u:\b)(?:AKIA|ASIA)[0-9A-Z]{16}(?-u:\b)",
-    ),
-    ("a Google API key", r"(?-u:\b)AIza[0-9A-Za-z_-]{35}"),
-    (
-        "a Stripe secret key",
-        r"(?-u:\b)(?:sk|rk)_live_[0-9A-Za-z]{16,}",
-    ),
-    ("a GitLab token", r"(?-u:\b)glpat-[0-9A-Za-z_-]{20,}"),
-    (
-        "a JSON Web Token",
-        r"(?-u:\b)eyJ[0-9A-Za-z_-]{10,}\.eyJ[0-9A-Za-z_-]{10,}\.[0-9A-Za-z_-]{10,}",
-    ),
-    (
-        "a private key",
-        r"-----BEGIN (?:RSA |EC |DSA |OPENSSH |ENCRYPTED )?PRIVATE KEY-----",
-    ),
-];
-
-static TOKENS: LazyLock<RegexSet> = LazyLock::new(|| {
-    RegexSet::new(TOKEN_PATTERNS.iter().map(|(_, p)| *p)).expect("token patterns compile")
-});
-
 static SENSITIVE_KEY: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)^(?:x-)?(?:api[_-]?key|apikey|api[_-]?token|access[_-]?token|auth[_-]?token|bearer[_-]?token|token|secret|client[_-]?secret|secret[_-]?key|password|passwd|pwd|private[_-]?key|x-auth-token)$")
         .expect("key pattern compiles")
@@ -112,7 +80,7 @@ fn looks_like_placeholder(v: &str) -> bool {
 /// What kind of secret `leaf` holds, if any.
 fn classify(key: &str, text: &str) -> Option<&'static str> {
     if text.len() >= 16 {
-        if let Some(i) = TOKENS.matches(text).iter().next() {
+        if let Some(i) = TOKEN_SET.matches(text).iter().next() {
             return Some(TOKEN_PATTERNS[i].0);
         }
     }
