@@ -19,6 +19,8 @@ pub struct Finding {
     pub module_name: Option<String>,
     /// Byte ranges whose text must never be shown (secrets); masked in every excerpt.
     pub secret: Option<Span>,
+    /// Other places the finding is about, each with what it is there.
+    pub related: Vec<(Span, String)>,
 }
 
 impl Finding {
@@ -34,7 +36,14 @@ impl Finding {
             module_id: None,
             module_name: None,
             secret: None,
+            related: Vec::new(),
         }
+    }
+
+    /// Another place the finding is about (e.g. the first of two duplicate keys).
+    pub fn related(mut self, span: Span, label: impl Into<String>) -> Self {
+        self.related.push((span, label.into()));
+        self
     }
 
     pub fn label(mut self, label: impl Into<String>) -> Self {

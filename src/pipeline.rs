@@ -15,7 +15,7 @@ use crate::live::{
     ConnectionSource, LiveSettings, Lookup, ObjectLookup, Resolution, ResolveRequest,
 };
 use crate::model::{self, Detected, RefKind, Scenario};
-use crate::report::{Diagnostic, Location, SourceIndex, Summary};
+use crate::report::{Diagnostic, Location, Related, SourceIndex, Summary};
 use crate::rules::{Context, LiveContext, OfflineSettings, RuleSet, file};
 
 /// Default `--max-file-size`: 64 MiB.
@@ -246,7 +246,15 @@ pub fn check_bytes(display: &str, explicit: bool, bytes: &[u8], opts: &Options) 
         .into_iter()
         .map(|f| {
             let loc = locate(f.span);
-            Diagnostic::new(f, display, Some(loc))
+            let related = f
+                .related
+                .iter()
+                .map(|(span, label)| Related {
+                    location: locate(*span),
+                    label: crate::redact::clean(label),
+                })
+                .collect();
+            Diagnostic::new(f, display, Some(loc)).with_related(related)
         })
         .collect();
     diagnostics.sort_by_key(|d| d.location.as_ref().map_or(0, |l| l.span.start));

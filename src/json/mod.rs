@@ -83,6 +83,12 @@ pub(crate) struct Node {
 pub struct Doc<'src> {
     src: &'src str,
     nodes: Vec<Node>,
+    /// Tape indexes of keys a later member of the same object repeats, sorted. Make reads
+    /// blueprints with JavaScript's `JSON.parse`, which keeps the last of duplicate keys, so
+    /// [`Value::members`] and [`Value::get`] skip these: what bplint checks is what Make runs.
+    shadowed: Vec<u32>,
+    /// Each repeated key with the one before it: (earlier key, later key), tape indexes.
+    duplicates: Vec<(u32, u32)>,
 }
 
 impl<'src> Doc<'src> {
@@ -104,6 +110,14 @@ impl<'src> Doc<'src> {
 
     pub fn node_count(&self) -> usize {
         self.nodes.len()
+    }
+
+    /// Every key written again later in the same object: (earlier key, later key), as
+    /// values whose spans are the keys' (quotes included), in document order.
+    pub fn duplicate_keys(&self) -> impl Iterator<Item = (Value<'_>, Value<'_>)> {
+        self.duplicates
+            .iter()
+            .map(|&(a, b)| (self.value(a), self.value(b)))
     }
 }
 
@@ -194,7 +208,8 @@ impl<'d> Value<'d> {
         self.kind() == Kind::Array
     }
 
-    /// Members of an object, in source order; empty for other kinds.
+    /// Members of an object, in source order; empty for other kinds. Of duplicate keys only
+    /// the last member is seen (JavaScript's reading, and Make's).
     pub fn members(&self) -> Members<'d> {
         let n = self.node();
         let (next, end) = if n.kind == Kind::Object {
@@ -206,6 +221,7 @@ impl<'d> Value<'d> {
             doc: self.doc,
             next,
             end,
+            skip_shadowed: !self.doc.shadowed.is_empty(),
         }
     }
 
@@ -224,9 +240,16 @@ impl<'d> Value<'d> {
         }
     }
 
-    /// The value of the first member named `key` (JSON allows duplicates; Make never writes them,
-    /// and serde_json keeps the last one, so we follow the common reading of "first wins" only
-    /// where it cannot matter).
+    /// Members of an object in source order, duplicates included: for scans of the whole
+    /// text (a secret in a shadowed member is still in the file).
+    pub fn all_members(&self) -> Members<'d> {
+        Members {
+            skip_shadowed: false,
+            ..self.members()
+        }
+    }
+
+    /// The value of the member named `key`; of duplicates, the last, as Make reads it.
     pub fn get(&self, key: &str) -> Option<Value<'d>> {
         self.members().find(|m| m.key_eq(key)).map(|m| m.value)
     }
@@ -269,25 +292,34 @@ pub struct Members<'d> {
     doc: &'d Doc<'d>,
     next: u32,
     end: u32,
+    /// Only documents with duplicate keys pay for the lookup.
+    skip_shadowed: bool,
 }
 
 impl<'d> Iterator for Members<'d> {
     type Item = Member<'d>;
     fn next(&mut self) -> Option<Member<'d>> {
-        if self.next >= self.end {
-            return None;
+        loop {
+            if self.next >= self.end {
+                return None;
+            }
+            let key_idx = self.next;
+            let value_idx = key_idx + 1;
+            self.next = self.doc.nodes[value_idx as usize].subtree_end;
+            if self.skip_shadowed && self.doc.shadowed.binary_search(&key_idx).is_ok() {
+                continue;
+            }
+            return Some(Member {
+                key: Value {
+                    doc: self.doc,
+                    idx: key_idx,
+                },
+                value: Value {
+                    doc: self.doc,
+                    idx: value_idx,
+                },
+            });
         }
-        let key = Value {
-            doc: self.doc,
-            idx: self.next,
-        };
-        let value_idx = self.next + 1;
-        let value = Value {
-            doc: self.doc,
-            idx: value_idx,
-        };
-        self.next = self.doc.nodes[value_idx as usize].subtree_end;
-        Some(Member { key, value })
     }
 }
 

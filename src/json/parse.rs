@@ -92,10 +92,75 @@ pub fn parse(src: &str) -> Result<Doc<'_>, ParseError> {
         stack: Vec::with_capacity(32),
     };
     p.run()?;
+    let (shadowed, duplicates) = duplicate_keys(src, &p.nodes);
     Ok(Doc {
         src,
         nodes: p.nodes,
+        shadowed,
+        duplicates,
     })
+}
+
+/// Finds keys repeated within one object: (shadowed keys sorted, (earlier, later) pairs in
+/// document order). Keys compare by their decoded text, so `"mo\u0064ule"` repeats `"module"`.
+/// One pass over the tape; objects of up to 16 members compare pairwise (cheaper than hashing
+/// for the small objects blueprints are made of).
+fn duplicate_keys(src: &str, nodes: &[Node]) -> (Vec<u32>, Vec<(u32, u32)>) {
+    let mut shadowed = Vec::new();
+    let mut pairs = Vec::new();
+    let mut keys: Vec<u32> = Vec::new();
+    let text = |i: u32| -> std::borrow::Cow<'_, str> {
+        let n = &nodes[i as usize];
+        let inner = &src[n.start as usize + 1..n.end as usize - 1];
+        if n.escaped {
+            std::borrow::Cow::Owned(unescape(inner))
+        } else {
+            std::borrow::Cow::Borrowed(inner)
+        }
+    };
+    for (idx, node) in nodes.iter().enumerate() {
+        if node.kind != Kind::Object || node.subtree_end as usize <= idx + 3 {
+            continue;
+        }
+        keys.clear();
+        let mut k = idx as u32 + 1;
+        while k < node.subtree_end {
+            keys.push(k);
+            k = nodes[k as usize + 1].subtree_end;
+        }
+        if keys.len() < 2 {
+            continue;
+        }
+        let any_escaped = keys.iter().any(|&k| nodes[k as usize].escaped);
+        let same = |a: u32, b: u32| -> bool {
+            let (na, nb) = (&nodes[a as usize], &nodes[b as usize]);
+            if !any_escaped {
+                return src.as_bytes()[na.start as usize..na.end as usize]
+                    == src.as_bytes()[nb.start as usize..nb.end as usize];
+            }
+            text(a) == text(b)
+        };
+        if keys.len() <= 16 {
+            for (i, &later) in keys.iter().enumerate().skip(1) {
+                // The nearest earlier occurrence: chains a, b, c give (a, b) and (b, c).
+                if let Some(&earlier) = keys[..i].iter().rev().find(|&&e| same(e, later)) {
+                    shadowed.push(earlier);
+                    pairs.push((earlier, later));
+                }
+            }
+        } else {
+            let mut last: std::collections::HashMap<std::borrow::Cow<'_, str>, u32> =
+                std::collections::HashMap::with_capacity(keys.len());
+            for &key in &keys {
+                if let Some(earlier) = last.insert(text(key), key) {
+                    shadowed.push(earlier);
+                    pairs.push((earlier, key));
+                }
+            }
+        }
+    }
+    shadowed.sort_unstable();
+    (shadowed, pairs)
 }
 
 struct Parser<'a> {

@@ -73,7 +73,7 @@ pub fn for_each_string<'d>(root: Value<'d>, f: &mut dyn FnMut(&StringLeaf<'_, 'd
                     .and(v.get("name"))
                     .filter(|n| n.kind() == Kind::String);
                 let start = stack.len();
-                for m in v.members() {
+                for m in v.all_members() {
                     let name = match pair_name {
                         Some(n) if m.key_eq("value") => n,
                         _ => m.key,

@@ -136,8 +136,13 @@ impl Scenario {
         &self.modules[index]
     }
 
+    /// The references of one module. The walker appends each module's references as it
+    /// visits it, in module order, so they are one contiguous run: two binary searches, not a
+    /// scan of every reference per module (which made checks quadratic in modules).
     pub fn references_of(&self, module: usize) -> impl Iterator<Item = &Reference> {
-        self.references.iter().filter(move |r| r.module == module)
+        let from = self.references.partition_point(|r| r.module < module);
+        let to = from + self.references[from..].partition_point(|r| r.module <= module);
+        self.references[from..to].iter()
     }
 
     pub fn connection_references(&self) -> impl Iterator<Item = &Reference> {

@@ -504,6 +504,13 @@ impl<'d> Walker<'d> {
                 }
             }
         }
+        debug_assert!(
+            self.scenario
+                .references
+                .last()
+                .is_none_or(|r| r.module <= module.index),
+            "references are appended in module order"
+        );
         self.scenario.references.extend(found);
     }
 }

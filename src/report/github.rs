@@ -118,6 +118,7 @@ mod tests {
             pointer: None,
             module_id: None,
             module_name: None,
+            related: Vec::new(),
         }
     }
 

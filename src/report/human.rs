@@ -95,12 +95,18 @@ impl miette::Diagnostic for Rendered<'_> {
         let hi = lo + ex.text.len();
         let start = (loc.span.start as usize).clamp(lo, hi);
         let end = (loc.span.end as usize).clamp(start, hi);
-        Some(Box::new(std::iter::once(
-            LabeledSpan::new_primary_with_span(
-                self.d.label.clone(),
-                SourceSpan::new(start.into(), end - start),
-            ),
-        )))
+        let primary = LabeledSpan::new_primary_with_span(
+            self.d.label.clone(),
+            SourceSpan::new(start.into(), end - start),
+        );
+        // Related places inside the excerpt get a label of their own; the message names
+        // every one of them with its line and column anyway.
+        let related = self.d.related.iter().filter_map(move |r| {
+            let (s, e) = (r.location.span.start as usize, r.location.span.end as usize);
+            (s >= lo && e <= hi && s <= e)
+                .then(|| LabeledSpan::new_with_span(Some(r.label.clone()), (s, e - s)))
+        });
+        Some(Box::new(std::iter::once(primary).chain(related)))
     }
 }
 

@@ -157,6 +157,7 @@ mod tests {
             pointer: Some("/flow/0".into()),
             module_id: Some(1),
             module_name: Some("http:ActionSendData".into()),
+            related: Vec::new(),
         }
     }
 

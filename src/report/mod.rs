@@ -30,6 +30,16 @@ pub struct Diagnostic {
     pub pointer: Option<String>,
     pub module_id: Option<i64>,
     pub module_name: Option<String>,
+    /// Other places the finding is about; their positions are also in `message`, so every
+    /// format names them.
+    pub related: Vec<Related>,
+}
+
+/// A secondary place of a finding.
+#[derive(Debug, Clone)]
+pub struct Related {
+    pub location: Location,
+    pub label: String,
 }
 
 impl Diagnostic {
@@ -48,7 +58,20 @@ impl Diagnostic {
             pointer: redact::clean_opt(finding.pointer),
             module_id: finding.module_id,
             module_name: redact::clean_opt(finding.module_name),
+            related: Vec::new(),
         }
+    }
+
+    /// Adds the finding's other places, located; each is named in the message as well.
+    pub fn with_related(mut self, related: Vec<Related>) -> Self {
+        for r in &related {
+            self.message.push_str(&format!(
+                " ({} at line {}, column {})",
+                r.label, r.location.start.line, r.location.start.column
+            ));
+        }
+        self.related = related;
+        self
     }
 
     /// Sort key: file, then position, then code.

@@ -313,6 +313,7 @@ mod tests {
             pointer: pointer.map(str::to_string),
             module_id: Some(3),
             module_name: None,
+            related: Vec::new(),
         }
     }
 

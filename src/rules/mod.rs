@@ -208,6 +208,7 @@ pub static REGISTRY: &[&dyn Rule] = &[
     &offline::connection_type_not_allowed::ConnectionTypeNotAllowed,
     &offline::connection_invalid_value::ConnectionInvalidValue,
     &offline::conflicting_connection_keys::ConflictingConnectionKeys,
+    &offline::duplicate_key::DuplicateKey,
     &offline::hardcoded_secret::HardcodedSecret,
     &offline::zone_mismatch::ZoneMismatch,
     &offline::designer_message::DesignerWarning,

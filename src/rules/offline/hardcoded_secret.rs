@@ -114,10 +114,17 @@ fn classify(key: &str, text: &str) -> Option<&'static str> {
 impl Rule for HardcodedSecret {
     fn check_module(&self, cx: &Context<'_>, m: &Module, out: &mut Vec<Finding>) {
         let obj = cx.doc.value(m.node);
-        for section in ["mapper", "parameters"] {
-            let Some(root) = obj.get(section) else {
-                continue;
-            };
+        // Every `mapper` and `parameters` member, shadowed duplicates too: Make runs the last,
+        // but a secret in an earlier one is still in the file.
+        let sections = obj
+            .all_members()
+            .filter_map(|m| {
+                ["mapper", "parameters"]
+                    .into_iter()
+                    .find(|s| m.key_eq(s))
+                    .map(|s| (s, m.value))
+            });
+        for (section, root) in sections {
             for_each_string(root, &mut |leaf| {
                 // Work on the raw text: nothing shorter than 8 bytes is a credential, and only
                 // strings with escapes need decoding (most mapper strings have none).

@@ -7,6 +7,7 @@ pub mod connection_missing;
 pub mod connection_placeholder;
 pub mod connection_type_not_allowed;
 pub mod designer_message;
+pub mod duplicate_key;
 pub mod duplicate_module_id;
 pub mod hardcoded_secret;
 pub mod invalid_module_id;
