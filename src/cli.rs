@@ -1050,7 +1050,7 @@ fn run_rules(args: RulesArgs, rules: &RuleSet) -> Result<u8, String> {
                     m.summary.into(),
                 ]);
             }
-            format_table(&table)
+            redact::safe_source(&format_table(&table))
         }
     };
     write_output(None, &text)?;
@@ -1061,14 +1061,15 @@ fn run_explain(rule: &str, rules: &RuleSet) -> Result<u8, String> {
     let Some((m, origin)) = rules.find(rule) else {
         return Err(format!("no rule {rule:?}; `bplint rules` lists them"));
     };
-    let text = format!(
+    // A rule pack's docs come from its files: shown with control characters replaced.
+    let text = redact::safe_source(&format!(
         "# {} {}\n\nSeverity: {} · Kind: {} · Origin: {origin}\n\n{}\n",
         m.code,
         m.name,
         m.severity,
         m.kind.as_str(),
         m.docs_markdown()
-    );
+    ));
     write_output(None, &text)?;
     Ok(EXIT_CLEAN)
 }
