@@ -16,6 +16,7 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use crate::rules::{RuleSet, Severity};
+use crate::side_file::{SideFileKind, read_side_file};
 
 pub const FILE_NAME: &str = "bplint.toml";
 
@@ -186,7 +187,7 @@ pub fn display_path(path: &Path) -> String {
 /// The `rules_dirs` of a config file, read leniently (before the rule set exists, since the
 /// full validation needs it); any problem with the file is reported by [`Config::load`].
 pub fn peek_rules_dirs(path: &Path) -> Vec<PathBuf> {
-    let Ok(text) = std::fs::read_to_string(path) else {
+    let Ok(text) = read_side_file(path, SideFileKind::Config) else {
         return Vec::new();
     };
     let Ok(value) = text.parse::<toml::Table>() else {
@@ -275,9 +276,9 @@ impl Checker<'_> {
 impl Config {
     /// Loads and validates `path`. `rules` is the run's rule set, to check rule codes.
     pub fn load(path: &Path, rules: &RuleSet) -> Result<Config, Box<ConfigError>> {
-        let text = std::fs::read_to_string(path).map_err(|e| {
+        let text = read_side_file(path, SideFileKind::Config).map_err(|e| {
             Box::new(ConfigError {
-                message: format!("cannot read {}: {e}", path.display()),
+                message: e.to_string(),
                 src: NamedSource::new(path.display().to_string(), String::new()),
                 span: None,
                 label: String::new(),

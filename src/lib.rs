@@ -18,3 +18,4 @@ pub mod pull;
 pub mod remap;
 pub mod report;
 pub mod rules;
+pub mod side_file;
