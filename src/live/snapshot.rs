@@ -89,6 +89,9 @@ impl Snapshot {
             }
             let mut conn = Connection::from_json(row)
                 .ok_or_else(|| format!("{path}: connection {at} has no usable `id`"))?;
+            if let Some(problem) = super::connection::unreadable_expire(row) {
+                return Err(format!("{path}: connection {at}: {problem}"));
+            }
             // A saved list row's `scoped` answered no scope filter of this run; rules must not
             // read it as one.
             conn.scoped = None;
