@@ -6,7 +6,8 @@ use crate::rules::{Context, Rule};
 declare_rule! {
     /// ## What it does
     /// Reports a connection (or webhook, keychain, data store) parameter whose value is not a
-    /// positive integer id: a float, zero, a negative number, a boolean, an object or an array.
+    /// positive integer id: a float, zero, a negative number, a number (or digit string) too
+    /// large for an id, a boolean, an object or an array.
     ///
     /// ## Why is this bad?
     /// Ids are positive integers; anything else is a broken edit or a bad template substitution,

@@ -5,7 +5,8 @@ use crate::rules::{Context, Rule};
 
 declare_rule! {
     /// ## What it does
-    /// Reports a module without an `id`, or whose `id` is not a positive integer.
+    /// Reports a module without an `id`, or whose `id` is not a positive integer (or is one
+    /// too large: module ids are at most 9223372036854775807).
     ///
     /// ## Why is this bad?
     /// Mappings (`{{5.text}}`), filters and error handlers name modules by id; Make refuses
