@@ -24,6 +24,8 @@ use crate::rules::{self, OfflineSettings, RuleSet, Severity, declarative};
 const EXIT_CLEAN: u8 = 0;
 const EXIT_FINDINGS: u8 = 1;
 const EXIT_TROUBLE: u8 = 2;
+/// A day: longer than any request should take, short of deadlines that overflow the clock.
+const MAX_TIMEOUT_SECS: u64 = 86_400;
 /// Runs over fewer files finish before a progress bar would tell anyone anything.
 const PROGRESS_MIN_FILES: usize = 500;
 
@@ -130,8 +132,13 @@ struct ApiArgs {
     /// Requests in flight at most.
     #[arg(long, default_value_t = 8, value_parser = clap::value_parser!(u64).range(1..=64))]
     concurrency: u64,
-    /// Per-request timeout, seconds.
-    #[arg(long, default_value_t = 30, value_name = "SECS")]
+    /// Per-request timeout, seconds (1 to 86400).
+    #[arg(
+        long,
+        default_value_t = 30,
+        value_name = "SECS",
+        value_parser = clap::value_parser!(u64).range(1..=MAX_TIMEOUT_SECS)
+    )]
     timeout: u64,
     /// Retries of a request that failed with a 5xx, a timeout or a connection error.
     #[arg(long, default_value_t = 4, value_name = "N")]
@@ -263,7 +270,11 @@ struct CheckArgs {
     #[arg(long, value_name = "TIME")]
     now: Option<String>,
     /// Warn about connections expiring within this many days [default: 14].
-    #[arg(long, value_name = "DAYS")]
+    #[arg(
+        long,
+        value_name = "DAYS",
+        value_parser = clap::value_parser!(i64).range(0..=config::MAX_EXPIRY_WARNING_DAYS)
+    )]
     expiry_warning_days: Option<i64>,
     /// Extra module catalog folder (repeatable).
     #[arg(long, value_name = "DIR")]
@@ -330,7 +341,12 @@ struct InventoryArgs {
     #[arg(long, value_name = "TIME")]
     now: Option<String>,
     /// List connections expiring within this many days.
-    #[arg(long, value_name = "DAYS", default_value_t = 14)]
+    #[arg(
+        long,
+        value_name = "DAYS",
+        default_value_t = 14,
+        value_parser = clap::value_parser!(i64).range(0..=config::MAX_EXPIRY_WARNING_DAYS)
+    )]
     expiry_warning_days: i64,
     #[arg(long, value_name = "BYTES", default_value_t = pipeline::DEFAULT_MAX_FILE_SIZE)]
     max_file_size: u64,
@@ -569,7 +585,7 @@ fn api_client(api: &ApiArgs, cfg: &Config) -> Result<MakeApi, String> {
     let token = Token::from_env()?;
     let mut cfg = ApiConfig::new(base, token);
     cfg.concurrency = api.concurrency as usize;
-    cfg.timeout = Duration::from_secs(api.timeout.max(1));
+    cfg.timeout = Duration::from_secs(api.timeout);
     cfg.max_requests = api.max_requests;
     cfg.max_retries = api.max_retries;
     if let Some(n) = api.page_size {

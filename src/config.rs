@@ -18,8 +18,13 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use crate::rules::{RuleSet, Severity};
+use crate::side_file::{SideFileKind, read_side_file};
 
 pub const FILE_NAME: &str = "bplint.toml";
+
+/// The longest expiry warning window, in days (`expiry_warning_days`, `--expiry-warning-days`):
+/// a century, beyond which the date arithmetic would leave chrono's range for no purpose.
+pub const MAX_EXPIRY_WARNING_DAYS: i64 = 36_500;
 
 /// A severity setting: a severity, or `off`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -57,7 +62,7 @@ struct RawConfig {
     zone: Option<String>,
     api_url: Option<String>,
     team: Option<u64>,
-    expiry_warning_days: Option<i64>,
+    expiry_warning_days: Option<Spanned<i64>>,
     fail_on: Option<FailOn>,
     max_file_size: Option<u64>,
     #[serde(default)]
@@ -188,7 +193,7 @@ pub fn display_path(path: &Path) -> String {
 /// The `rules_dirs` of a config file, read leniently (before the rule set exists, since the
 /// full validation needs it); any problem with the file is reported by [`Config::load`].
 pub fn peek_rules_dirs(path: &Path) -> Vec<PathBuf> {
-    let Ok(text) = std::fs::read_to_string(path) else {
+    let Ok(text) = read_side_file(path, SideFileKind::Config) else {
         return Vec::new();
     };
     let Ok(value) = text.parse::<toml::Table>() else {
@@ -261,6 +266,22 @@ impl Checker<'_> {
         Ok(PathSet { set })
     }
 
+    fn expiry_warning_days(&self, days: &Spanned<i64>) -> Result<i64, ConfigError> {
+        let n = *days.get_ref();
+        if (0..=MAX_EXPIRY_WARNING_DAYS).contains(&n) {
+            return Ok(n);
+        }
+        Err(self.error(
+            format!(
+                "`expiry_warning_days = {n}` is out of range: accepted 0 to \
+                 {MAX_EXPIRY_WARNING_DAYS} days"
+            ),
+            Some(days.span()),
+            "out of range",
+            None,
+        ))
+    }
+
     fn rule_code(&self, rules: &RuleSet, key: &Spanned<String>) -> Result<String, ConfigError> {
         match rules.find(key.get_ref()) {
             Some((m, _)) => Ok(m.code.to_string()),
@@ -277,9 +298,9 @@ impl Checker<'_> {
 impl Config {
     /// Loads and validates `path`. `rules` is the run's rule set, to check rule codes.
     pub fn load(path: &Path, rules: &RuleSet) -> Result<Config, Box<ConfigError>> {
-        let text = std::fs::read_to_string(path).map_err(|e| {
+        let text = read_side_file(path, SideFileKind::Config).map_err(|e| {
             Box::new(ConfigError {
-                message: format!("cannot read {}: {e}", path.display()),
+                message: e.to_string(),
                 src: NamedSource::new(path.display().to_string(), String::new()),
                 span: None,
                 label: String::new(),
@@ -308,7 +329,11 @@ impl Config {
             zone: raw.zone,
             api_url: raw.api_url,
             team: raw.team,
-            expiry_warning_days: raw.expiry_warning_days,
+            expiry_warning_days: raw
+                .expiry_warning_days
+                .as_ref()
+                .map(|d| ck.expiry_warning_days(d))
+                .transpose()?,
             fail_on: raw.fail_on,
             max_file_size: raw.max_file_size,
             rules_dirs: raw.rules_dirs.iter().map(|d| root.join(d)).collect(),
@@ -524,6 +549,20 @@ reason = "test data"
 
         let text = "[[ignore]]\nrule = \"BP020\"\n";
         assert!(parse(text).unwrap_err().message.contains("reason"));
+
+        for days in ["999999999999", "-1", "36501"] {
+            let text = format!("expiry_warning_days = {days}\n");
+            let e = parse(&text).unwrap_err();
+            assert!(e.message.contains("out of range"), "{}", e.message);
+            assert!(e.message.contains("0 to 36500 days"), "{}", e.message);
+            assert_eq!(&text[e.span.unwrap().offset()..][..days.len()], days);
+        }
+        assert_eq!(
+            parse("expiry_warning_days = 36500\n")
+                .unwrap()
+                .expiry_warning_days,
+            Some(36500)
+        );
 
         let text = "include = [\"a/[\"]\n";
         assert!(parse(text).unwrap_err().message.contains("bad glob"));

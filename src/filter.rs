@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use crate::config::Config;
 use crate::report::Diagnostic;
 use crate::rules::file::unused_ignore;
+use crate::side_file::{SideFileKind, read_side_file};
 
 /// A finding's identity that survives lines moving: rule, file, JSON pointer (or module id),
 /// and the message with digit runs blanked (ids and day counts drift; the problem does not).
@@ -54,8 +55,7 @@ impl Baseline {
     }
 
     pub fn load(path: &Path) -> Result<Baseline, String> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| format!("cannot read baseline {}: {e}", path.display()))?;
+        let text = read_side_file(path, SideFileKind::Baseline).map_err(|e| e.to_string())?;
         let b: Baseline =
             serde_json::from_str(&text).map_err(|e| format!("baseline {}: {e}", path.display()))?;
         if b.version != 1 {

@@ -8,7 +8,7 @@
 use crate::redact;
 use std::collections::{BTreeMap, BTreeSet};
 
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, TimeDelta, Utc};
 
 use crate::live::{Connection, Resolution};
 use crate::model::RefKind;
@@ -123,7 +123,14 @@ fn expiry_of(c: &Connection, now: DateTime<Utc>, warn_days: i64) -> Expiry {
     match c.expire {
         None => Expiry::Never,
         Some(at) if at <= now => Expiry::Expired,
-        Some(at) if at <= now + Duration::days(warn_days.clamp(0, 36_500)) => Expiry::Expiring,
+        // Checked: `now` comes from --now and may sit near the end of the calendar.
+        Some(at)
+            if TimeDelta::try_days(warn_days.clamp(0, crate::config::MAX_EXPIRY_WARNING_DAYS))
+                .and_then(|window| now.checked_add_signed(window))
+                .is_none_or(|end| at <= end) =>
+        {
+            Expiry::Expiring
+        }
         Some(_) => Expiry::Valid,
     }
 }

@@ -19,3 +19,4 @@ pub mod redact;
 pub mod remap;
 pub mod report;
 pub mod rules;
+pub mod side_file;

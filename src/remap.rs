@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 
 use crate::json;
 use crate::model::{self, Detected, RefKind, RefValue};
+use crate::side_file::{SideFileKind, read_side_file};
 
 /// Old id -> new id.
 pub type IdMap = BTreeMap<u64, u64>;
@@ -51,7 +52,7 @@ fn insert(map: &mut IdMap, old: u64, new: u64, source: &str) -> Result<(), Strin
 
 /// Reads a map file: a JSON object `{"OLD": NEW}` or lines of `OLD=NEW` (`#` comments).
 pub fn load_map_file(path: &Path, map: &mut IdMap) -> Result<(), String> {
-    let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let text = read_side_file(path, SideFileKind::MapFile).map_err(|e| e.to_string())?;
     let source = path.display().to_string();
     if text.trim_start().starts_with('{') {
         let obj: BTreeMap<String, serde_json::Value> =

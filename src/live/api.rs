@@ -344,8 +344,11 @@ impl MakeApi {
         let referenced = referenced.clone();
         let result = self.block_on(async move {
             let rows = run.list_all(team, None).await?;
+            // As in `resolve`: a referenced row whose `expire` cannot be read is looked up by
+            // id, which reports it unchecked.
             let listed: Vec<Connection> = rows
                 .iter()
+                .filter(|row| super::connection::unreadable_expire(row).is_none())
                 .filter_map(Connection::from_json)
                 .map(|mut c| {
                     // The list is the team's own, whether or not its rows say so.
@@ -739,7 +742,7 @@ impl Run {
             if !self.take_request() {
                 return Err(self.cap_fail());
             }
-            attempts += 1;
+            attempts = attempts.saturating_add(1);
             let problem = match self
                 .inner
                 .client
@@ -939,6 +942,10 @@ impl Run {
         let url = self.endpoint(&["connections", &id.to_string()]);
         let answer = self.call(Method::GET, &url).await?;
         let row = answer.get("connection").unwrap_or(&answer);
+        if let Some(problem) = super::connection::unreadable_expire(row) {
+            let problem = format!("the answer's {problem}");
+            return Err(Fail::new(FailKind::Other, &url, &Method::GET, &problem));
+        }
         match Connection::from_json(row) {
             Some(c) if c.id == id => Ok(c),
             Some(c) => Err(Fail::new(
@@ -1102,8 +1109,11 @@ async fn resolve(run: Arc<Run>, req: ResolveRequest) -> Resolution {
 
     if let Some(team) = req.team {
         let mut listed: HashMap<u64, Connection> = match run.list_all(team, None).await {
+            // A row whose `expire` cannot be read is left to the lookup by id, which reports
+            // the connection unchecked rather than never expiring.
             Ok(rows) => rows
                 .iter()
+                .filter(|row| super::connection::unreadable_expire(row).is_none())
                 .filter_map(Connection::from_json)
                 .map(|mut c| {
                     // The list is the team's own, whether or not its rows say so.
@@ -1456,6 +1466,15 @@ mod tests {
         let mut h = HeaderMap::new();
         h.insert(RETRY_AFTER, HeaderValue::from_static("3"));
         assert_eq!(retry_after(&h), Some(Duration::from_secs(3)));
+        // A server's number, however large, waits at most MAX_RETRY_AFTER and never overflows.
+        for huge in ["18446744073709551615", "99999999999999999999", "-1"] {
+            let mut h = HeaderMap::new();
+            h.insert(RETRY_AFTER, HeaderValue::from_static(huge));
+            assert!(
+                retry_after(&h).is_none_or(|d| d <= MAX_RETRY_AFTER),
+                "{huge}"
+            );
+        }
         h.insert(RETRY_AFTER, HeaderValue::from_static("99999"));
         assert_eq!(retry_after(&h), Some(MAX_RETRY_AFTER));
         let soon = httpdate::fmt_http_date(SystemTime::now() + Duration::from_secs(5));

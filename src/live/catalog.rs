@@ -5,6 +5,8 @@ use std::path::Path;
 
 use serde::Deserialize;
 
+use crate::side_file::{SideFileKind, read_side_file};
+
 /// The shipped catalog files, embedded so an installed binary has them.
 const BUILTIN: &[(&str, &str)] = &[
     (
@@ -117,8 +119,10 @@ impl Catalog {
             .collect();
         files.sort();
         for path in files {
+            // Every `*.toml` entry is read, so one that is not a regular file is an error,
+            // not a catalog silently smaller than the user thinks.
             let text =
-                std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+                read_side_file(&path, SideFileKind::CatalogFile).map_err(|e| e.to_string())?;
             self.add_text(&text, &path.display().to_string())?;
         }
         Ok(())

@@ -91,6 +91,30 @@ impl Connection {
     }
 }
 
+/// Why a connection row's `expire` cannot be read, when it is set: a value that is neither
+/// null nor a time [`parse_time`] reads (a typo, a year beyond 9999 in text, epoch seconds
+/// past chrono's calendar). Read as "never expires", it would pass an expired connection.
+pub fn unreadable_expire(row: &Value) -> Option<String> {
+    let v = row.get("expire").filter(|v| !v.is_null())?;
+    if parse_time(v).is_some() {
+        return None;
+    }
+    // JSON text escapes control characters: safe to print from an untrusted file.
+    let mut shown = v.to_string();
+    if shown.len() > 60 {
+        let cut = (0..=57)
+            .rev()
+            .find(|&i| shown.is_char_boundary(i))
+            .unwrap_or(0);
+        shown.truncate(cut);
+        shown.push_str("...");
+    }
+    Some(format!(
+        "`expire` {shown} is not a time (expected RFC 3339 text such as \
+         2026-12-01T00:00:00Z, or epoch seconds or milliseconds)"
+    ))
+}
+
 /// Parses an `expire` value: RFC 3339 text, or epoch seconds/milliseconds.
 pub fn parse_time(v: &Value) -> Option<DateTime<Utc>> {
     match v {
@@ -146,6 +170,43 @@ mod tests {
         assert_eq!(c.account_label.as_deref(), Some("workspace@company.com"));
         assert_eq!(c.expire, None);
         assert_eq!(c.scopes.unwrap().len(), 2);
+    }
+
+    #[test]
+    fn expire_at_the_ends_of_the_calendar_is_read_or_refused_never_a_panic() {
+        let at = |v: Value| {
+            let row = json!({"id": 1, "expire": v});
+            (
+                Connection::from_json(&row).unwrap().expire,
+                unreadable_expire(&row),
+            )
+        };
+        let (far, problem) = at(json!("9999-12-31T23:59:59Z"));
+        assert_eq!(far.unwrap().format("%Y").to_string(), "9999");
+        assert_eq!(problem, None);
+        // Epoch seconds of year -9999; chrono's calendar reaches it.
+        let (past, problem) = at(json!(-377_705_116_800i64));
+        assert_eq!(past.unwrap().format("%Y").to_string(), "-9999");
+        assert_eq!(problem, None);
+        for bad in [
+            json!("-9999-01-01T00:00:00Z"),
+            json!("+275760-01-01T00:00:00Z"),
+            json!("soon"),
+            json!(i64::MAX),
+            json!(u64::MAX),
+            json!(1.5e300),
+            json!(true),
+            json!({"at": 1}),
+        ] {
+            let (expire, problem) = at(bad.clone());
+            assert_eq!(expire, None, "{bad}");
+            assert!(
+                problem.is_some_and(|p| p.contains("is not a time")),
+                "{bad}"
+            );
+        }
+        assert_eq!(at(Value::Null), (None, None));
+        assert_eq!(unreadable_expire(&json!({"id": 1})), None);
     }
 
     #[test]

@@ -16,6 +16,7 @@ use super::{
     object_list,
 };
 use crate::model::RefKind;
+use crate::side_file::{SideFileKind, read_side_file};
 
 /// Connections read from a snapshot file.
 #[derive(Debug, Clone)]
@@ -33,13 +34,7 @@ pub struct Snapshot {
 impl Snapshot {
     pub fn load(path: &Path) -> Result<Snapshot, String> {
         let shown = path.display().to_string();
-        let bytes = std::fs::read(path).map_err(|e| format!("{shown}: cannot read: {e}"))?;
-        let text = String::from_utf8(bytes).map_err(|e| {
-            format!(
-                "{shown}: not UTF-8 text (invalid byte at offset {})",
-                e.utf8_error().valid_up_to()
-            )
-        })?;
+        let text = read_side_file(path, SideFileKind::Snapshot).map_err(|e| e.to_string())?;
         Snapshot::from_str(&text, &shown)
     }
 
@@ -94,6 +89,9 @@ impl Snapshot {
             }
             let mut conn = Connection::from_json(row)
                 .ok_or_else(|| format!("{path}: connection {at} has no usable `id`"))?;
+            if let Some(problem) = super::connection::unreadable_expire(row) {
+                return Err(format!("{path}: connection {at}: {problem}"));
+            }
             // A saved list row's `scoped` answered no scope filter of this run; rules must not
             // read it as one.
             conn.scoped = None;

@@ -8,7 +8,10 @@ pub mod leaves;
 mod reference;
 mod walk;
 
-pub use reference::{RefKind, RefValue, Reference, classify_string, truncate};
+pub use reference::{
+    OUT_OF_RANGE_DIGIT_STRING, OUT_OF_RANGE_NUMBER, RefKind, RefValue, Reference, classify_string,
+    truncate,
+};
 pub use walk::{BlueprintForm, Detected, build, detect};
 
 use crate::json::Span;

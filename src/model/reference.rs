@@ -151,6 +151,11 @@ pub struct Reference {
     pub label: Option<String>,
 }
 
+/// [`RefValue::Invalid`] `json` of an integer too large for an id (above `u64::MAX`).
+pub const OUT_OF_RANGE_NUMBER: &str = "number out of range";
+/// [`RefValue::Invalid`] `json` of a digit string too large for an id.
+pub const OUT_OF_RANGE_DIGIT_STRING: &str = "digit string out of range";
+
 /// Classifies a parameter value. `input_default` resolves `var.input.<name>` to its default id.
 pub(crate) fn classify_value(
     v: Value<'_>,
@@ -158,16 +163,16 @@ pub(crate) fn classify_value(
 ) -> RefValue {
     match v.kind() {
         Kind::Null => RefValue::Null,
-        Kind::Number => match v.as_i64() {
-            Some(n) if n > 0 => RefValue::Id {
-                id: n as u64,
-                quoted: false,
-            },
+        Kind::Number => match v.raw().parse::<u64>() {
+            Ok(id) if id > 0 => RefValue::Id { id, quoted: false },
             _ => RefValue::Invalid {
                 json: if v.raw().contains(['.', 'e', 'E']) {
                     "float"
-                } else {
+                } else if v.raw().starts_with('-') || v.raw() == "0" {
                     "non-positive number"
+                } else {
+                    // Digits that parse as no u64: too large, not "non-positive".
+                    OUT_OF_RANGE_NUMBER
                 },
                 raw: truncate(v.raw(), 80),
             },
@@ -191,9 +196,15 @@ pub fn classify_string(s: &str, input_default: &dyn Fn(&str) -> Option<u64>) -> 
         return RefValue::Empty;
     }
     if t.bytes().all(|b| b.is_ascii_digit()) {
-        if let Ok(id) = t.parse::<u64>() {
-            if id > 0 {
-                return RefValue::Id { id, quoted: true };
+        match t.parse::<u64>() {
+            Ok(id) if id > 0 => return RefValue::Id { id, quoted: true },
+            Ok(_) => {}
+            // Only digits, yet no u64: an id out of range, not a placeholder.
+            Err(_) => {
+                return RefValue::Invalid {
+                    json: OUT_OF_RANGE_DIGIT_STRING,
+                    raw: truncate(t, 80),
+                };
             }
         }
     }
@@ -252,6 +263,45 @@ mod tests {
             }
         );
         assert_eq!(c("0").kind_name(), "placeholder");
+        assert_eq!(
+            c("18446744073709551615"),
+            RefValue::Id {
+                id: u64::MAX,
+                quoted: true
+            }
+        );
+        assert_eq!(
+            c("18446744073709551616"),
+            RefValue::Invalid {
+                json: OUT_OF_RANGE_DIGIT_STRING,
+                raw: "18446744073709551616".into()
+            }
+        );
+    }
+
+    #[test]
+    fn numbers_are_ids_up_to_u64_max_and_out_of_range_beyond() {
+        let classify = |raw: &str| {
+            let doc = crate::json::parse(raw).unwrap();
+            classify_value(doc.root(), &no_input)
+        };
+        assert_eq!(
+            classify("9223372036854775808"),
+            RefValue::Id {
+                id: 1 << 63,
+                quoted: false
+            },
+            "above i64::MAX is still a u64 id"
+        );
+        let json_of = |raw: &str| match classify(raw) {
+            RefValue::Invalid { json, .. } => json,
+            other => panic!("{raw}: {other:?}"),
+        };
+        assert_eq!(json_of("99999999999999999999"), OUT_OF_RANGE_NUMBER);
+        assert_eq!(json_of("-99999999999999999999"), "non-positive number");
+        assert_eq!(json_of("0"), "non-positive number");
+        assert_eq!(json_of("-3"), "non-positive number");
+        assert_eq!(json_of("1e30"), "float");
     }
 
     #[test]

@@ -212,7 +212,7 @@ fn input_defaults(root: Value<'_>) -> HashMap<String, u64> {
             continue;
         };
         let default = spec.get("default").and_then(|d| match d.kind() {
-            Kind::Number => d.as_i64().filter(|n| *n > 0).map(|n| n as u64),
+            Kind::Number => d.raw().parse::<u64>().ok().filter(|n| *n > 0),
             Kind::String => d.as_str()?.trim().parse().ok().filter(|n| *n > 0),
             _ => None,
         });

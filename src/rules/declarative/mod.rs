@@ -30,6 +30,7 @@ use template::Template;
 
 use crate::model::RefKind;
 use crate::rules::{Rule, RuleKind, RuleMeta, RuleSet, Severity};
+use crate::side_file::{SideFileKind, read_side_file};
 
 /// The shipped rule files, by path relative to the project (written by `build.rs`).
 pub const BUILTIN: &[(&str, &str)] = include!(concat!(env!("OUT_DIR"), "/builtin_rules.rs"));
@@ -128,18 +129,28 @@ pub fn load_texts(mut set: RuleSet, files: Vec<(String, String)>) -> Result<Rule
 
 fn read_rule_files(path: &Path) -> Result<Vec<(String, String)>, LoadError> {
     let read = |p: &Path| {
-        std::fs::read_to_string(p)
+        read_side_file(p, SideFileKind::RuleFile)
             .map(|t| (p.display().to_string(), t))
-            .map_err(|e| LoadError::Io(format!("rule file {}: {e}", p.display())))
+            .map_err(|e| LoadError::Io(e.to_string()))
     };
-    if path.is_file() {
-        return Ok(vec![read(path)?]);
+    // Anything but a folder is read as one rule file, which refuses FIFOs and devices.
+    match std::fs::metadata(path) {
+        Ok(meta) if meta.is_dir() => {}
+        Ok(_) => return Ok(vec![read(path)?]),
+        Err(e) => {
+            return Err(LoadError::Io(format!(
+                "rule folder {}: {e}",
+                path.display()
+            )));
+        }
     }
     let entries = std::fs::read_dir(path)
         .map_err(|e| LoadError::Io(format!("rule folder {}: {e}", path.display())))?;
+    // Every `*.toml` entry is read: one that is not a regular file is an error, not a rule
+    // silently left out.
     let mut paths: Vec<PathBuf> = entries
         .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.extension().is_some_and(|x| x == "toml") && p.is_file())
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
         .collect();
     paths.sort();
     paths.iter().map(|p| read(p)).collect()

@@ -77,8 +77,8 @@ impl Schema {
                 "minLength" | "maxLength" | "minItems" | "maxItems" => {
                     let n = val
                         .as_u64()
-                        .ok_or_else(|| format!("`{here}` must be a non-negative integer"))?
-                        as usize;
+                        .and_then(|n| usize::try_from(n).ok())
+                        .ok_or_else(|| format!("`{here}` must be a non-negative integer"))?;
                     match key.as_str() {
                         "minLength" => s.min_length = Some(n),
                         "maxLength" => s.max_length = Some(n),

@@ -39,7 +39,11 @@ impl Rule for ConnectionExpiringSoon {
         };
         let Some(expire) = c.expire else { return };
         let now = cx.settings.now;
-        if expire < now || expire > now + chrono::Duration::days(cx.settings.expiry_warning_days) {
+        // A window reaching past the end of chrono's calendar has no end: every later expiry
+        // is inside it (never a panic on a huge setting).
+        let window_end = chrono::TimeDelta::try_days(cx.settings.expiry_warning_days.max(0))
+            .and_then(|window| now.checked_add_signed(window));
+        if expire < now || window_end.is_some_and(|end| expire > end) {
             return;
         }
         let days = (expire - now).num_days();
@@ -72,5 +76,24 @@ mod tests {
         assert!(codes(&super::ConnectionExpiringSoon, &found(c.clone()), &[]).is_empty());
         c.expire = Some(days_from_now(-3));
         assert!(codes(&super::ConnectionExpiringSoon, &found(c), &[]).is_empty());
+    }
+
+    #[test]
+    fn windows_and_dates_at_the_ends_of_the_calendar_do_not_overflow() {
+        let rule = &super::ConnectionExpiringSoon;
+        let mut c = conn();
+        c.expire = Some(chrono::DateTime::<chrono::Utc>::MAX_UTC);
+        let with_window = |days| {
+            let mut s = settings();
+            s.expiry_warning_days = days;
+            s
+        };
+        assert_eq!(
+            codes_with(rule, &found(c.clone()), &[], &with_window(i64::MAX)),
+            ["BP102"]
+        );
+        assert!(codes_with(rule, &found(c.clone()), &[], &with_window(i64::MIN)).is_empty());
+        c.expire = Some(chrono::DateTime::<chrono::Utc>::MIN_UTC);
+        assert!(codes_with(rule, &found(c), &[], &with_window(i64::MAX)).is_empty());
     }
 }

@@ -47,21 +47,20 @@ type Check<'a> = dyn FnMut(&LiveContext<'_>, &Module, &Reference, &mut Vec<Findi
 
 /// Models `src` and calls `check` with live context and its first reference; every finding
 /// must point at that reference's `42`.
-fn run_on(src: &str, teams: &[u64], check: &mut Check<'_>) -> Vec<Finding> {
+fn run_on(
+    src: &str,
+    teams: &[u64],
+    settings: &LiveSettings,
+    check: &mut Check<'_>,
+) -> Vec<Finding> {
     let doc = crate::json::parse(src).expect("valid");
     let Detected::Blueprint { form, root, base } = detect(doc.root()) else {
         panic!("blueprint")
     };
     let scenario = build(&doc, root, form, base);
-    let settings = LiveSettings {
-        now: now(),
-        expiry_warning_days: 14,
-        catalog: Catalog::builtin(),
-        verify: false,
-    };
     let cx = LiveContext {
         scenario: &scenario,
-        settings: &settings,
+        settings,
         teams,
     };
     let mut out = Vec::new();
@@ -77,16 +76,45 @@ fn run_on(src: &str, teams: &[u64], check: &mut Check<'_>) -> Vec<Finding> {
     out
 }
 
+/// The settings of a run at [`now`] with the default 14-day window.
+pub fn settings() -> LiveSettings {
+    LiveSettings {
+        now: now(),
+        expiry_warning_days: 14,
+        catalog: Catalog::builtin(),
+        verify: false,
+    }
+}
+
 pub fn findings(rule: &dyn Rule, lookup: &Lookup, teams: &[u64]) -> Vec<Finding> {
+    findings_with(rule, lookup, teams, &settings())
+}
+
+fn findings_with(
+    rule: &dyn Rule,
+    lookup: &Lookup,
+    teams: &[u64],
+    settings: &LiveSettings,
+) -> Vec<Finding> {
     let src =
         r#"{"flow":[{"id":1,"module":"slack:CreateMessage","parameters":{"__IMTCONN__":42}}]}"#;
-    run_on(src, teams, &mut |cx, m, r, out| {
+    run_on(src, teams, settings, &mut |cx, m, r, out| {
         rule.check_connection(cx, m, r, lookup, out)
     })
 }
 
 pub fn codes(rule: &dyn Rule, lookup: &Lookup, teams: &[u64]) -> Vec<&'static str> {
-    findings(rule, lookup, teams)
+    codes_with(rule, lookup, teams, &settings())
+}
+
+/// [`codes`] under other settings (window, clock).
+pub fn codes_with(
+    rule: &dyn Rule,
+    lookup: &Lookup,
+    teams: &[u64],
+    settings: &LiveSettings,
+) -> Vec<&'static str> {
+    findings_with(rule, lookup, teams, settings)
         .iter()
         .map(|f| f.rule.code)
         .collect()
@@ -111,7 +139,7 @@ pub fn object_codes(
             r#"{"flow":[{"id":1,"module":"http:ActionSendDataAPIKeyAuth","parameters":{"apiKeyKeychain":42},"metadata":{"parameters":[{"name":"apiKeyKeychain","type":"keychain:apikeyauth"}]}}]}"#
         }
     };
-    run_on(src, teams, &mut |cx, m, r, out| {
+    run_on(src, teams, &settings(), &mut |cx, m, r, out| {
         assert_eq!(r.kind, kind);
         rule.check_object(cx, m, r, lookup, out)
     })

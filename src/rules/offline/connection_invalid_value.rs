@@ -1,12 +1,13 @@
 use crate::declare_rule;
 use crate::finding::Finding;
-use crate::model::{Module, RefValue, Reference};
+use crate::model::{Module, OUT_OF_RANGE_DIGIT_STRING, OUT_OF_RANGE_NUMBER, RefValue, Reference};
 use crate::rules::{Context, Rule};
 
 declare_rule! {
     /// ## What it does
     /// Reports a connection (or webhook, keychain, data store) parameter whose value is not a
-    /// positive integer id: a float, zero, a negative number, a boolean, an object or an array.
+    /// positive integer id: a float, zero, a negative number, a number (or digit string) too
+    /// large for an id, a boolean, an object or an array.
     ///
     /// ## Why is this bad?
     /// Ids are positive integers; anything else is a broken edit or a bad template substitution,
@@ -38,21 +39,27 @@ impl Rule for ConnectionInvalidValue {
         r: &Reference,
         out: &mut Vec<Finding>,
     ) {
-        let RefValue::Invalid { json, .. } = &r.value else {
+        let RefValue::Invalid { json, raw } = &r.value else {
             return;
         };
-        out.push(
-            Finding::new(
-                &Self::META,
-                r.span,
-                format!(
-                    "{} parameter `{}` is a {json}, not a positive integer id",
-                    r.kind.name(),
-                    r.key
-                ),
+        let message = if [OUT_OF_RANGE_NUMBER, OUT_OF_RANGE_DIGIT_STRING].contains(json) {
+            format!(
+                "{} parameter `{}` is {raw}, out of range: ids are at most {}",
+                r.kind.name(),
+                r.key,
+                u64::MAX
             )
-            .label("not an id")
-            .reference(m, r),
+        } else {
+            format!(
+                "{} parameter `{}` is a {json}, not a positive integer id",
+                r.kind.name(),
+                r.key
+            )
+        };
+        out.push(
+            Finding::new(&Self::META, r.span, message)
+                .label("not an id")
+                .reference(m, r),
         );
     }
 }
@@ -71,6 +78,27 @@ mod tests {
             snippets(&src, &f),
             ["1.5", "-3", "true", "{\"id\":1}", "[1]", "0"]
         );
+    }
+
+    #[test]
+    fn ids_too_large_are_out_of_range_not_non_positive() {
+        let src = blueprint(
+            r#"{"id":1,"module":"a:b","parameters":{"__IMTCONN__":99999999999999999999}},{"id":2,"module":"a:b","parameters":{"account":"99999999999999999999"}},{"id":3,"module":"a:b","parameters":{"__IMTCONN__":18446744073709551615}}"#,
+        );
+        let f = run(&super::ConnectionInvalidValue, &src);
+        assert_eq!(
+            snippets(&src, &f),
+            ["99999999999999999999", "\"99999999999999999999\""]
+        );
+        for finding in &f {
+            assert!(
+                finding.message.contains(
+                    "is 99999999999999999999, out of range: ids are at most 18446744073709551615"
+                ),
+                "{}",
+                finding.message
+            );
+        }
     }
 
     #[test]

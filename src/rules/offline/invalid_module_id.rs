@@ -1,11 +1,12 @@
 use crate::declare_rule;
 use crate::finding::Finding;
-use crate::model::Module;
+use crate::model::{Module, truncate};
 use crate::rules::{Context, Rule};
 
 declare_rule! {
     /// ## What it does
-    /// Reports a module without an `id`, or whose `id` is not a positive integer.
+    /// Reports a module without an `id`, or whose `id` is not a positive integer (or is one
+    /// too large: module ids are at most 9223372036854775807).
     ///
     /// ## Why is this bad?
     /// Mappings (`{{5.text}}`), filters and error handlers name modules by id; Make refuses
@@ -30,11 +31,19 @@ declare_rule! {
 }
 
 impl Rule for InvalidModuleId {
-    fn check_module(&self, _cx: &Context<'_>, m: &Module, out: &mut Vec<Finding>) {
+    fn check_module(&self, cx: &Context<'_>, m: &Module, out: &mut Vec<Finding>) {
         let (span, message) = match (m.id, m.id_span) {
             (Some(id), _) if id > 0 => return,
-            (_, Some(span)) => (span, "module `id` must be a positive integer"),
-            (_, None) => (m.anchor(), "this module has no `id`"),
+            (None, Some(span)) if is_digits(&cx.doc.source()[span.range()]) => (
+                span,
+                format!(
+                    "module `id` {} is out of range: module ids are at most {}",
+                    truncate(&cx.doc.source()[span.range()], 40),
+                    i64::MAX
+                ),
+            ),
+            (_, Some(span)) => (span, "module `id` must be a positive integer".to_string()),
+            (_, None) => (m.anchor(), "this module has no `id`".to_string()),
         };
         out.push(
             Finding::new(&Self::META, span, message)
@@ -42,6 +51,11 @@ impl Rule for InvalidModuleId {
                 .module(m),
         );
     }
+}
+
+/// A JSON number with only digits that `as_i64` refused is positive and too large.
+fn is_digits(raw: &str) -> bool {
+    !raw.is_empty() && raw.bytes().all(|b| b.is_ascii_digit())
 }
 
 #[cfg(test)]
@@ -55,6 +69,23 @@ mod tests {
         );
         let f = run(&super::InvalidModuleId, &src);
         assert_eq!(snippets(&src, &f), ["\"5\"", "\"c:d\"", "0", "1.5"]);
+    }
+
+    #[test]
+    fn ids_too_large_are_out_of_range_not_non_positive() {
+        let src = blueprint(
+            r#"{"id":99999999999999999999,"module":"a:b"},{"id":-99999999999999999999,"module":"c:d"},{"id":9223372036854775807,"module":"e:f"}"#,
+        );
+        let f = run(&super::InvalidModuleId, &src);
+        assert_eq!(
+            snippets(&src, &f),
+            ["99999999999999999999", "-99999999999999999999"]
+        );
+        assert_eq!(
+            f[0].message,
+            "module `id` 99999999999999999999 is out of range: module ids are at most 9223372036854775807"
+        );
+        assert_eq!(f[1].message, "module `id` must be a positive integer");
     }
 
     #[test]
