@@ -125,8 +125,35 @@ pub fn check_input(input: &Input, opts: &Options) -> FileResult {
             }
         },
         Input::File { path, explicit, .. } => {
-            let opened = std::fs::File::open(path).and_then(|f| Ok((f.metadata()?, f)));
+            // A FIFO or device named as a blueprint would block the run or never end: refused
+            // from its metadata, before it is opened (and opened non-blocking in case the path
+            // is swapped in between; the opened file's metadata is checked again below).
+            if let Ok(meta) = std::fs::metadata(path) {
+                if !meta.is_file() && !meta.is_dir() {
+                    let what = crate::side_file::file_type_name(&meta.file_type());
+                    return FileResult::problem(
+                        display,
+                        Status::Unreadable,
+                        0,
+                        file::unreadable_file::finding(&format!(
+                            "is {what}, not a regular file; only regular files are read"
+                        )),
+                        None,
+                    );
+                }
+            }
+            let opened = crate::side_file::open_nonblocking(path)
+                .and_then(|f| Ok((f.metadata()?, f)));
             match opened {
+                Ok((meta, _)) if !meta.is_file() && !meta.is_dir() => {
+                    return FileResult::problem(
+                        display,
+                        Status::Unreadable,
+                        0,
+                        file::unreadable_file::finding("is not a regular file; only regular files are read"),
+                        None,
+                    );
+                }
                 Err(e) => {
                     return FileResult::problem(
                         display,

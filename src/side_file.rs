@@ -159,7 +159,7 @@ fn check_regular(
 }
 
 #[cfg(unix)]
-fn file_type_name(t: &std::fs::FileType) -> &'static str {
+pub(crate) fn file_type_name(t: &std::fs::FileType) -> &'static str {
     use std::os::unix::fs::FileTypeExt;
     if t.is_fifo() {
         "a FIFO"
@@ -175,14 +175,14 @@ fn file_type_name(t: &std::fs::FileType) -> &'static str {
 }
 
 #[cfg(not(unix))]
-fn file_type_name(_: &std::fs::FileType) -> &'static str {
+pub(crate) fn file_type_name(_: &std::fs::FileType) -> &'static str {
     "not a file"
 }
 
 /// Opening a FIFO for reading waits for a writer; non-blocking, it returns at once (and the
 /// re-check of the opened file then refuses it). On a regular file the flag changes nothing.
 #[cfg(unix)]
-fn open_nonblocking(path: &Path) -> std::io::Result<File> {
+pub(crate) fn open_nonblocking(path: &Path) -> std::io::Result<File> {
     use std::os::unix::fs::OpenOptionsExt;
     OpenOptions::new()
         .read(true)
@@ -191,7 +191,7 @@ fn open_nonblocking(path: &Path) -> std::io::Result<File> {
 }
 
 #[cfg(not(unix))]
-fn open_nonblocking(path: &Path) -> std::io::Result<File> {
+pub(crate) fn open_nonblocking(path: &Path) -> std::io::Result<File> {
     OpenOptions::new().read(true).open(path)
 }
 

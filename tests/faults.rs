@@ -248,3 +248,34 @@ fn a_folder_named_like_a_blueprint_is_walked_and_a_named_folder_file_is_bp008() 
     assert_eq!(res.status, Status::Unreadable);
     assert_eq!(res.diagnostics[0].code, "BP008");
 }
+
+#[test]
+fn a_fifo_or_device_named_or_walked_as_a_blueprint_is_bp008_and_never_blocks() {
+    let dir = tempfile::tempdir().unwrap();
+    let fifo = dir.path().join("pipe.json");
+    let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+    if !made.is_ok_and(|s| s.success()) {
+        eprintln!("mkfifo is missing: skipped");
+        return;
+    }
+    std::fs::write(
+        dir.path().join("ok.json"),
+        r#"{"name":"a","flow":[],"metadata":{"version":1}}"#,
+    )
+    .unwrap();
+    let dir_arg = dir.path().to_str().unwrap();
+    let fifo_arg = fifo.to_str().unwrap();
+    for args in [
+        vec!["check", fifo_arg, "--format", "json"],
+        vec!["check", dir_arg, "--format", "json"],
+        vec!["check", "/dev/zero", "--format", "json"],
+    ] {
+        let mut cmd = support::bin::bplint();
+        cmd.timeout(Duration::from_secs(20));
+        let r = run_cmd(cmd, &args);
+        assert_eq!(r.code, 2, "{args:?}: {}\n{}", r.stdout, r.stderr);
+        let v = r.json();
+        assert!(codes(&v).contains(&"BP008".to_string()), "{args:?}: {}", r.stdout);
+        assert!(r.stdout.contains("not a regular file"), "{}", r.stdout);
+    }
+}
