@@ -265,9 +265,14 @@ fn a_fifo_or_device_named_or_walked_as_a_blueprint_is_bp008_and_never_blocks() {
     .unwrap();
     let dir_arg = dir.path().to_str().unwrap();
     let fifo_arg = fifo.to_str().unwrap();
+    // Walking a folder passes over what is not a regular file, without opening it.
+    let mut cmd = support::bin::bplint();
+    cmd.timeout(Duration::from_secs(20));
+    let walked = run_cmd(cmd, &["check", dir_arg, "--format", "json"]);
+    assert_eq!(walked.code, 0, "{}\n{}", walked.stdout, walked.stderr);
+    assert_eq!(walked.json()["summary"]["files"], 1);
     for args in [
         vec!["check", fifo_arg, "--format", "json"],
-        vec!["check", dir_arg, "--format", "json"],
         vec!["check", "/dev/zero", "--format", "json"],
     ] {
         let mut cmd = support::bin::bplint();
