@@ -121,6 +121,46 @@ pub fn replace(dest: &Path, bytes: &[u8]) -> Result<(), WriteError> {
     stage(dest, bytes)?.commit()
 }
 
+/// Where a report goes (`--output FILE`): replaced atomically like [`replace`], except for
+/// files that are not files. A device, a FIFO or a socket named as such (`/dev/null`, a named
+/// pipe) is written into: renaming over it would put a regular file in its place (as root,
+/// `/dev/null` itself). The process's own streams (`/dev/stdout`, `/dev/stderr`, `/dev/fd/N`,
+/// `/proc/self/fd/N`) are symbolic links that are followed for the same reason. Any other link
+/// is replaced, so a link planted at FILE never redirects the report into its target.
+pub fn write_output(dest: &Path, bytes: &[u8]) -> Result<(), WriteError> {
+    let special = match std::fs::symlink_metadata(dest) {
+        Ok(meta) if meta.file_type().is_symlink() => is_own_stream(dest),
+        Ok(meta) => !meta.is_file() && !meta.is_dir(),
+        Err(_) => false,
+    };
+    if !special {
+        return replace(dest, bytes);
+    }
+    let write_error = |source| WriteError::Write {
+        path: dest.to_path_buf(),
+        source,
+    };
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .open(dest)
+        .map_err(write_error)?;
+    file.write_all(bytes)
+        .and_then(|_| file.flush())
+        .map_err(write_error)
+}
+
+/// `/dev/stdout`, `/dev/stderr`, `/dev/fd/N`, `/proc/self/fd/N`: names of this process's own
+/// open files, which only the process itself (not a file planted in a repository) can point.
+fn is_own_stream(path: &Path) -> bool {
+    let Some(text) = path.to_str() else {
+        return false;
+    };
+    let fd = |rest: &str| !rest.is_empty() && rest.bytes().all(|b| b.is_ascii_digit());
+    matches!(text, "/dev/stdout" | "/dev/stderr")
+        || text.strip_prefix("/dev/fd/").is_some_and(fd)
+        || text.strip_prefix("/proc/self/fd/").is_some_and(fd)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -191,5 +231,22 @@ mod tests {
         let err = replace(&dest, b"x").unwrap_err().to_string();
         assert!(err.starts_with("cannot create a temporary file beside"), "{err}");
         assert!(err.contains("a.json"), "{err}");
+    }
+
+    #[test]
+    fn only_the_process_own_streams_count_as_streams() {
+        for own in ["/dev/stdout", "/dev/stderr", "/dev/fd/1", "/proc/self/fd/12"] {
+            assert!(is_own_stream(Path::new(own)), "{own}");
+        }
+        for other in [
+            "/dev/sda",
+            "/dev/fd/",
+            "/dev/fd/1/../../sda",
+            "/proc/1/fd/1",
+            "out/dev/stdout",
+            "report.json",
+        ] {
+            assert!(!is_own_stream(Path::new(other)), "{other}");
+        }
     }
 }

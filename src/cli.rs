@@ -540,8 +540,9 @@ fn api_client(api: &ApiArgs) -> Result<MakeApi, String> {
 
 fn write_output(output: Option<&PathBuf>, text: &str) -> Result<(), String> {
     match output {
+        // Replaced, never written through: a link planted at PATH must not redirect the report.
         Some(path) => {
-            std::fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))
+            crate::atomic_file::write_output(path, text.as_bytes()).map_err(|e| e.to_string())
         }
         None => {
             let mut out = std::io::stdout().lock();
