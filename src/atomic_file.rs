@@ -168,7 +168,11 @@ mod tests {
     #[cfg(unix)]
     fn mode(path: &Path) -> u32 {
         use std::os::unix::fs::PermissionsExt;
-        std::fs::symlink_metadata(path).unwrap().permissions().mode() & 0o7777
+        std::fs::symlink_metadata(path)
+            .unwrap()
+            .permissions()
+            .mode()
+            & 0o7777
     }
 
     /// What the process's umask gives a file created with mode 0666 (`File::create`).
@@ -229,13 +233,21 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let dest = dir.path().join("no/such/a.json");
         let err = replace(&dest, b"x").unwrap_err().to_string();
-        assert!(err.starts_with("cannot create a temporary file beside"), "{err}");
+        assert!(
+            err.starts_with("cannot create a temporary file beside"),
+            "{err}"
+        );
         assert!(err.contains("a.json"), "{err}");
     }
 
     #[test]
     fn only_the_process_own_streams_count_as_streams() {
-        for own in ["/dev/stdout", "/dev/stderr", "/dev/fd/1", "/proc/self/fd/12"] {
+        for own in [
+            "/dev/stdout",
+            "/dev/stderr",
+            "/dev/fd/1",
+            "/proc/self/fd/12",
+        ] {
             assert!(is_own_stream(Path::new(own)), "{own}");
         }
         for other in [

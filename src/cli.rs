@@ -1137,7 +1137,7 @@ fn run_remap(args: RemapArgs, ui: &Ui) -> Result<u8, String> {
         }
     }
     if !args.dry_run {
-        remap::apply(&plans)?;
+        remap::apply(&plans).map_err(|e| e.to_string())?;
     }
     let total: usize = changed.iter().map(|p| p.edits.len()).sum();
     if !ui.quiet {
