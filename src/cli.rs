@@ -88,6 +88,10 @@ enum Command {
         /// Folder to save the blueprints in (created when missing).
         #[arg(long, value_name = "DIR")]
         out: PathBuf,
+        /// Delete the files an earlier pull left under a scenario's old name
+        /// (`<id>-<old-slug>.json` beside the new `<id>-<slug>.json`); without it they are noted.
+        #[arg(long)]
+        prune: bool,
         #[command(flatten)]
         api: ApiArgs,
     },
@@ -445,7 +449,12 @@ pub fn main() -> ExitCode {
         Command::Refs(args) => run_refs(args),
         Command::Remap(args) => run_remap(args, &ui),
         Command::Inventory(args) => run_inventory(args, &cfg),
-        Command::Pull { team, out, api } => run_pull(team, &out, &api, &ui),
+        Command::Pull {
+            team,
+            out,
+            prune,
+            api,
+        } => run_pull(team, &out, prune, &api, &ui),
         Command::Rules(args) => run_rules(args, &rules),
         Command::Explain { rule, .. } => run_explain(&rule, &rules),
         Command::Connections(ConnectionsCommand::Export { team, output, api }) => {
@@ -1242,11 +1251,18 @@ fn run_inventory(args: InventoryArgs, cfg: &Config) -> Result<u8, String> {
     })
 }
 
-fn run_pull(team: u64, out: &std::path::Path, api: &ApiArgs, ui: &Ui) -> Result<u8, String> {
+fn run_pull(
+    team: u64,
+    out: &std::path::Path,
+    prune: bool,
+    api: &ApiArgs,
+    ui: &Ui,
+) -> Result<u8, String> {
     let client = api_client(api)?;
     std::fs::create_dir_all(out).map_err(|e| format!("cannot create {}: {e}", out.display()))?;
     let pulled = client.pull_blueprints(team)?;
-    let mut saved = 0usize;
+    // Id -> the file name it was saved under now, to find the names it had before.
+    let mut saved = std::collections::BTreeMap::new();
     let mut failed = 0usize;
     for p in &pulled.scenarios {
         let name = crate::pull::file_name(p.id, &p.name);
@@ -1254,10 +1270,13 @@ fn run_pull(team: u64, out: &std::path::Path, api: &ApiArgs, ui: &Ui) -> Result<
             .blueprint
             .as_ref()
             .map_err(|e| format!("could not fetch the blueprint: {e}"))
-            .and_then(|text| crate::pull::save(out, &name, &crate::pull::pretty(text)));
+            .and_then(|text| {
+                crate::pull::check_blueprint(text)?;
+                crate::pull::save(out, &name, &crate::pull::pretty(text))
+            });
         match result {
             Ok(path) => {
-                saved += 1;
+                saved.insert(p.id, name);
                 if ui.verbose {
                     eprintln!("saved {}", path.display());
                 }
@@ -1275,9 +1294,32 @@ fn run_pull(team: u64, out: &std::path::Path, api: &ApiArgs, ui: &Ui) -> Result<
             pulled.rows_without_id
         );
     }
+    for stale in crate::pull::stale_files(out, &saved)? {
+        // File names come from the folder: escaped, like scenario names.
+        let (old, now) = (stale.name.escape_debug(), stale.current.escape_debug());
+        if !prune {
+            eprintln!(
+                "note: {old} is left from an earlier pull: scenario {} is now saved as {now} \
+                 (--prune deletes such files)",
+                stale.id
+            );
+        } else if let Err(e) = std::fs::remove_file(out.join(&stale.name)) {
+            failed += 1;
+            eprintln!(
+                "error: cannot delete {old} (scenario {} is now {now}): {e}",
+                stale.id
+            );
+        } else {
+            eprintln!(
+                "note: deleted {old}: scenario {} is now saved as {now}",
+                stale.id
+            );
+        }
+    }
     if !ui.quiet {
         eprintln!(
-            "saved {saved} of {} blueprint(s) of team {team} in {} ({} request(s))",
+            "saved {} of {} blueprint(s) of team {team} in {} ({} request(s))",
+            saved.len(),
             pulled.scenarios.len() + pulled.rows_without_id,
             out.display(),
             pulled.requests
