@@ -700,7 +700,7 @@ mod tests {
         let err = staged.commit().unwrap_err();
         let text = err.to_string();
         assert!(
-            matches!(&err, ApplyError::RolledBack { restored, .. } if restored == &[a.clone()]),
+            matches!(&err, ApplyError::RolledBack { restored, .. } if restored == std::slice::from_ref(&a)),
             "{err:?}"
         );
         assert!(text.starts_with("cannot replace "), "{text}");
@@ -742,7 +742,7 @@ mod tests {
                 unchanged,
                 ..
             } => {
-                assert_eq!(rewritten, &[a.clone()]);
+                assert_eq!(rewritten, std::slice::from_ref(&a));
                 assert_eq!(unchanged, &[b.clone(), c.clone()]);
             }
             other => panic!("{other:?}"),
