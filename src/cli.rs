@@ -91,6 +91,10 @@ enum Command {
         /// Folder to save the blueprints in (created when missing).
         #[arg(long, value_name = "DIR")]
         out: PathBuf,
+        /// Delete the files an earlier pull left under a scenario's old name
+        /// (`<id>-<old-slug>.json` beside the new `<id>-<slug>.json`); without it they are noted.
+        #[arg(long)]
+        prune: bool,
         #[command(flatten)]
         api: ApiArgs,
     },
@@ -464,7 +468,12 @@ pub fn main() -> ExitCode {
         Command::Refs(args) => run_refs(args),
         Command::Remap(args) => run_remap(args, &ui, &cfg),
         Command::Inventory(args) => run_inventory(args, &cfg),
-        Command::Pull { team, out, api } => run_pull(team, &out, &api, &ui, &cfg),
+        Command::Pull {
+            team,
+            out,
+            prune,
+            api,
+        } => run_pull(team, &out, prune, &api, &ui, &cfg),
         Command::Rules(args) => run_rules(args, &rules),
         Command::Explain { rule, .. } => run_explain(&rule, &rules),
         Command::Connections(ConnectionsCommand::Export { team, output, api }) => {
@@ -598,8 +607,9 @@ fn write_output(output: Option<&PathBuf>, text: &str) -> Result<(), String> {
     // Whatever a renderer missed, the token itself never leaves (an answer may echo it).
     let text = &*redact::scrub_registered(text);
     match output {
+        // Replaced, never written through: a link planted at PATH must not redirect the report.
         Some(path) => {
-            std::fs::write(path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))
+            crate::atomic_file::write_output(path, text.as_bytes()).map_err(|e| e.to_string())
         }
         None => {
             let mut out = std::io::stdout().lock();
@@ -1199,7 +1209,7 @@ fn run_remap(args: RemapArgs, ui: &Ui, cfg: &Config) -> Result<u8, String> {
         }
     }
     if !args.dry_run {
-        remap::apply(&plans)?;
+        remap::apply(&plans).map_err(|e| e.to_string())?;
     }
     let total: usize = changed.iter().map(|p| p.edits.len()).sum();
     if !ui.quiet {
@@ -1309,6 +1319,7 @@ fn run_inventory(args: InventoryArgs, cfg: &Config) -> Result<u8, String> {
 fn run_pull(
     team: u64,
     out: &std::path::Path,
+    prune: bool,
     api: &ApiArgs,
     ui: &Ui,
     cfg: &Config,
@@ -1316,7 +1327,8 @@ fn run_pull(
     let client = api_client(api, cfg)?;
     std::fs::create_dir_all(out).map_err(|e| format!("cannot create {}: {e}", out.display()))?;
     let pulled = client.pull_blueprints(team)?;
-    let mut saved = 0usize;
+    // Id -> the file name it was saved under now, to find the names it had before.
+    let mut saved = std::collections::BTreeMap::new();
     let mut failed = 0usize;
     for p in &pulled.scenarios {
         let name = crate::pull::file_name(p.id, &p.name);
@@ -1324,10 +1336,13 @@ fn run_pull(
             .blueprint
             .as_ref()
             .map_err(|e| format!("could not fetch the blueprint: {e}"))
-            .and_then(|text| crate::pull::save(out, &name, &crate::pull::pretty(text)));
+            .and_then(|text| {
+                crate::pull::check_blueprint(text)?;
+                crate::pull::save(out, &name, &crate::pull::pretty(text))
+            });
         match result {
             Ok(path) => {
-                saved += 1;
+                saved.insert(p.id, name);
                 if ui.verbose {
                     eprintln!("saved {}", redact::clean(&path.display().to_string()));
                 }
@@ -1345,9 +1360,32 @@ fn run_pull(
             pulled.rows_without_id
         );
     }
+    for stale in crate::pull::stale_files(out, &saved)? {
+        // File names come from the folder: escaped, like scenario names.
+        let (old, now) = (stale.name.escape_debug(), stale.current.escape_debug());
+        if !prune {
+            eprintln!(
+                "note: {old} is left from an earlier pull: scenario {} is now saved as {now} \
+                 (--prune deletes such files)",
+                stale.id
+            );
+        } else if let Err(e) = std::fs::remove_file(out.join(&stale.name)) {
+            failed += 1;
+            eprintln!(
+                "error: cannot delete {old} (scenario {} is now {now}): {e}",
+                stale.id
+            );
+        } else {
+            eprintln!(
+                "note: deleted {old}: scenario {} is now saved as {now}",
+                stale.id
+            );
+        }
+    }
     if !ui.quiet {
         eprintln!(
-            "saved {saved} of {} blueprint(s) of team {team} in {} ({} request(s))",
+            "saved {} of {} blueprint(s) of team {team} in {} ({} request(s))",
+            saved.len(),
             pulled.scenarios.len() + pulled.rows_without_id,
             redact::clean(&out.display().to_string()),
             pulled.requests

@@ -4,6 +4,7 @@
 //! [`model`] walks the module tree once; [`rules`] check the model (offline) and resolved
 //! connections (live, through a [`live::ConnectionSource`]); [`report`] renders the findings.
 
+pub mod atomic_file;
 pub mod cli;
 pub mod config;
 pub mod discover;

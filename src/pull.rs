@@ -1,8 +1,11 @@
 //! Saving pulled blueprints: file names from scenario names, indentation that keeps the key
-//! order Make wrote, and atomic writes.
+//! order Make wrote, atomic writes with the usual permissions, answers that are not blueprints
+//! refused, and files left from earlier pulls under a scenario's old name found.
 
-use std::io::Write;
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+
+use crate::json;
 
 /// Longest slug kept: file names stay readable and far below any file system's limit.
 const MAX_SLUG: usize = 60;
@@ -97,18 +100,89 @@ pub fn pretty(json: &str) -> String {
     out
 }
 
-/// Writes `text` to `dir/name` through a temporary file in `dir`, so a reader never sees half a
-/// blueprint and an interrupted pull leaves the previous file intact.
+/// Why the text an answer gave as `response.blueprint` is not a blueprint worth saving (an
+/// object with a `flow` array of modules), if it is not. A proxy's error page or an API change
+/// must not be saved as if it were the scenario.
+pub fn check_blueprint(text: &str) -> Result<(), String> {
+    let doc = json::parse(text)
+        .map_err(|e| format!("the answer's `response.blueprint` is not valid JSON ({e})"))?;
+    let root = doc.root();
+    if !root.is_object() {
+        return Err(format!(
+            "the answer's `response.blueprint` is a JSON {}, not a blueprint object",
+            root.kind().name()
+        ));
+    }
+    match root.get("flow") {
+        Some(flow) if flow.is_array() => Ok(()),
+        Some(flow) => Err(format!(
+            "the answer's `response.blueprint` has a `flow` that is a JSON {}, not an array of \
+             modules",
+            flow.kind().name()
+        )),
+        None => Err("the answer's `response.blueprint` has no `flow` array of modules".into()),
+    }
+}
+
+/// Writes `text` to `dir/name` atomically (see [`crate::atomic_file`]): a reader never sees half
+/// a blueprint, an interrupted pull leaves the previous file intact, and a new file gets the
+/// umask's permissions like any tool's output.
 pub fn save(dir: &Path, name: &str, text: &str) -> Result<PathBuf, String> {
     let path = dir.join(name);
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)
-        .map_err(|e| format!("cannot create a file in {}: {e}", dir.display()))?;
-    tmp.write_all(text.as_bytes())
-        .and_then(|_| tmp.flush())
-        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-    tmp.persist(&path)
-        .map_err(|e| format!("cannot write {}: {}", path.display(), e.error))?;
+    crate::atomic_file::replace(&path, text.as_bytes()).map_err(|e| e.to_string())?;
     Ok(path)
+}
+
+/// A file left in the pull folder from an earlier pull of a scenario that has since been
+/// renamed: `<id>-<old slug>.json` beside the `<id>-<new slug>.json` just saved.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stale {
+    pub id: u64,
+    /// The stale file's name (untrusted: it comes from the folder).
+    pub name: String,
+    /// The name the scenario was saved under now.
+    pub current: String,
+}
+
+/// Files in `dir` named `<id>-*.json` for an id in `saved` (id -> name just saved) other than
+/// that name. Ids are matched as written (`007-x.json` is not scenario 7's); folders are not
+/// files; a file of a scenario that was not saved this time is not stale.
+pub fn stale_files(dir: &Path, saved: &BTreeMap<u64, String>) -> Result<Vec<Stale>, String> {
+    let entries =
+        std::fs::read_dir(dir).map_err(|e| format!("cannot list {}: {e}", dir.display()))?;
+    let mut stale = Vec::new();
+    for entry in entries {
+        let entry = entry.map_err(|e| format!("cannot list {}: {e}", dir.display()))?;
+        // Not following links: a link named like a blueprint is as stale as a file.
+        let is_dir = entry.file_type().is_ok_and(|t| t.is_dir());
+        let Ok(name) = entry.file_name().into_string() else {
+            continue;
+        };
+        if is_dir || !name.ends_with(".json") {
+            continue;
+        }
+        let Some((prefix, _)) = name.split_once('-') else {
+            continue;
+        };
+        let Some(id) = prefix
+            .parse::<u64>()
+            .ok()
+            .filter(|id| id.to_string() == prefix)
+        else {
+            continue;
+        };
+        if let Some(current) = saved.get(&id) {
+            if *current != name {
+                stale.push(Stale {
+                    id,
+                    name,
+                    current: current.clone(),
+                });
+            }
+        }
+    }
+    stale.sort_by(|a, b| (a.id, &a.name).cmp(&(b.id, &b.name)));
+    Ok(stale)
 }
 
 #[cfg(test)]
@@ -141,5 +215,49 @@ mod tests {
             "{p}"
         );
         assert!(p.find("\"z\"") < p.find("\"a\": ["), "{p}");
+    }
+
+    #[test]
+    fn answers_that_are_not_blueprints_are_refused() {
+        assert!(check_blueprint(r#"{"name": "a", "flow": [], "metadata": {}}"#).is_ok());
+        for (text, why) in [
+            (r#""<html>""#, "is a JSON string, not a blueprint object"),
+            ("null", "is a JSON null"),
+            (r#"{"modules": []}"#, "has no `flow` array"),
+            (r#"{"flow": {}}"#, "`flow` that is a JSON object"),
+            ("{\"flow\": [", "is not valid JSON"),
+        ] {
+            let err = check_blueprint(text).unwrap_err();
+            assert!(err.contains(why), "{text}: {err}");
+        }
+    }
+
+    #[test]
+    fn stale_files_are_the_other_names_of_saved_ids() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        for f in [
+            "1-new.json",
+            "1-old.json",
+            "1-older.json",
+            "12-other.json",
+            "01-zero.json",
+            "2-unsaved.json",
+            "1-notes.txt",
+            "1.json",
+        ] {
+            std::fs::write(d.join(f), "{}").unwrap();
+        }
+        std::fs::create_dir(d.join("1-folder.json")).unwrap();
+        let saved = BTreeMap::from([(1, "1-new.json".to_string()), (3, "3-x.json".to_string())]);
+        let names: Vec<String> = stale_files(d, &saved)
+            .unwrap()
+            .into_iter()
+            .map(|s| {
+                assert_eq!((s.id, s.current.as_str()), (1, "1-new.json"));
+                s.name
+            })
+            .collect();
+        assert_eq!(names, ["1-old.json", "1-older.json"]);
     }
 }

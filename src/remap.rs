@@ -1,16 +1,23 @@
 //! `bplint remap`: rewrite connection (or other) ids in blueprint files, byte-exactly.
 //!
-//! Only the id tokens change, located by the model's spans; every other byte of a file stays as
-//! it was. All files are planned before any is written; a file that changed since it was read is
-//! refused, and each write goes to a temporary file renamed over the original, so an
-//! interrupted run never leaves half a file.
+//! Only the digits of the id tokens change, located by the model's spans; every other byte of a
+//! file stays as it was (quotes, escapes and spaces around a quoted id included), and an entry
+//! mapping an id to itself changes nothing. All files are planned before any is written. A
+//! symbolic link is kept: its target is what gets rewritten. Writing is in two phases: [`stage`]
+//! checks that no file changed since it was read and writes every new text (and a copy of every
+//! original) to a synced temporary file beside it; [`Staged::commit`] re-checks each file right
+//! before renaming its new text over it, and when a rename fails or a file changed meanwhile,
+//! renames the copies back over the files already rewritten, so a run is all or nothing, or
+//! says exactly which files it left rewritten.
 
-use std::collections::BTreeMap;
-use std::io::Write;
+use std::collections::{BTreeMap, HashSet};
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 
-use crate::json;
+use crate::atomic_file::{self, WriteError};
+use crate::json::{self, Kind};
 use crate::model::{self, Detected, RefKind, RefValue};
+use crate::report::location::SourceIndex;
 use crate::side_file::{SideFileKind, read_side_file};
 
 /// Old id -> new id.
@@ -54,26 +61,76 @@ fn insert(map: &mut IdMap, old: u64, new: u64, source: &str) -> Result<(), Strin
 pub fn load_map_file(path: &Path, map: &mut IdMap) -> Result<(), String> {
     let text = read_side_file(path, SideFileKind::MapFile).map_err(|e| e.to_string())?;
     let source = path.display().to_string();
-    if text.trim_start().starts_with('{') {
-        let obj: BTreeMap<String, serde_json::Value> =
-            serde_json::from_str(&text).map_err(|e| format!("{source}: {e}"))?;
-        for (k, v) in obj {
-            let new = v
-                .as_u64()
-                .or_else(|| v.as_str().and_then(|s| s.parse().ok()));
-            match (k.trim().parse::<u64>(), new) {
-                (Ok(old), Some(new)) if old > 0 && new > 0 => insert(map, old, new, &source)?,
-                _ => {
-                    return Err(format!(
-                        "{source}: `\"{k}\": {v}` is not a pair of positive integer ids"
-                    ));
-                }
-            }
-        }
-        Ok(())
+    if text
+        .trim_start_matches('\u{feff}')
+        .trim_start()
+        .starts_with('{')
+    {
+        load_json_map(&text, &source, map)
     } else {
         parse_pairs(&text, &source, map)
     }
+}
+
+/// A JSON map, read with the project's parser rather than serde_json, which keeps the last of
+/// two members with the same key: `{"1001": 2001, "1001": 3001}` must be refused as ambiguous,
+/// with the position of the second key.
+fn load_json_map(text: &str, source: &str, map: &mut IdMap) -> Result<(), String> {
+    let doc = json::parse(text).map_err(|e| format!("{source}: invalid JSON: {e}"))?;
+    let index = SourceIndex::new(text, Vec::new());
+    let root = doc.root();
+    if !root.is_object() {
+        return Err(format!("{source}: the map is not a JSON object"));
+    }
+    // Old id -> (new id, line of its key), for this file alone: the error names both lines.
+    let mut seen: BTreeMap<u64, (u64, u32)> = BTreeMap::new();
+    // Every member, duplicates too: a repeated id is exactly what must be caught here.
+    for member in root.all_members() {
+        let key = member.key_str();
+        let value = member.value;
+        let new = match value.kind() {
+            Kind::Number => value.raw().parse::<u64>().ok(),
+            Kind::String => value.as_str().and_then(|s| s.trim().parse::<u64>().ok()),
+            _ => None,
+        };
+        let key_at = index.position(member.key.span().start as usize);
+        let here = format!("{source}:{}:{}", key_at.line, key_at.column);
+        let (old, new) = match (key.trim().parse::<u64>(), new) {
+            (Ok(old), Some(new)) if old > 0 && new > 0 => (old, new),
+            _ => {
+                return Err(format!(
+                    "{here}: `{}: {}` is not a pair of positive integer ids",
+                    shown(member.key.raw()),
+                    shown(value.raw())
+                ));
+            }
+        };
+        match seen.get(&old) {
+            Some(&(first, first_line)) if first != new => {
+                return Err(format!(
+                    "{here}: id {old} is mapped to both {first} (line {first_line}) and {new}; \
+                     the map is ambiguous"
+                ));
+            }
+            Some(_) => {}
+            None => {
+                seen.insert(old, (new, key_at.line));
+            }
+        }
+        insert(map, old, new, source)?;
+    }
+    Ok(())
+}
+
+/// Text from a map file, shortened, with anything that could drive a terminal escaped.
+fn shown(raw: &str) -> String {
+    model::truncate(raw, 40)
+        .chars()
+        .flat_map(|c| match c {
+            '"' | '\'' => vec![c],
+            c => c.escape_debug().collect(),
+        })
+        .collect()
 }
 
 /// One id token to rewrite.
@@ -103,13 +160,19 @@ impl FilePlan {
     pub fn rewritten(&self) -> Vec<u8> {
         let mut out = Vec::with_capacity(self.original.len());
         let mut at = 0;
-        for e in &self.edits {
+        // An id mapped to itself keeps its bytes, even when they are not the plain digits.
+        for e in self.edits.iter().filter(|e| e.old != e.new) {
             out.extend_from_slice(&self.original[at..e.start]);
             out.extend_from_slice(e.new.to_string().as_bytes());
             at = e.end;
         }
         out.extend_from_slice(&self.original[at..]);
         out
+    }
+
+    /// Whether any edit changes a byte (an identity map changes none).
+    pub fn changes_bytes(&self) -> bool {
+        self.edits.iter().any(|e| e.old != e.new)
     }
 
     /// A unified diff of the change.
@@ -151,11 +214,18 @@ pub fn plan(
         let Some(&new) = map.get(&id) else { continue };
         let (mut start, mut end) = (r.span.start as usize, r.span.end as usize);
         if quoted {
-            // Keep the quotes and any spaces inside them; replace the digits only.
-            let inner = &src[start + 1..end - 1];
-            let lead = inner.len() - inner.trim_start().len();
-            start += 1 + lead;
-            end = start + inner.trim().len();
+            // Keep the quotes, and any spaces or escapes around the digits inside them.
+            let digits = src
+                .get(start + 1..end.saturating_sub(1))
+                .and_then(id_digits)
+                .ok_or_else(|| {
+                    format!(
+                        "{}: {}: cannot locate the digits of the id {id}",
+                        path.display(),
+                        r.pointer
+                    )
+                })?;
+            (start, end) = (start + 1 + digits.start, start + 1 + digits.end);
         }
         edits.push(Edit {
             start,
@@ -169,12 +239,62 @@ pub fn plan(
         });
     }
     edits.sort_by_key(|e| e.start);
+    // Two references to one value would be one edit; overlapping edits could not be applied.
+    edits.dedup_by(|later, earlier| later.start < earlier.end);
     drop(doc);
     Ok(Some(FilePlan {
         path: path.to_path_buf(),
         original: bytes,
         edits,
     }))
+}
+
+/// The byte range, in the raw text between a string's quotes, of what decodes to the string
+/// trimmed: the id's digits, without the (possibly escaped) whitespace around them. `None` when
+/// the trimmed text is not all ASCII digits, which the model never calls an id.
+fn id_digits(inner: &str) -> Option<Range<usize>> {
+    // Each decoded character with its raw range; `None` for a lone surrogate half, which is
+    // neither whitespace nor a digit.
+    let mut decoded: Vec<(Option<char>, Range<usize>)> = Vec::new();
+    let bytes = inner.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        let start = i;
+        let c = if bytes[i] == b'\\' {
+            let escape = *bytes.get(i + 1)?;
+            i += 2;
+            match escape {
+                b'u' => {
+                    let hex = inner.get(i..i + 4)?;
+                    i += 4;
+                    char::from_u32(u32::from_str_radix(hex, 16).ok()?)
+                }
+                b'"' => Some('"'),
+                b'\\' => Some('\\'),
+                b'/' => Some('/'),
+                b'b' => Some('\u{8}'),
+                b'f' => Some('\u{c}'),
+                b'n' => Some('\n'),
+                b'r' => Some('\r'),
+                b't' => Some('\t'),
+                _ => return None,
+            }
+        } else {
+            let c = inner.get(i..)?.chars().next()?;
+            i += c.len_utf8();
+            Some(c)
+        };
+        decoded.push((c, start..i));
+    }
+    // `str::trim`'s notion of whitespace, as the model's classification uses it.
+    let is_space = |c: &Option<char>| c.is_some_and(char::is_whitespace);
+    let first = decoded.iter().position(|(c, _)| !is_space(c))?;
+    let last = decoded.iter().rposition(|(c, _)| !is_space(c))?;
+    let digits = &decoded[first..=last];
+    digits
+        .iter()
+        .all(|(c, _)| c.is_some_and(|c| c.is_ascii_digit()))
+        .then(|| digits[0].1.start..digits[digits.len() - 1].1.end)
 }
 
 /// Why a NEW connection id does not fit where the map puts it, per the target's connections.
@@ -226,49 +346,212 @@ pub fn check_targets(
     problems
 }
 
-/// Writes every plan atomically, after checking that no file changed since it was planned.
-/// Nothing is written when any file changed.
-pub fn apply(plans: &[FilePlan]) -> Result<usize, String> {
-    for p in plans.iter().filter(|p| !p.edits.is_empty()) {
-        let now = std::fs::read(&p.path).map_err(|e| format!("{}: {e}", p.path.display()))?;
-        if now != p.original {
-            return Err(format!(
-                "{} changed since it was read; nothing was written",
-                p.path.display()
-            ));
-        }
-    }
-    // Every new text is written and synced beside its original before any rename, so an
-    // interruption (or a full disk) while writing leaves every original as it was; the renames
-    // that follow are atomic, one per file.
-    let mut staged = Vec::new();
-    for p in plans.iter().filter(|p| !p.edits.is_empty()) {
-        staged.push((p, stage(&p.path, &p.rewritten())?));
-    }
-    let written = staged.len();
-    for (p, tmp) in staged {
-        tmp.persist(&p.path)
-            .map_err(|e| format!("{}: {}", p.path.display(), e.error))?;
-    }
-    Ok(written)
+/// What went wrong in one file while writing.
+#[derive(Debug, thiserror::Error)]
+pub enum Problem {
+    #[error("{}: {source}", path.display())]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("{} changed since it was read", path.display())]
+    Changed { path: PathBuf },
+    #[error(transparent)]
+    Write(#[from] WriteError),
 }
 
-/// A synced temporary file beside `path` holding `bytes`, with the original's permissions.
-fn stage(path: &Path, bytes: &[u8]) -> Result<tempfile::NamedTempFile, String> {
-    let dir = path
-        .parent()
-        .filter(|d| !d.as_os_str().is_empty())
-        .unwrap_or(Path::new("."));
-    let mut tmp =
-        tempfile::NamedTempFile::new_in(dir).map_err(|e| format!("{}: {e}", path.display()))?;
-    tmp.write_all(bytes)
-        .and_then(|_| tmp.as_file().sync_all())
-        .map_err(|e| format!("{}: {e}", path.display()))?;
-    if let Ok(meta) = std::fs::metadata(path) {
-        // The temporary file was created private; keep the original's permissions.
-        let _ = std::fs::set_permissions(tmp.path(), meta.permissions());
+/// Why [`apply`] did not rewrite every file, and what it left on disk.
+#[derive(Debug, thiserror::Error)]
+pub enum ApplyError {
+    /// Found before any file was replaced.
+    #[error("{problem}; nothing was written")]
+    NothingWritten { problem: Problem },
+    /// Found after some files were replaced; they were given back their original bytes.
+    #[error(
+        "{problem}; the {} file(s) already rewritten were restored ({}), so nothing was changed",
+        restored.len(),
+        list(restored)
+    )]
+    RolledBack {
+        problem: Problem,
+        restored: Vec<PathBuf>,
+    },
+    /// Restoring failed too: the files on disk are a mix, named here.
+    #[error(
+        "{problem}; restoring failed ({}), so the run is partial: rewritten with the new ids: \
+         {}; as they were: {}",
+        restore_errors.iter().map(|e| e.to_string()).collect::<Vec<_>>().join("; "),
+        list(rewritten),
+        list(unchanged)
+    )]
+    Partial {
+        problem: Problem,
+        rewritten: Vec<PathBuf>,
+        unchanged: Vec<PathBuf>,
+        restore_errors: Vec<WriteError>,
+    },
+}
+
+fn list(paths: &[PathBuf]) -> String {
+    if paths.is_empty() {
+        return "none".into();
     }
-    Ok(tmp)
+    paths
+        .iter()
+        .map(|p| p.display().to_string())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// One file ready to be replaced: its new text and a copy of its original, both staged beside
+/// the file that will be replaced (a symbolic link's target).
+#[derive(Debug)]
+struct StagedFile<'a> {
+    plan: &'a FilePlan,
+    new: atomic_file::Staged,
+    backup: atomic_file::Staged,
+}
+
+/// Every file of a run, staged and not yet replaced. Dropped without [`Staged::commit`], it
+/// deletes its temporary files and changes nothing.
+#[derive(Debug)]
+pub struct Staged<'a> {
+    files: Vec<StagedFile<'a>>,
+}
+
+/// The file `path` names: a symbolic link's target, so the link stays a link and the file
+/// it points at gets the new ids.
+fn target_of(path: &Path) -> Result<PathBuf, Problem> {
+    std::fs::canonicalize(path).map_err(|source| Problem::Read {
+        path: path.to_path_buf(),
+        source,
+    })
+}
+
+/// Whether `target` still holds exactly the bytes `plan` was made from.
+fn unchanged_since_planned(plan: &FilePlan, target: &Path) -> Result<(), Problem> {
+    let now = std::fs::read(target).map_err(|source| Problem::Read {
+        path: plan.path.clone(),
+        source,
+    })?;
+    if now == plan.original {
+        Ok(())
+    } else {
+        Err(Problem::Changed {
+            path: plan.path.clone(),
+        })
+    }
+}
+
+/// Checks that no file to rewrite changed since it was planned, then stages every new text
+/// and a copy of every original beside its file. Nothing is replaced yet; on error nothing is
+/// left behind. A file reached twice (a link and its target) is staged once.
+pub fn stage(plans: &[FilePlan]) -> Result<Staged<'_>, ApplyError> {
+    let nothing_written = |problem| ApplyError::NothingWritten { problem };
+    let mut targets = HashSet::new();
+    let mut checked = Vec::new();
+    for p in plans.iter().filter(|p| p.changes_bytes()) {
+        let target = target_of(&p.path).map_err(nothing_written)?;
+        unchanged_since_planned(p, &target).map_err(nothing_written)?;
+        if targets.insert(target.clone()) {
+            checked.push((p, target));
+        }
+    }
+    // Every new text is written and synced before any rename, so an interruption (or a full
+    // disk) while writing leaves every original as it was.
+    let mut files = Vec::with_capacity(checked.len());
+    for (plan, target) in checked {
+        let new = atomic_file::stage(&target, &plan.rewritten())
+            .map_err(|e| nothing_written(e.into()))?;
+        let backup =
+            atomic_file::stage(&target, &plan.original).map_err(|e| nothing_written(e.into()))?;
+        files.push(StagedFile { plan, new, backup });
+    }
+    Ok(Staged { files })
+}
+
+impl Staged<'_> {
+    /// Files that will be replaced.
+    pub fn len(&self) -> usize {
+        self.files.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.files.is_empty()
+    }
+
+    /// Replaces every file, each re-checked right before its rename (an edit made since
+    /// staging is never lost to ours). On the first failure the files already replaced get
+    /// their originals back, renamed over them from the staged copies (no new write needed,
+    /// so a full disk cannot stop a rollback).
+    pub fn commit(self) -> Result<usize, ApplyError> {
+        let mut replaced: Vec<(&FilePlan, atomic_file::Staged)> = Vec::new();
+        let mut pending = self.files.into_iter();
+        while let Some(StagedFile { plan, new, backup }) = pending.next() {
+            let result = unchanged_since_planned(plan, new.dest())
+                .and_then(|()| new.commit().map_err(Problem::from));
+            if let Err(problem) = result {
+                let mut untouched = vec![plan.path.clone()];
+                untouched.extend(pending.map(|f| f.plan.path.clone()));
+                return Err(roll_back(problem, replaced, untouched));
+            }
+            replaced.push((plan, backup));
+        }
+        Ok(replaced.len())
+    }
+
+    /// The temporary files (new text, original copy) of each staged file, for tests that
+    /// make a rename fail.
+    #[cfg(test)]
+    fn temp_paths(&self) -> Vec<(PathBuf, PathBuf)> {
+        self.files
+            .iter()
+            .map(|f| {
+                (
+                    f.new.temp_path().to_path_buf(),
+                    f.backup.temp_path().to_path_buf(),
+                )
+            })
+            .collect()
+    }
+}
+
+fn roll_back(
+    problem: Problem,
+    replaced: Vec<(&FilePlan, atomic_file::Staged)>,
+    mut unchanged: Vec<PathBuf>,
+) -> ApplyError {
+    let mut restored = Vec::new();
+    let mut rewritten = Vec::new();
+    let mut restore_errors = Vec::new();
+    for (plan, backup) in replaced.into_iter().rev() {
+        match backup.commit() {
+            Ok(()) => restored.push(plan.path.clone()),
+            Err(e) => {
+                rewritten.push(plan.path.clone());
+                restore_errors.push(e);
+            }
+        }
+    }
+    restored.reverse();
+    rewritten.reverse();
+    if rewritten.is_empty() {
+        return ApplyError::RolledBack { problem, restored };
+    }
+    restored.append(&mut unchanged);
+    ApplyError::Partial {
+        problem,
+        rewritten,
+        unchanged: restored,
+        restore_errors,
+    }
+}
+
+/// Stages and commits every plan that changes a byte; the number of files replaced. All or
+/// nothing, except when a rollback itself fails, which the error then spells out.
+pub fn apply(plans: &[FilePlan]) -> Result<usize, ApplyError> {
+    stage(plans)?.commit()
 }
 
 #[cfg(test)]
@@ -364,8 +647,9 @@ mod tests {
             .collect();
         let edited = SRC.replace("\"a:b\"", "\"c:d\"");
         std::fs::write(&b, &edited).unwrap();
-        let err = apply(&plans).unwrap_err();
+        let err = apply(&plans).unwrap_err().to_string();
         assert!(err.contains("changed since it was read"), "{err}");
+        assert!(err.ends_with("; nothing was written"), "{err}");
         assert_eq!(
             std::fs::read_to_string(&a).unwrap(),
             SRC,
@@ -381,5 +665,223 @@ mod tests {
         assert!(std::fs::read_to_string(&a).unwrap().contains("9001"));
         let leftovers: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
         assert_eq!(leftovers.len(), 2, "no temporary files left behind");
+    }
+
+    /// Plans `SRC` with 111 -> 9001 for each path (written with `SRC` first).
+    fn planned(paths: &[&Path]) -> Vec<FilePlan> {
+        let m = map("111=9001");
+        paths
+            .iter()
+            .map(|p| {
+                std::fs::write(p, SRC).unwrap();
+                plan(p, SRC.as_bytes().to_vec(), &m, &[RefKind::Connection])
+                    .unwrap()
+                    .unwrap()
+            })
+            .collect()
+    }
+
+    fn files_in(dir: &Path) -> usize {
+        std::fs::read_dir(dir).unwrap().count()
+    }
+
+    #[test]
+    fn a_failed_rename_after_others_restores_the_files_already_rewritten() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("sub")).unwrap();
+        let (a, b, c) = (
+            dir.path().join("a.json"),
+            dir.path().join("sub/b.json"),
+            dir.path().join("c.json"),
+        );
+        let plans = planned(&[&a, &b, &c]);
+        let staged = stage(&plans).unwrap();
+        assert_eq!(staged.len(), 3);
+        // b's new text vanishes between staging and renaming: its rename fails after a's.
+        std::fs::remove_file(&staged.temp_paths()[1].0).unwrap();
+        let err = staged.commit().unwrap_err();
+        let text = err.to_string();
+        assert!(
+            matches!(&err, ApplyError::RolledBack { restored, .. } if restored == std::slice::from_ref(&a)),
+            "{err:?}"
+        );
+        assert!(text.starts_with("cannot replace "), "{text}");
+        assert!(
+            text.contains("the 1 file(s) already rewritten were restored")
+                && text.contains("a.json")
+                && text.ends_with("so nothing was changed"),
+            "{text}"
+        );
+        for f in [&a, &b, &c] {
+            assert_eq!(std::fs::read_to_string(f).unwrap(), SRC, "{}", f.display());
+        }
+        assert_eq!(
+            files_in(dir.path()),
+            3,
+            "no temporary files left (a, c, sub)"
+        );
+        assert_eq!(files_in(&dir.path().join("sub")), 1);
+    }
+
+    #[test]
+    fn a_failed_rollback_names_the_files_rewritten_and_the_files_not() {
+        let dir = tempfile::tempdir().unwrap();
+        let (a, b, c) = (
+            dir.path().join("a.json"),
+            dir.path().join("b.json"),
+            dir.path().join("c.json"),
+        );
+        let plans = planned(&[&a, &b, &c]);
+        let staged = stage(&plans).unwrap();
+        let temps = staged.temp_paths();
+        // b's rename fails, and so does restoring a (its copy of the original is gone).
+        std::fs::remove_file(&temps[1].0).unwrap();
+        std::fs::remove_file(&temps[0].1).unwrap();
+        let err = staged.commit().unwrap_err();
+        match &err {
+            ApplyError::Partial {
+                rewritten,
+                unchanged,
+                ..
+            } => {
+                assert_eq!(rewritten, std::slice::from_ref(&a));
+                assert_eq!(unchanged, &[b.clone(), c.clone()]);
+            }
+            other => panic!("{other:?}"),
+        }
+        let text = err.to_string();
+        assert!(text.contains("the run is partial"), "{text}");
+        assert!(
+            text.contains(&format!("rewritten with the new ids: {};", a.display()))
+                && text.contains(&format!("as they were: {}, {}", b.display(), c.display())),
+            "{text}"
+        );
+        assert!(std::fs::read_to_string(&a).unwrap().contains("9001"));
+        assert_eq!(std::fs::read_to_string(&b).unwrap(), SRC);
+        assert_eq!(std::fs::read_to_string(&c).unwrap(), SRC);
+    }
+
+    #[test]
+    fn an_edit_made_between_staging_and_renaming_is_kept_and_the_run_rolled_back() {
+        let dir = tempfile::tempdir().unwrap();
+        let (a, b) = (dir.path().join("a.json"), dir.path().join("b.json"));
+        let plans = planned(&[&a, &b]);
+        let staged = stage(&plans).unwrap();
+        let edited = SRC.replace("\"a:b\"", "\"c:d\"");
+        std::fs::write(&b, &edited).unwrap();
+        let err = staged.commit().unwrap_err();
+        let text = err.to_string();
+        assert!(
+            text.starts_with(&format!("{} changed since it was read", b.display())),
+            "{text}"
+        );
+        assert!(matches!(err, ApplyError::RolledBack { .. }), "{err:?}");
+        assert_eq!(std::fs::read_to_string(&a).unwrap(), SRC, "a restored");
+        assert_eq!(
+            std::fs::read_to_string(&b).unwrap(),
+            edited,
+            "b's edit kept"
+        );
+        assert_eq!(files_in(dir.path()), 2);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_symlink_is_kept_and_its_target_rewritten_once() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::create_dir(dir.path().join("store")).unwrap();
+        let target = dir.path().join("store/a.json");
+        let link = dir.path().join("a.json");
+        let mut plans = planned(&[&target]);
+        std::os::unix::fs::symlink(&target, &link).unwrap();
+        plans.extend(planned(&[&link]));
+        assert_eq!(apply(&plans).unwrap(), 1, "one file behind two names");
+        assert!(
+            std::fs::symlink_metadata(&link)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+        assert!(std::fs::read_to_string(&target).unwrap().contains("9001"));
+        assert_eq!(files_in(&dir.path().join("store")), 1);
+    }
+
+    #[test]
+    fn only_the_digits_of_a_quoted_id_are_located() {
+        for (inner, digits) in [
+            ("1001", Some("1001")),
+            (" 1001 ", Some("1001")),
+            ("\\t1001", Some("1001")),
+            ("\\u00201001\\n", Some("1001")),
+            ("\\u0031001", Some("\\u0031001")),
+            ("1001\\u00a0", Some("1001")),
+            ("10 01", None),
+            ("\\ud83d1001", None),
+            ("x1001", None),
+            ("", None),
+        ] {
+            assert_eq!(id_digits(inner).map(|r| &inner[r]), digits, "{inner}");
+        }
+    }
+
+    #[test]
+    fn an_identity_map_changes_no_byte_even_behind_escapes() {
+        let src = "{\"flow\": [{\"id\": 1, \"module\": \"a:b\", \"parameters\": {\"__IMTCONN__\": \"\\u0031001\", \"account\": \"\\t1002\"}}]}";
+        let same = plan(
+            Path::new("a.json"),
+            src.as_bytes().to_vec(),
+            &map("1001=1001,1002=1002"),
+            &[RefKind::Connection],
+        )
+        .unwrap()
+        .unwrap();
+        assert_eq!(same.edits.len(), 2);
+        assert!(!same.changes_bytes());
+        assert_eq!(same.rewritten(), src.as_bytes());
+        let changed = plan(
+            Path::new("a.json"),
+            src.as_bytes().to_vec(),
+            &map("1001=7,1002=8"),
+            &[RefKind::Connection],
+        )
+        .unwrap()
+        .unwrap();
+        assert_eq!(
+            String::from_utf8(changed.rewritten()).unwrap(),
+            src.replace("\\u0031001", "7").replace("\\t1002", "\\t8")
+        );
+    }
+
+    #[test]
+    fn a_json_map_with_a_duplicate_key_is_ambiguous() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("m.json");
+        let load = |text: &str| {
+            std::fs::write(&path, text).unwrap();
+            let mut m = IdMap::new();
+            load_map_file(&path, &mut m).map(|()| m)
+        };
+        let err = load("{\"1001\": 2001, \"1001\": 3001}").unwrap_err();
+        assert!(
+            err.ends_with(
+                "m.json:1:16: id 1001 is mapped to both 2001 (line 1) and 3001; the map is ambiguous"
+            ),
+            "{err}"
+        );
+        // Keys are ids, however they are written.
+        let err = load("{\"1001\": 2001,\n \" 1001\": \"3001\"}").unwrap_err();
+        assert!(
+            err.contains(":2:2: id 1001 is mapped to both 2001 (line 1)"),
+            "{err}"
+        );
+        let m = load("\u{feff}{\"1001\": 2001, \"1001\": \"2001\", \"5\": 6}").unwrap();
+        assert_eq!(m, IdMap::from([(1001, 2001), (5, 6)]));
+        let err = load("{\"1001\": -3}").unwrap_err();
+        assert!(
+            err.contains("m.json:1:2: `\"1001\": -3` is not a pair"),
+            "{err}"
+        );
+        assert!(load("[1, 2]").is_err());
+        assert!(load("{\"1\": 2").unwrap_err().contains("invalid JSON"));
     }
 }

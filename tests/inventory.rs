@@ -266,3 +266,75 @@ fn inventory_formats() {
     );
     assert_eq!(rows.len(), 9, "{csv}");
 }
+
+/// Names, types, file and module names are untrusted: a cell a spreadsheet would run as a
+/// formula gets a leading `'` (OWASP's advice against CSV injection).
+#[test]
+fn inventory_csv_neutralises_cells_that_would_start_a_formula() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let blueprint = json!({
+        "name": "x",
+        "flow": [{"id": 1, "module": "@evil:Run", "version": 1,
+                  "parameters": {"__IMTCONN__": 1010}}],
+        "metadata": {"version": 1}
+    });
+    std::fs::write(d.join("=1+2.json"), blueprint.to_string()).unwrap();
+    let hyperlink = "=HYPERLINK(\"http://evil.test\",\"click\")";
+    let rows = vec![
+        real_row(1010, hyperlink, "@SUM(A1)", 100, &[]),
+        real_row(1011, "+1+2", "slack2", 100, &[]),
+        real_row(1012, "-2+3", "slack2", 100, &[]),
+        real_row(1013, "\tcmd", "slack2", 100, &[]),
+        real_row(1014, "\rcmd", "slack2", 100, &[]),
+        real_row(1015, "Plain = fine", "slack2", 100, &[]),
+    ];
+    std::fs::write(
+        d.join("snap.json"),
+        json!({"teamId": 100, "connections": rows}).to_string(),
+    )
+    .unwrap();
+    let (code, out, err) = run(
+        bplint(None).current_dir(d),
+        &[
+            "inventory",
+            "=1+2.json",
+            "--team",
+            "100",
+            "--connections",
+            "snap.json",
+            "--now",
+            NOW,
+            "--format",
+            "csv",
+        ],
+    );
+    assert_eq!(code, 0, "{err}");
+    let mut reader = csv::Reader::from_reader(out.as_bytes());
+    let records: Vec<csv::StringRecord> = reader.records().map(|r| r.unwrap()).collect();
+    let by_id = |id: &str| {
+        records
+            .iter()
+            .find(|r| &r[1] == id)
+            .unwrap_or_else(|| panic!("no record for {id}: {out}"))
+    };
+    let used = by_id("1010");
+    assert_eq!(&used[2], format!("'{hyperlink}"), "{out}");
+    assert_eq!(&used[3], "'@SUM(A1)");
+    assert_eq!(&used[7], "'=1+2.json");
+    assert_eq!(&used[11], "'@evil:Run");
+    assert_eq!(&by_id("1011")[2], "'+1+2");
+    assert_eq!(&by_id("1012")[2], "'-2+3");
+    assert_eq!(&by_id("1013")[2], "'\tcmd");
+    assert_eq!(&by_id("1014")[2], "'\rcmd");
+    assert_eq!(&by_id("1015")[2], "Plain = fine");
+    // No cell of any record starts a formula.
+    for r in &records {
+        for cell in r {
+            assert!(
+                !cell.starts_with(['=', '+', '-', '@', '\t', '\r']),
+                "{cell:?} in {out}"
+            );
+        }
+    }
+}

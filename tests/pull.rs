@@ -187,3 +187,139 @@ fn check_team_scenarios_audits_fetched_blueprints_without_writing() {
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
     assert_eq!(server.count(), 1 + 5);
 }
+
+fn pull_into(server: &MakeServer, out: &std::path::Path, extra: &[&str]) -> (i32, String) {
+    let mut args = vec![
+        "pull",
+        "--team",
+        "7",
+        "--out",
+        out.to_str().unwrap(),
+        "--api-url",
+        server.base_url(),
+        "--max-retries",
+        "0",
+    ];
+    args.extend(extra);
+    let (code, stdout, err) = bplint(&args);
+    assert!(stdout.is_empty(), "{stdout}");
+    (code, err)
+}
+
+fn names_in(dir: &std::path::Path) -> Vec<String> {
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+#[cfg(unix)]
+#[test]
+fn pull_saves_files_with_the_umask_permissions() {
+    use std::os::unix::fs::PermissionsExt;
+    let server = MakeServer::builder()
+        .scenario(7, 1, "Lead router", blueprint("Lead router", 1001))
+        .start();
+    let dir = tempfile::tempdir().unwrap();
+    // What `File::create` (0666 under the umask) gives: 0644 under the usual umask 022.
+    let probe = dir.path().join("probe");
+    std::fs::File::create(&probe).unwrap();
+    let expected = std::fs::metadata(&probe).unwrap().permissions().mode() & 0o777;
+    std::fs::remove_file(&probe).unwrap();
+    let (code, err) = pull_into(&server, dir.path(), &[]);
+    assert_eq!(code, 0, "{err}");
+    let saved = dir.path().join("1-lead-router.json");
+    let mode = std::fs::metadata(&saved).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, expected, "{mode:o} vs {expected:o}");
+}
+
+#[test]
+fn pull_notes_files_left_under_a_scenarios_old_name_and_prune_deletes_them() {
+    let server = server();
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    for f in [
+        "1-lead-router-old.json", // scenario 1, renamed since
+        "1-lead-router.json",     // overwritten
+        "3-broken-old.json",      // scenario 3 could not be fetched: nothing is known
+        "12-other.json",          // not a pulled id
+        "01-zero.json",           // not how ids are written
+        "1-notes.txt",
+    ] {
+        std::fs::write(d.join(f), "{}").unwrap();
+    }
+    let (code, err) = pull_into(&server, d, &[]);
+    assert_eq!(code, 2, "scenario 3 fails: {err}");
+    assert!(
+        err.contains(
+            "note: 1-lead-router-old.json is left from an earlier pull: scenario 1 is now saved as \
+             1-lead-router.json (--prune deletes such files)"
+        ),
+        "{err}"
+    );
+    assert_eq!(err.matches("note: ").count(), 1, "{err}");
+    assert!(
+        d.join("1-lead-router-old.json").exists(),
+        "kept without --prune"
+    );
+
+    let (code, err) = pull_into(&server, d, &["--prune"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains(
+            "note: deleted 1-lead-router-old.json: scenario 1 is now saved as 1-lead-router.json"
+        ),
+        "{err}"
+    );
+    assert_eq!(
+        names_in(d),
+        [
+            "01-zero.json",
+            "1-lead-router.json",
+            "1-notes.txt",
+            "12-other.json",
+            "2-weekly-digest-eu.json",
+            "3-broken-old.json",
+            "4-invoices.json",
+            "5-zapier-import.json"
+        ]
+    );
+}
+
+#[test]
+fn pull_refuses_answers_that_are_not_blueprints_and_saves_the_others() {
+    let server = MakeServer::builder()
+        .scenario(7, 1, "Good", blueprint("Good", 1001))
+        .scenario(
+            7,
+            2,
+            "Evil\u{1b}[2J\u{7}name",
+            json!("<html>maintenance</html>"),
+        )
+        .scenario(7, 3, "Other tool", json!({"modules": []}))
+        .scenario(7, 4, "Flow object", json!({"flow": {}}))
+        .scenario(7, 5, "No blueprint", blueprint("x", 1))
+        .answer("/scenarios/5/blueprint", r#"{"code":"OK","response":{}}"#)
+        .scenario(7, 6, "Not JSON", blueprint("x", 1))
+        .malformed("/scenarios/6/blueprint")
+        .start();
+    let dir = tempfile::tempdir().unwrap();
+    let (code, err) = pull_into(&server, dir.path(), &[]);
+    assert_eq!(code, 2, "{err}");
+    assert_eq!(names_in(dir.path()), ["1-good.json"]);
+    assert!(!err.contains('\u{1b}') && !err.contains('\u{7}'), "{err:?}");
+    for expected in [
+        "error: scenario 2 (Evil\\u{1b}[2J\\u{7}name): the answer's `response.blueprint` is a JSON \
+         string, not a blueprint object",
+        "error: scenario 3 (Other tool): the answer's `response.blueprint` has no `flow` array",
+        "error: scenario 4 (Flow object): the answer's `response.blueprint` has a `flow` that is a \
+         JSON object",
+        "error: scenario 5 (No blueprint): could not fetch the blueprint",
+        "error: scenario 6 (Not JSON): could not fetch the blueprint",
+    ] {
+        assert!(err.contains(expected), "{expected}\n{err}");
+    }
+    assert!(err.contains("saved 1 of 6 blueprint(s) of team 7"), "{err}");
+}

@@ -319,3 +319,65 @@ fn zone_on_the_command_line_beats_the_config_api_url() {
     std::thread::sleep(std::time::Duration::from_millis(200));
     assert_eq!(l.accepted.load(Ordering::SeqCst), 0);
 }
+
+mod token_in_answers {
+    use super::*;
+    use serde_json::json;
+    use support::make_server::{MakeServer, real_row};
+
+    /// Long enough that cutting an error text to 200 characters could cut it in two.
+    const TOKEN: &str = "tok-3f1c-never-printed-anywhere-7d2e";
+
+    fn run(server: &MakeServer, format: &str) -> Run {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join("a.json"),
+            r#"{"name":"a","flow":[
+              {"id":1,"module":"slack:CreateMessage","version":4,"parameters":{"__IMTCONN__":1001}},
+              {"id":2,"module":"slack:CreateMessage","version":4,"parameters":{"__IMTCONN__":2002}}],
+              "metadata":{"version":1}}"#,
+        )
+        .unwrap();
+        let mut cmd = bplint_in(dir.path());
+        cmd.env("MAKE_API_TOKEN", TOKEN);
+        run_cmd(
+            cmd,
+            &[
+                "check",
+                "a.json",
+                "--online",
+                "--team",
+                "1",
+                "--api-url",
+                server.base_url(),
+                "--max-retries",
+                "0",
+                "--format",
+                format,
+                "--verbose",
+            ],
+        )
+    }
+
+    #[test]
+    fn a_token_echoed_in_answers_is_never_printed_not_even_in_part() {
+        let mut row = real_row(1001, &format!("conn {TOKEN} end"), "slack2", 1, &[]);
+        row["expire"] = json!("2020-01-01T00:00:00.000Z");
+        // 180 characters, then the token: a cut at 200 leaves its first 20 characters.
+        let echo = format!("{}{TOKEN}", "a".repeat(180));
+        let server = MakeServer::builder()
+            .token(TOKEN)
+            .team(1, vec![row])
+            .status_message("/connections/2002", 403, &echo)
+            .start();
+        for format in FORMATS {
+            let r = run(&server, format);
+            assert_eq!(r.code, 2, "{format}: {}\n{}", r.stdout, r.stderr);
+            for text in [&r.stdout, &r.stderr] {
+                assert!(!text.contains(&TOKEN[..12]), "{format}: {text}");
+            }
+            // The finding about the expired connection is still there, its name masked.
+            assert!(r.stdout.contains("BP101"), "{format}: {}", r.stdout);
+        }
+    }
+}

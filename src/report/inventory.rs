@@ -217,8 +217,20 @@ pub fn json(inv: &Inventory) -> Result<String, String> {
         .map_err(|e| e.to_string())
 }
 
+/// A cell a spreadsheet would run as a formula (`=HYPERLINK(...)` as a connection's name) gets a
+/// leading `'`, as OWASP advises against CSV injection: the cell then reads as text. Every cell
+/// goes through this; the ones bplint writes itself (ids, counts, dates) never start so.
+fn csv_cell(text: String) -> String {
+    if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{text}")
+    } else {
+        text
+    }
+}
+
 /// One record per (connection, user); a connection nobody uses has one record with empty user
-/// fields. `status` says which section the record belongs to.
+/// fields. `status` says which section the record belongs to. Cells that would start a formula
+/// are neutralised ([`csv_cell`]).
 pub fn csv(inv: &Inventory) -> Result<String, String> {
     let mut w = csv::Writer::from_writer(Vec::new());
     let err = |e: csv::Error| e.to_string();
@@ -269,7 +281,7 @@ pub fn csv(inv: &Inventory) -> Result<String, String> {
                 opt(u.and_then(|u| u.module.as_deref())),
                 reason.to_string(),
             ]);
-            w.write_record(&rec).map_err(err)?;
+            w.write_record(rec.into_iter().map(csv_cell)).map_err(err)?;
         }
         Ok(())
     };
