@@ -556,6 +556,8 @@ fn write_output(output: Option<&PathBuf>, text: &str) -> Result<(), String> {
 /// What a check run produced, before rendering.
 struct CheckRun {
     diagnostics: Vec<Diagnostic>,
+    /// Findings the baseline has (only SARIF shows them, as suppressed results).
+    suppressed: Vec<Diagnostic>,
     summary: report::Summary,
     errors: Vec<String>,
     notes: Vec<String>,
@@ -750,11 +752,16 @@ fn check_run(
     if baseline.is_some() {
         notes.push(format!(
             "baseline: {} known finding(s) hidden, {} baseline entr(y/ies) fixed since",
-            filtered.baselined, filtered.baseline_fixed
+            filtered.baselined.len(),
+            filtered.baseline_fixed
         ));
     }
+    filtered
+        .baselined
+        .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     Ok(CheckRun {
         diagnostics: filtered.kept,
+        suppressed: filtered.baselined,
         summary,
         errors,
         notes,
@@ -765,10 +772,14 @@ fn check_run(
 fn run_check(args: CheckArgs, ui: &Ui, cfg: &Config, rules: &RuleSet) -> Result<u8, String> {
     let baseline = args.baseline.as_deref().map(Baseline::load).transpose()?;
     let run = check_run(&args, ui, cfg, rules, baseline.as_ref())?;
+    let baseline_name = args.baseline.as_ref().map(|p| p.display().to_string());
     let report = Report {
         diagnostics: &run.diagnostics,
         summary: &run.summary,
         errors: &run.errors,
+        suppressed: &run.suppressed,
+        baseline: baseline_name.as_deref(),
+        rules,
     };
     let mut text = match args.format {
         Format::Human => report::human::render(&report, ui.color && args.output.is_none()),
