@@ -94,6 +94,12 @@ enum Command {
     /// Work with the team's connections.
     #[command(subcommand)]
     Connections(ConnectionsCommand),
+    /// Write a commented bplint.toml for this repository and print pre-commit and GitHub
+    /// Actions snippets.
+    Init(crate::commands::init::InitArgs),
+    /// Work with bplint.toml (`bplint config schema` prints its JSON Schema).
+    #[command(subcommand)]
+    Config(crate::commands::config::ConfigCommand),
     /// Print a shell completion script.
     Completions {
         #[arg(value_enum)]
@@ -397,6 +403,12 @@ pub fn main() -> ExitCode {
         quiet: cli.quiet,
         verbose: cli.verbose,
     };
+    // These set a configuration up: a broken bplint.toml or rule folder must not stop them.
+    match &cli.command {
+        Command::Init(args) => return exit_with(crate::commands::init::run(args)),
+        Command::Config(command) => return exit_with(crate::commands::config::run(command)),
+        _ => {}
+    }
     let config_path = cli.config.clone().or_else(|| {
         std::env::current_dir()
             .ok()
@@ -455,7 +467,17 @@ pub fn main() -> ExitCode {
             clap_complete::generate(shell, &mut Cli::command(), "bplint", &mut std::io::stdout());
             Ok(EXIT_CLEAN)
         }
+        // Run before the config is read (above); kept here so that the match stays whole.
+        Command::Init(args) => crate::commands::init::run(&args).map_err(|e| e.to_string()),
+        Command::Config(command) => {
+            crate::commands::config::run(&command).map_err(|e| e.to_string())
+        }
     };
+    exit_with(code)
+}
+
+/// The exit code of a command, its error printed (exit 2).
+fn exit_with<E: std::fmt::Display>(code: Result<u8, E>) -> ExitCode {
     match code {
         Ok(c) => ExitCode::from(c),
         Err(message) => {
