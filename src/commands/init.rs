@@ -313,7 +313,7 @@ pub fn snippets(survey: &Survey) -> String {
          on: [push, pull_request]\n\
          permissions:\n  contents: read\n  security-events: write   # upload-sarif\n\
          jobs:\n  bplint:\n    runs-on: ubuntu-latest\n    steps:\n\
-         \x20     - uses: actions/checkout@v4\n        with:\n          persist-credentials: false\n\
+         \x20     - uses: actions/checkout@v5\n        with:\n          persist-credentials: false\n\
          \x20     - uses: bplint/bplint@v{version}\n        with:\n          paths: {}\n",
         yaml_string(&paths)
     ));
