@@ -607,3 +607,81 @@ fn release_workflow_install_script_and_binstall_name_the_same_archives() {
     );
     assert!(install.contains("https://github.com/bplint/bplint/releases/download"));
 }
+
+/// The `with:` keys of each `uses: bplint/bplint@...` step in a YAML text, with the version.
+fn action_uses(yaml: &str) -> Vec<(String, Vec<String>)> {
+    let lines: Vec<&str> = yaml.lines().collect();
+    let mut out = Vec::new();
+    for (i, line) in lines.iter().enumerate() {
+        let Some(at) = line.find("uses: bplint/bplint@") else {
+            continue;
+        };
+        let version = line[at + "uses: bplint/bplint@".len()..].trim().to_string();
+        let step = indent(line)
+            + if line.trim_start().starts_with("- ") {
+                2
+            } else {
+                0
+            };
+        let mut keys = Vec::new();
+        let mut in_with = false;
+        for l in &lines[i + 1..] {
+            if l.trim().is_empty() || l.trim_start().starts_with('#') {
+                continue;
+            }
+            if indent(l) < step {
+                break;
+            }
+            if indent(l) == step {
+                in_with = l.trim() == "with:";
+            } else if in_with && indent(l) == step + 2 {
+                keys.push(l.trim().split(':').next().unwrap().to_string());
+            }
+        }
+        out.push((version, keys));
+    }
+    out
+}
+
+#[test]
+fn the_readme_and_init_use_the_action_with_its_inputs_and_this_version() {
+    let action = read("action.yml");
+    let declared: BTreeSet<String> = inputs(&action).into_iter().map(|(n, _)| n).collect();
+    let tag = format!("v{}", env!("CARGO_PKG_VERSION"));
+    let readme = read("README.md");
+    let dir = tempfile::tempdir().unwrap();
+    let init = support::bin::run_in(dir.path(), &["init"]).stdout;
+    for (what, text) in [("README", readme.as_str()), ("bplint init", init.as_str())] {
+        let uses = action_uses(text);
+        assert!(!uses.is_empty(), "{what} uses the action");
+        for (version, keys) in uses {
+            assert_eq!(version, tag, "{what}");
+            assert!(!keys.is_empty(), "{what}");
+            for k in keys {
+                assert!(
+                    declared.contains(&k),
+                    "{what}: `{k}` is no input of the action"
+                );
+            }
+        }
+    }
+    assert!(readme.contains("MAKE_API_TOKEN: ${{ secrets.MAKE_API_TOKEN }}"));
+    let documented: BTreeSet<String> = action_uses(&readme)
+        .into_iter()
+        .flat_map(|(_, k)| k)
+        .collect();
+    for k in [
+        "paths",
+        "connections",
+        "online",
+        "team",
+        "zone",
+        "baseline",
+        "upload-sarif",
+    ] {
+        assert!(
+            documented.contains(k),
+            "the README shows `{k}`: {documented:?}"
+        );
+    }
+}
