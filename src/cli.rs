@@ -101,6 +101,12 @@ enum Command {
     /// Work with the team's connections.
     #[command(subcommand)]
     Connections(ConnectionsCommand),
+    /// Write a commented bplint.toml for this repository and print pre-commit and GitHub
+    /// Actions snippets.
+    Init(crate::commands::init::InitArgs),
+    /// Work with bplint.toml (`bplint config schema` prints its JSON Schema).
+    #[command(subcommand)]
+    Config(crate::commands::config::ConfigCommand),
     /// Print a shell completion script.
     Completions {
         #[arg(value_enum)]
@@ -420,6 +426,12 @@ pub fn main() -> ExitCode {
         quiet: cli.quiet,
         verbose: cli.verbose,
     };
+    // These set a configuration up: a broken bplint.toml or rule folder must not stop them.
+    match &cli.command {
+        Command::Init(args) => return exit_with(crate::commands::init::run(args)),
+        Command::Config(command) => return exit_with(crate::commands::config::run(command)),
+        _ => {}
+    }
     let config_path = cli.config.clone().or_else(|| {
         std::env::current_dir()
             .ok()
@@ -483,11 +495,21 @@ pub fn main() -> ExitCode {
             clap_complete::generate(shell, &mut Cli::command(), "bplint", &mut std::io::stdout());
             Ok(EXIT_CLEAN)
         }
+        // Run before the config is read (above); kept here so that the match stays whole.
+        Command::Init(args) => crate::commands::init::run(&args).map_err(|e| e.to_string()),
+        Command::Config(command) => {
+            crate::commands::config::run(&command).map_err(|e| e.to_string())
+        }
     };
+    exit_with(code)
+}
+
+/// The exit code of a command, its error printed (exit 2).
+fn exit_with<E: std::fmt::Display>(code: Result<u8, E>) -> ExitCode {
     match code {
         Ok(c) => ExitCode::from(c),
         Err(message) => {
-            say("error", &message);
+            say("error", &message.to_string());
             ExitCode::from(EXIT_TROUBLE)
         }
     }
@@ -624,6 +646,8 @@ fn write_output(output: Option<&PathBuf>, text: &str) -> Result<(), String> {
 /// What a check run produced, before rendering.
 struct CheckRun {
     diagnostics: Vec<Diagnostic>,
+    /// Findings the baseline has (only SARIF shows them, as suppressed results).
+    suppressed: Vec<Diagnostic>,
     summary: report::Summary,
     errors: Vec<String>,
     notes: Vec<String>,
@@ -817,15 +841,20 @@ fn check_run(
     if baseline.is_some() {
         notes.push(format!(
             "baseline: {} known finding(s) hidden, {} baseline entr(y/ies) fixed since",
-            filtered.baselined, filtered.baseline_fixed
+            filtered.baselined.len(),
+            filtered.baseline_fixed
         ));
     }
+    filtered
+        .baselined
+        .sort_by(|a, b| a.sort_key().cmp(&b.sort_key()));
     // Run errors and notes quote answers and paths: cleaned once, for every format.
     let errors = errors.iter().map(|e| redact::clean(e)).collect();
     let notes = notes.iter().map(|n| redact::clean(n)).collect();
     summary.checked = summary.checked.iter().map(|f| redact::clean(f)).collect();
     Ok(CheckRun {
         diagnostics: filtered.kept,
+        suppressed: filtered.baselined,
         summary,
         errors,
         notes,
@@ -836,10 +865,14 @@ fn check_run(
 fn run_check(args: CheckArgs, ui: &Ui, cfg: &Config, rules: &RuleSet) -> Result<u8, String> {
     let baseline = args.baseline.as_deref().map(Baseline::load).transpose()?;
     let run = check_run(&args, ui, cfg, rules, baseline.as_ref())?;
+    let baseline_name = args.baseline.as_ref().map(|p| p.display().to_string());
     let report = Report {
         diagnostics: &run.diagnostics,
         summary: &run.summary,
         errors: &run.errors,
+        suppressed: &run.suppressed,
+        baseline: baseline_name.as_deref(),
+        rules,
     };
     let mut text = match args.format {
         Format::Human => report::human::render(&report, ui.color && args.output.is_none()),

@@ -73,8 +73,10 @@ impl Baseline {
 pub struct Filtered {
     pub kept: Vec<Diagnostic>,
     pub ignored: usize,
-    /// Findings hidden because the baseline has them.
-    pub baselined: usize,
+    /// Findings the baseline has: left out of the report and the exit code, but kept so that
+    /// SARIF can show them as suppressed (code scanning keeps their history instead of closing
+    /// them as fixed).
+    pub baselined: Vec<Diagnostic>,
     /// Baseline entries no finding matched any more: fixed since the baseline was written.
     pub baseline_fixed: usize,
 }
@@ -116,7 +118,7 @@ pub fn apply(
             if let Some(n) = remaining.get_mut(fingerprint(&d).as_str()) {
                 if *n > 0 {
                     *n -= 1;
-                    out.baselined += 1;
+                    out.baselined.push(d);
                     continue;
                 }
             }
@@ -184,7 +186,8 @@ mod tests {
         let f = apply(now, &Config::default(), Some(&b));
         assert_eq!(f.kept.len(), 1);
         assert_eq!(f.kept[0].pointer.as_deref(), Some("/flow/9"));
-        assert_eq!(f.baselined, 1);
+        assert_eq!(f.baselined.len(), 1);
+        assert_eq!(f.baselined[0].pointer.as_deref(), Some("/flow/0"));
         assert_eq!(f.baseline_fixed, 1);
     }
 }

@@ -6,6 +6,7 @@
 
 pub mod atomic_file;
 pub mod cli;
+pub mod commands;
 pub mod config;
 pub mod discover;
 pub mod filter;

@@ -3,6 +3,8 @@
 
 mod support;
 
+use std::path::Path;
+
 use serde_json::Value;
 use support::bin::{DEMO, Run, bplint, run, run_cmd};
 
@@ -334,4 +336,169 @@ fn run_level_errors_reach_every_ci_format() {
     assert_eq!(r.code, 2);
     let report = quick_junit::Report::deserialize_from_str(&r.stdout).unwrap();
     assert!(report.test_suites[0].errors >= 1, "{}", r.stdout);
+}
+
+/// The binary with the shipped declarative rules on (the helpers leave them out).
+fn with_declarative(args: &[&str]) -> Run {
+    let mut cmd = bplint();
+    cmd.env_remove("BPLINT_NO_DECLARATIVE");
+    run_cmd(cmd, args)
+}
+
+#[test]
+fn sarif_describes_the_run_rules_declarative_and_team_packs_included() {
+    let team = ["--rules", "fixtures/rule-files/team"];
+    let mut args = vec![
+        "check",
+        "fixtures/demo",
+        "fixtures/rule-files/team-blueprint.json",
+        "--format",
+        "sarif",
+    ];
+    args.extend(team);
+    let r = with_declarative(&args);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let doc = sarif_json(&r);
+    let errors = schema_errors(&doc);
+    assert!(errors.is_empty(), "{errors:#?}");
+
+    let mut list = vec!["rules", "--format", "json"];
+    list.extend(team);
+    let listed: Value = serde_json::from_str(&with_declarative(&list).stdout).unwrap();
+    let listed: Vec<&str> = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["code"].as_str().unwrap())
+        .collect();
+    let rules = doc["runs"][0]["tool"]["driver"]["rules"]
+        .as_array()
+        .unwrap();
+    let ids: Vec<&str> = rules.iter().map(|r| r["id"].as_str().unwrap()).collect();
+    assert_eq!(ids, listed, "the run's rules, in `bplint rules` order");
+    for code in ["BP200", "BP208", "ACME001", "ACME002"] {
+        assert!(ids.contains(&code), "{code} is described");
+    }
+
+    let results = doc["runs"][0]["results"].as_array().unwrap();
+    let mut seen = std::collections::BTreeSet::new();
+    for res in results {
+        let index = res["ruleIndex"]
+            .as_u64()
+            .unwrap_or_else(|| panic!("no ruleIndex: {res}"));
+        assert_eq!(rules[index as usize]["id"], res["ruleId"]);
+        seen.insert(res["ruleId"].as_str().unwrap());
+    }
+    for code in [
+        "BP200", "BP204", "BP205", "BP206", "ACME001", "ACME002", "BP011",
+    ] {
+        assert!(seen.contains(code), "{code} has results: {seen:?}");
+    }
+
+    for rule in rules {
+        let id = rule["id"].as_str().unwrap();
+        let markdown = rule["help"]["markdown"].as_str().unwrap_or_default();
+        assert!(!markdown.is_empty(), "{id} has help.markdown");
+        if !id.starts_with("ACME") {
+            assert!(markdown.contains("## What it does"), "{id}: {markdown}");
+        }
+        let explained = with_declarative(&[&["explain", id][..], &team[..]].concat()).stdout;
+        assert!(
+            explained.contains(markdown),
+            "{id}: help is what `explain` prints"
+        );
+        // The team's BP206 extends the shipped one under its code and name: same page.
+        match rule.get("helpUri") {
+            _ if id.starts_with("ACME") => {
+                assert!(
+                    rule.get("helpUri").is_none(),
+                    "{id}: a team rule has no page of ours"
+                )
+            }
+            Some(uri) => {
+                let uri = uri.as_str().unwrap();
+                let anchor = format!("#{}-{}", id.to_lowercase(), rule["name"].as_str().unwrap());
+                assert_eq!(
+                    uri,
+                    format!("https://github.com/bplint/bplint/blob/main/docs/rules.md{anchor}")
+                );
+            }
+            None => panic!("{id} has no helpUri"),
+        }
+    }
+}
+
+#[test]
+fn sarif_keeps_baselined_findings_as_suppressed_results() {
+    let dir = tempfile::tempdir().unwrap();
+    let copy = |from: &str, to: &str| {
+        std::fs::copy(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join(from),
+            dir.path().join(to),
+        )
+        .unwrap();
+    };
+    copy("fixtures/demo/weekly-digest.json", "old.json");
+    let at = |args: &[&str]| {
+        let mut cmd = bplint();
+        cmd.current_dir(dir.path());
+        run_cmd(cmd, args)
+    };
+    let r = at(&["baseline", ".", "--output", "base.json"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let known = at(&["check", ".", "--format", "json"]).json()["findings"]
+        .as_array()
+        .unwrap()
+        .len();
+    assert!(known >= 3);
+
+    // Every finding is in the baseline: all suppressed, none counts, the run passes.
+    let r = at(&["check", ".", "--baseline", "base.json", "--format", "sarif"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let doc = sarif_json(&r);
+    assert!(schema_errors(&doc).is_empty(), "{:#?}", schema_errors(&doc));
+    let results = doc["runs"][0]["results"].as_array().unwrap();
+    assert_eq!(results.len(), known, "baselined findings stay in the log");
+    for res in results {
+        assert_eq!(
+            res["suppressions"],
+            serde_json::json!([{"kind": "external", "justification": "in baseline base.json"}]),
+            "{res}"
+        );
+        assert!(res["ruleIndex"].is_u64());
+        assert!(res["partialFingerprints"]["bplintFingerprint/v1"].is_string());
+    }
+
+    // A new file's findings are the only unsuppressed results, and make the run fail.
+    copy("fixtures/cases/wrapper.json", "new.json");
+    let r = at(&["check", ".", "--baseline", "base.json", "--format", "sarif"]);
+    assert_eq!(r.code, 1, "{}", r.stderr);
+    let doc = sarif_json(&r);
+    assert!(schema_errors(&doc).is_empty());
+    let results = doc["runs"][0]["results"].as_array().unwrap();
+    let (suppressed, new): (Vec<&Value>, Vec<&Value>) = results
+        .iter()
+        .partition(|r| r.get("suppressions").is_some());
+    assert_eq!(suppressed.len(), known);
+    assert!(!new.is_empty());
+    for res in &new {
+        assert_eq!(
+            res["locations"][0]["physicalLocation"]["artifactLocation"]["uri"],
+            "new.json"
+        );
+    }
+
+    // Other formats still leave baselined findings out.
+    let r = at(&["check", ".", "--baseline", "base.json", "--format", "json"]);
+    assert_eq!(r.code, 1);
+    assert_eq!(r.json()["findings"].as_array().unwrap().len(), new.len());
+    let r = at(&[
+        "check",
+        ".",
+        "--baseline",
+        "base.json",
+        "--format",
+        "compact",
+    ]);
+    assert!(!r.stdout.contains("old.json"), "{}", r.stdout);
 }

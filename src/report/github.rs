@@ -181,6 +181,9 @@ mod tests {
             diagnostics: &[],
             summary: &summary,
             errors: &errors,
+            suppressed: &[],
+            baseline: None,
+            rules: &crate::rules::RuleSet::builtin(),
         };
         assert_eq!(render(&report), "::error::API down: 503%0Aretry later\n");
     }

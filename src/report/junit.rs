@@ -180,6 +180,9 @@ mod tests {
             diagnostics: &diagnostics,
             summary: &summary,
             errors: &errors,
+            suppressed: &[],
+            baseline: None,
+            rules: &crate::rules::RuleSet::builtin(),
         };
         let xml = render(&r);
         let back = JunitReport::deserialize_from_str(&xml).expect("valid JUnit XML");

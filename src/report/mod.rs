@@ -8,11 +8,12 @@ pub mod inventory;
 pub mod json;
 pub mod junit;
 pub mod location;
+pub mod rules_doc;
 pub mod sarif;
 
 use crate::finding::Finding;
 use crate::redact;
-use crate::rules::Severity;
+use crate::rules::{RuleSet, Severity};
 pub use location::{Excerpt, Location, Position, SourceIndex};
 
 /// A finding with its file and location, ready for any renderer.
@@ -146,6 +147,13 @@ pub struct Report<'a> {
     pub summary: &'a Summary,
     /// Run-level problems (API unreachable, ...), printed after the findings.
     pub errors: &'a [String],
+    /// Findings the baseline recorded: not counted and not printed, except by SARIF, which
+    /// reports them as suppressed so code scanning keeps their history.
+    pub suppressed: &'a [Diagnostic],
+    /// The baseline file as given on the command line, when the run had one.
+    pub baseline: Option<&'a str>,
+    /// The rules the run checked with (built-in, shipped declarative, `--rules` packs).
+    pub rules: &'a RuleSet,
 }
 
 /// Left-aligned columns two spaces apart, for terminal tables.

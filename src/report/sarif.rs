@@ -1,12 +1,19 @@
 //! `--format sarif`: SARIF 2.1.0, for GitHub code scanning and other SARIF viewers.
 //!
-//! One run; `tool.driver.rules` lists every built-in rule (so `ruleIndex` is stable across runs)
-//! with its summary, the "What it does" paragraph as full description and the whole docs as help;
-//! each finding is a result with a physical location whose URI is the file's path as printed,
-//! percent-encoded, relative to where bplint ran. Columns count Unicode code points
-//! (`columnKind: unicodeCodePoints`) and `endColumn` is the column just past the region, as in the
-//! JSON output. Findings about a whole file get a location with no region. Run-level errors become
+//! One run; `tool.driver.rules` lists every rule of the run's rule set (built-in, shipped
+//! declarative, `--rules` packs), in `bplint rules` order, with its summary, the "What it does"
+//! paragraph as full description, the whole docs (what `bplint explain` prints) as help, and for
+//! the rules bplint ships a `helpUri` to their section of docs/rules.md (a team's own rules have
+//! no page of bplint's to point at). Each finding is a result
+//! with a physical location whose URI is the file's path as printed, percent-encoded, relative to
+//! where bplint ran. Columns count Unicode code points (`columnKind: unicodeCodePoints`) and
+//! `endColumn` is the column just past the region, as in the JSON output. Findings about a whole
+//! file get a location with no region. Run-level errors become
 //! `invocations[0].toolExecutionNotifications`, and make `executionSuccessful` false.
+//!
+//! Findings the baseline (`check --baseline`) has are results too, with an external
+//! suppression: code scanning then keeps them as suppressed alerts with their history, instead
+//! of closing them as fixed because they vanished from the log.
 //!
 //! `partialFingerprints["bplintFingerprint/v1"]` identifies a finding across runs without line
 //! numbers: an FNV-1a 64-bit hash of the code, the file, the JSON pointer (or the module id) and
@@ -16,21 +23,54 @@
 //! Built with `serde-sarif`'s generated types, which follow the schema field for field.
 
 use std::collections::BTreeMap;
+use std::sync::OnceLock;
 
 use serde_json::{Value, json};
 use serde_sarif::sarif::{
     ArtifactLocation, Invocation, Location as SarifLocation, Message, MultiformatMessageString,
     Notification, PhysicalLocation, PropertyBag, Region, ReportingConfiguration,
-    ReportingDescriptor, Result as SarifResult, ResultLevel, Run, Sarif, Tool, ToolComponent,
+    ReportingDescriptor, Result as SarifResult, ResultLevel, Run, Sarif, Suppression, Tool,
+    ToolComponent,
 };
 
 use super::{Diagnostic, Report};
-use crate::rules::{self, RuleMeta, Severity};
+use crate::rules::{RuleMeta, RuleSet, Severity, declarative};
 
 /// The `$schema` written into the log.
 pub const SCHEMA_URI: &str = "https://json.schemastore.org/sarif-2.1.0.json";
 /// The key of bplint's entry in `partialFingerprints`.
 pub const FINGERPRINT_KEY: &str = "bplintFingerprint/v1";
+/// The page documenting every rule bplint ships, one section per rule (docs/rules.md).
+pub const RULES_DOC_URL: &str = concat!(env!("CARGO_PKG_REPOSITORY"), "/blob/main/docs/rules.md");
+
+/// The anchor of a rule's section in docs/rules.md: GitHub's slug of its `## CODE name` heading.
+pub fn rule_anchor(meta: &RuleMeta) -> String {
+    format!("{}-{}", meta.code.to_ascii_lowercase(), meta.name)
+}
+
+/// The rules bplint ships: the built-in ones and `rules/builtin/*.toml`, each documented in
+/// docs/rules.md.
+pub fn shipped_rules() -> RuleSet {
+    // The shipped files compile (tests/declarative.rs); without them the page still has the rest.
+    declarative::load(RuleSet::builtin(), &[], true).unwrap_or_default()
+}
+
+/// The page and section documenting `meta`, when it is a rule bplint ships (also when a team's
+/// rule folder `extends` it under the same code and name); a team's own rules are documented
+/// by the team, not on bplint's page.
+pub fn help_uri(meta: &RuleMeta) -> Option<String> {
+    static SHIPPED: OnceLock<Vec<(&'static str, &'static str)>> = OnceLock::new();
+    let shipped = SHIPPED.get_or_init(|| {
+        shipped_rules()
+            .metas()
+            .iter()
+            .map(|(m, _)| (m.code, m.name))
+            .collect()
+    });
+    shipped
+        .contains(&(meta.code, meta.name))
+        .then(|| format!("{RULES_DOC_URL}#{}", rule_anchor(meta)))
+}
 
 fn level(severity: Severity) -> ResultLevel {
     match severity {
@@ -64,7 +104,7 @@ fn what_it_does(meta: &RuleMeta, docs: &str) -> String {
 
 fn descriptor(meta: &RuleMeta) -> ReportingDescriptor {
     let docs = meta.docs_markdown();
-    ReportingDescriptor::builder()
+    let mut d = ReportingDescriptor::builder()
         .id(meta.code)
         .name(meta.name)
         .short_description(text(meta.summary))
@@ -85,11 +125,13 @@ fn descriptor(meta: &RuleMeta) -> ReportingDescriptor {
                 .tags(vec![meta.kind.as_str().to_string()])
                 .build(),
         )
-        .build()
+        .build();
+    d.help_uri = help_uri(meta);
+    d
 }
 
-fn driver(metas: &[&'static RuleMeta]) -> ToolComponent {
-    let rules: Vec<ReportingDescriptor> = metas.iter().map(|m| descriptor(m)).collect();
+fn driver(metas: &[(&'static RuleMeta, String)]) -> ToolComponent {
+    let rules: Vec<ReportingDescriptor> = metas.iter().map(|(m, _)| descriptor(m)).collect();
     let repository = env!("CARGO_PKG_REPOSITORY");
     let mut driver = ToolComponent::builder()
         .name("bplint")
@@ -229,7 +271,7 @@ fn properties(d: &Diagnostic) -> Option<PropertyBag> {
     (!bag.is_empty()).then(|| PropertyBag::builder().additional_properties(bag).build())
 }
 
-fn result(d: &Diagnostic, metas: &[&'static RuleMeta]) -> SarifResult {
+fn result(d: &Diagnostic, metas: &[(&'static RuleMeta, String)]) -> SarifResult {
     let mut fingerprints = BTreeMap::new();
     fingerprints.insert(FINGERPRINT_KEY.to_string(), fingerprint(d));
     let mut r = SarifResult::builder()
@@ -241,7 +283,7 @@ fn result(d: &Diagnostic, metas: &[&'static RuleMeta]) -> SarifResult {
         .build();
     r.rule_index = metas
         .iter()
-        .position(|m| m.code == d.code)
+        .position(|(m, _)| m.code == d.code)
         .map(|i| i as i64);
     r.properties = properties(d);
     r
@@ -266,13 +308,36 @@ fn invocation(errors: &[String]) -> Invocation {
     inv
 }
 
+/// A baselined finding: a result code scanning shows as suppressed, not as fixed.
+fn suppressed_result(
+    d: &Diagnostic,
+    metas: &[(&'static RuleMeta, String)],
+    baseline: &str,
+) -> SarifResult {
+    let mut r = result(d, metas);
+    r.suppressions = Some(vec![
+        Suppression::builder()
+            .kind(json!("external"))
+            .justification(format!("in baseline {baseline}"))
+            .build(),
+    ]);
+    r
+}
+
 /// The SARIF log as a value (the renderer's output, before printing).
 pub fn log(report: &Report<'_>) -> Sarif {
-    let metas = rules::all_metas();
+    let metas = report.rules.metas();
+    let baseline = report.baseline.unwrap_or("file");
     let results: Vec<SarifResult> = report
         .diagnostics
         .iter()
         .map(|d| result(d, &metas))
+        .chain(
+            report
+                .suppressed
+                .iter()
+                .map(|d| suppressed_result(d, &metas, baseline)),
+        )
         .collect();
     let run = Run::builder()
         .tool(Tool::builder().driver(driver(&metas)).build())
@@ -369,6 +434,9 @@ mod tests {
             diagnostics: std::slice::from_ref(&d),
             summary: &summary,
             errors: &errors,
+            suppressed: &[],
+            baseline: None,
+            rules: &crate::rules::RuleSet::builtin(),
         };
         let v = serde_json::to_value(log(&report)).unwrap();
         let run = &v["runs"][0];
