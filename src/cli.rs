@@ -608,7 +608,10 @@ fn api_base_url(api: &ApiArgs, cfg: &Config) -> Result<url::Url, String> {
     if let Some(zone) = &cfg.zone {
         return api::zone_base_url(zone).map_err(|e| format!("bplint.toml `zone`: {e}"));
     }
-    Err("the Make API needs --zone (e.g. --zone eu1) or --api-url (or `zone` in bplint.toml)".into())
+    Err(
+        "the Make API needs --zone (e.g. --zone eu1) or --api-url (or `zone` in bplint.toml)"
+            .into(),
+    )
 }
 
 fn api_client(api: &ApiArgs, cfg: &Config) -> Result<MakeApi, String> {
@@ -996,7 +999,11 @@ fn run_refs(args: RefsArgs) -> Result<u8, String> {
                 value: redact::clean(&reference.value.display()),
                 value_kind: reference.value.kind_name(),
                 resolved_id: reference.value.effective_id(),
-                allowed_types: reference.allowed_types.iter().map(|t| redact::clean(t)).collect(),
+                allowed_types: reference
+                    .allowed_types
+                    .iter()
+                    .map(|t| redact::clean(t))
+                    .collect(),
                 chosen_type: reference.chosen_type.as_deref().map(redact::clean),
                 label: reference.label.as_deref().map(redact::clean),
                 required: reference.required,
@@ -1109,7 +1116,7 @@ fn run_rules(args: RulesArgs, rules: &RuleSet) -> Result<u8, String> {
                     m.summary.into(),
                 ]);
             }
-            redact::safe_source(&format_table(&table))
+            redact::safe_layout(&format_table(&table))
         }
     };
     write_output(None, &text)?;
@@ -1121,7 +1128,7 @@ fn run_explain(rule: &str, rules: &RuleSet) -> Result<u8, String> {
         return Err(format!("no rule {rule:?}; `bplint rules` lists them"));
     };
     // A rule pack's docs come from its files: shown with control characters replaced.
-    let text = redact::safe_source(&format!(
+    let text = redact::safe_layout(&format!(
         "# {} {}\n\nSeverity: {} · Kind: {} · Origin: {origin}\n\n{}\n",
         m.code,
         m.name,
@@ -1311,9 +1318,7 @@ fn run_inventory(args: InventoryArgs, cfg: &Config) -> Result<u8, String> {
             };
             (listed, snap.resolve(&request))
         }
-        None => {
-            api_client(&args.api, cfg)?.team_inventory(team, &referenced)?
-        }
+        None => api_client(&args.api, cfg)?.team_inventory(team, &referenced)?,
     };
     let inv = inventory::build(
         team,

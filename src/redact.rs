@@ -249,6 +249,14 @@ pub fn safe_source(text: &str) -> String {
     text
 }
 
+/// A block of text shown as it is laid out (rule docs, tables): line feeds and tabs kept,
+/// every other unsafe character replaced. Nothing is masked: for documentation, not data.
+pub fn safe_layout(text: &str) -> String {
+    let mut text = text.to_string();
+    neutralize_excerpt(&mut text);
+    text
+}
+
 /// [`mask`] then [`neutralize`]: what every untrusted text gets before it is printed.
 pub fn clean(text: &str) -> String {
     neutralize(&mask(text)).into_owned()
@@ -296,7 +304,12 @@ mod tests {
                 "abcdefghijk123".into(),
             ),
             (
-                concat!("https://api.telegram.org/bot123456789:", "AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsawz", "/send").into(),
+                concat!(
+                    "https://api.telegram.org/bot123456789:",
+                    "AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsawz",
+                    "/send"
+                )
+                .into(),
                 "AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsawz".into(),
             ),
         ];
