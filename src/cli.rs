@@ -1193,7 +1193,9 @@ fn run_remap(args: RemapArgs, ui: &Ui, cfg: &Config) -> Result<u8, String> {
     let changed: Vec<&remap::FilePlan> = plans.iter().filter(|p| !p.edits.is_empty()).collect();
     for p in &changed {
         if args.dry_run {
-            out.push_str(&p.diff());
+            // The diff quotes the file: secrets masked and control characters replaced, byte
+            // for byte, so the hunks still read as the file.
+            out.push_str(&redact::safe_source(&p.diff()));
         } else if !ui.quiet {
             let pairs: Vec<String> = p
                 .edits
@@ -1202,7 +1204,7 @@ fn run_remap(args: RemapArgs, ui: &Ui, cfg: &Config) -> Result<u8, String> {
                 .collect();
             out.push_str(&format!(
                 "{}: {} id(s) rewritten ({})\n",
-                p.path.display(),
+                redact::clean(&p.path.display().to_string()),
                 p.edits.len(),
                 pairs.join(", ")
             ));

@@ -388,3 +388,24 @@ mod token_in_answers {
         }
     }
 }
+
+#[test]
+fn remap_dry_run_diff_masks_secrets_in_context_lines() {
+    let dir = tempfile::tempdir().unwrap();
+    let secret = &secrets()[1];
+    std::fs::write(
+        dir.path().join("a.json"),
+        format!(
+            "{{\"name\":\"a\",\"flow\":[{{\"id\":1,\"module\":\"github:createIssue\",\"version\":1,\n\"parameters\":{{\"__IMTCONN__\":1001}},\n\"mapper\":{{\"token\":\"{secret}\",\"t\":\"\\u001b\u{202e}\"}}}}],\"metadata\":{{\"version\":1}}}}\n"
+        ),
+    )
+    .unwrap();
+    let r = run_cmd(
+        bplint_in(dir.path()),
+        &["remap", "--map", "1001=2002", "--dry-run", "a.json"],
+    );
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert!(r.stdout.contains("2002"), "{}", r.stdout);
+    assert_clean("remap --dry-run", &r.stdout);
+    assert_clean("remap --dry-run stderr", &r.stderr);
+}
