@@ -52,16 +52,20 @@ fn insert(map: &mut IdMap, old: u64, new: u64, source: &str) -> Result<(), Strin
 /// Reads a map file: a JSON object `{"OLD": NEW}` or lines of `OLD=NEW` (`#` comments).
 pub fn load_map_file(path: &Path, map: &mut IdMap) -> Result<(), String> {
     let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
-    let source = path.display().to_string();
+    parse_map_text(&text, &path.display().to_string(), map)
+}
+
+/// The text of a map file (see [`load_map_file`]); `source` names it in messages.
+pub fn parse_map_text(text: &str, source: &str, map: &mut IdMap) -> Result<(), String> {
     if text.trim_start().starts_with('{') {
-        let obj: BTreeMap<String, serde_json::Value> =
-            serde_json::from_str(&text).map_err(|e| format!("{source}: {e}"))?;
-        for (k, v) in obj {
+        let JsonPairs(pairs) =
+            serde_json::from_str(text).map_err(|e| format!("{source}: {e}"))?;
+        for (k, v) in pairs {
             let new = v
                 .as_u64()
                 .or_else(|| v.as_str().and_then(|s| s.parse().ok()));
             match (k.trim().parse::<u64>(), new) {
-                (Ok(old), Some(new)) if old > 0 && new > 0 => insert(map, old, new, &source)?,
+                (Ok(old), Some(new)) if old > 0 && new > 0 => insert(map, old, new, source)?,
                 _ => {
                     return Err(format!(
                         "{source}: `\"{k}\": {v}` is not a pair of positive integer ids"
@@ -71,7 +75,34 @@ pub fn load_map_file(path: &Path, map: &mut IdMap) -> Result<(), String> {
         }
         Ok(())
     } else {
-        parse_pairs(&text, &source, map)
+        parse_pairs(text, source, map)
+    }
+}
+
+/// A JSON object's members in order, repeated keys included: read into a map, a repeated old
+/// id would silently keep its last new id, where the `OLD=NEW` form refuses the ambiguity.
+struct JsonPairs(Vec<(String, serde_json::Value)>);
+
+impl<'de> serde::Deserialize<'de> for JsonPairs {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct Members;
+        impl<'de> serde::de::Visitor<'de> for Members {
+            type Value = JsonPairs;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("an object of \"OLD\": NEW pairs")
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(
+                self,
+                mut map: A,
+            ) -> Result<JsonPairs, A::Error> {
+                let mut pairs = Vec::new();
+                while let Some(pair) = map.next_entry()? {
+                    pairs.push(pair);
+                }
+                Ok(JsonPairs(pairs))
+            }
+        }
+        d.deserialize_map(Members)
     }
 }
 
@@ -321,6 +352,21 @@ mod tests {
         assert!(parse_pairs("1=2,1=2", "--map", &mut IdMap::new()).is_ok());
         assert!(parse_pairs("1:2", "--map", &mut IdMap::new()).is_err());
         assert!(parse_pairs("0=2", "--map", &mut IdMap::new()).is_err());
+    }
+
+    #[test]
+    fn a_json_map_repeating_an_old_id_is_refused_like_the_line_form() {
+        let mut m = IdMap::new();
+        let e = parse_map_text("{\"1\": 2, \"1\": 3}", "m.json", &mut m).unwrap_err();
+        assert!(e.contains("m.json") && e.contains("ambiguous"), "{e}");
+        let mut m = IdMap::new();
+        parse_map_text("{\"1\": 2, \" 1\": \"2\", \"4\": 5}", "m.json", &mut m).unwrap();
+        assert_eq!(m, IdMap::from([(1, 2), (4, 5)]));
+        let mut m = IdMap::new();
+        parse_map_text("# old=new\n1=2\n\n4 = 5 # why\n", "m.txt", &mut m).unwrap();
+        assert_eq!(m, IdMap::from([(1, 2), (4, 5)]));
+        let e = parse_map_text("[1, 2]", "m.json", &mut IdMap::new()).unwrap_err();
+        assert!(e.starts_with("m.json: "), "{e}");
     }
 
     #[test]
