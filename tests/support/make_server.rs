@@ -112,6 +112,7 @@ enum FaultKind {
     BreakOff,
     Json(String),
     Status(u16),
+    StatusMessage(u16, String),
 }
 
 fn matches(pattern: &str, path: &str, query: &[(String, String)]) -> bool {
@@ -249,6 +250,11 @@ impl Builder {
     /// `status` with Make's error shape, for this path only.
     pub fn status(self, path: &str, status: u16) -> Self {
         self.path_fault(path, FaultKind::Status(status))
+    }
+
+    /// `status` with Make's error shape and this `message`, for this path only.
+    pub fn status_message(self, path: &str, status: u16, message: &str) -> Self {
+        self.path_fault(path, FaultKind::StatusMessage(status, message.to_string()))
     }
 
     /// Answers `status` (with Make's error body) to every request to `path`.
@@ -601,6 +607,10 @@ async fn gate(State(st): St, req: Request, next: Next) -> Response {
                     &format!("Injected {code}.{echo}"),
                     &format!("SC{code}"),
                 );
+            }
+            FaultKind::StatusMessage(code, message) => {
+                let status = StatusCode::from_u16(*code).unwrap_or(StatusCode::IM_A_TEAPOT);
+                return error(status, message, &format!("SC{code}"));
             }
             FaultKind::BreakOff => {
                 let part = Bytes::from_static(br#"{"connections": [{"id": 1, "na"#);
