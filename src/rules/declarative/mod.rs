@@ -253,7 +253,8 @@ impl Loader {
         let text = &self.files[file].1;
         let parsed: RawFile = toml::from_str(text).map_err(|e| {
             let span = e.span().unwrap_or(0..0);
-            self.error(file, span, "invalid rule file", e.message().to_string())
+            let why = crate::config::toml_message(&e, text);
+            self.error(file, span, "invalid rule file", why)
         })?;
         for table in parsed.rule {
             let span = table.span();

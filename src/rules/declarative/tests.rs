@@ -280,9 +280,12 @@ fn compile_texts_checks_like_load_texts_and_the_loaded_rule_gets_its_metadata() 
     );
     assert!(only.enabled);
 
-    let e = compile_texts(&RuleSet::builtin(), texts(&PLAIN_HTTP.replace("T001", "t001")))
-        .err()
-        .unwrap();
+    let e = compile_texts(
+        &RuleSet::builtin(),
+        texts(&PLAIN_HTTP.replace("T001", "t001")),
+    )
+    .err()
+    .unwrap();
     assert_eq!(e.message(), "invalid rule code `t001`");
     assert_eq!(&PLAIN_HTTP.replace("T001", "t001")[e.span()], "\"t001\"");
 
@@ -298,8 +301,25 @@ fn compile_texts_checks_like_load_texts_and_the_loaded_rule_gets_its_metadata() 
             RuleKind::Offline
         )
     );
-    assert_eq!(meta.docs, " {module} {module_id} {value} {path} {pointer}\n");
+    assert_eq!(
+        meta.docs,
+        " {module} {module_id} {value} {path} {pointer}\n"
+    );
     let (found, _) = run(&set, NESTED);
     assert!(found.iter().all(|f| f.rule.code == "T001"));
     assert_eq!(found.len(), 5);
+}
+
+#[test]
+fn a_control_character_outside_a_string_is_named_in_the_label() {
+    // toml 0.8 gives no message for it (found by fuzz/fuzz_targets/config.rs).
+    let Err(LoadError::File(e)) = rules(&["#\0"]) else {
+        panic!("no error")
+    };
+    assert_eq!(e.message(), "invalid rule file");
+    assert_eq!(
+        e.label,
+        "invalid TOML: control character U+0000 is not allowed here"
+    );
+    assert_eq!(e.span(), 1..2);
 }
