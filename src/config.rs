@@ -552,7 +552,8 @@ reason = "test data"
         for (text, at) in [("#\0", 1), ("# a\u{1e}b\nzone = \"eu1\"\n", 3)] {
             let e = parse(text).unwrap_err();
             assert!(
-                e.message.starts_with("invalid TOML: control character U+00"),
+                e.message
+                    .starts_with("invalid TOML: control character U+00"),
                 "{text:?}: {:?}",
                 e.message
             );

@@ -58,8 +58,7 @@ pub fn load_map_file(path: &Path, map: &mut IdMap) -> Result<(), String> {
 /// The text of a map file (see [`load_map_file`]); `source` names it in messages.
 pub fn parse_map_text(text: &str, source: &str, map: &mut IdMap) -> Result<(), String> {
     if text.trim_start().starts_with('{') {
-        let JsonPairs(pairs) =
-            serde_json::from_str(text).map_err(|e| format!("{source}: {e}"))?;
+        let JsonPairs(pairs) = serde_json::from_str(text).map_err(|e| format!("{source}: {e}"))?;
         for (k, v) in pairs {
             let new = v
                 .as_u64()

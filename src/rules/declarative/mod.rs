@@ -663,9 +663,18 @@ impl Loader {
         let written = &text[whole.clone()];
         match written.find(v.get_ref().as_str()) {
             Some(at) if !v.get_ref().is_empty() => {
-                let start = whole.start + at + range.start.min(v.get_ref().len());
+                let mut start = whole.start + at + range.start.min(v.get_ref().len());
                 let end = (whole.start + at + range.end.min(v.get_ref().len())).max(start);
-                start..end.max(start + 1).min(whole.end)
+                let mut end = end.max(start + 1).min(whole.end);
+                // A parser's position (`pos..pos + 1`) may fall inside a multi-byte
+                // character: underline whole characters, so the span slices the text.
+                while !text.is_char_boundary(start) {
+                    start -= 1;
+                }
+                while !text.is_char_boundary(end) {
+                    end += 1;
+                }
+                start..end
             }
             _ => whole,
         }

@@ -323,3 +323,14 @@ fn a_control_character_outside_a_string_is_named_in_the_label() {
     );
     assert_eq!(e.span(), 1..2);
 }
+
+#[test]
+fn an_error_inside_a_multibyte_character_underlines_the_whole_character() {
+    // Found by fuzz/fuzz_targets/rule_file.rs: the JSONPath error's `pos..pos + 1` cut U+0489
+    // (two bytes) in half, and slicing the text with the span panicked.
+    let text = PLAIN_HTTP.replace("$.mapper.url", "$[?@\u{489}apper]");
+    assert_eq!(
+        error(&[&text]),
+        ("invalid JSONPath in `given`".into(), "\u{489}".into())
+    );
+}
