@@ -8,10 +8,11 @@
 
 use std::collections::BTreeSet;
 
+use bplint::live::connection::parse_time;
 use bplint::live::snapshot::Snapshot;
 use bplint::live::{Connection, ConnectionSource, ResolveRequest};
 use bplint::model::RefKind;
-use chrono::{DateTime, Datelike, SecondsFormat, Utc};
+use chrono::{DateTime, SecondsFormat, Utc};
 use libfuzzer_sys::fuzz_target;
 use serde_json::{Map, Value, json};
 
@@ -103,14 +104,18 @@ fn real_shape(c: &Connection, v: Option<&bplint::live::Verification>) -> Value {
     Value::Object(row)
 }
 
-/// An expiry in a form the reader takes back exactly: whole seconds up to 10^11 as epoch
-/// seconds (which covers years before 0), RFC 3339 for years 0–9999, else epoch milliseconds.
+/// An expiry in the first form the reader takes back exactly: epoch seconds, RFC 3339,
+/// `YYYY-MM-DD hh:mm:ss` (which also spells years before 0 and after 9999, and leap seconds),
+/// epoch milliseconds.
 fn expire(e: DateTime<Utc>) -> Value {
-    if e.timestamp_subsec_nanos() == 0 && e.timestamp() <= 100_000_000_000 {
-        json!(e.timestamp())
-    } else if (0..=9999).contains(&e.year()) {
-        json!(e.to_rfc3339_opts(SecondsFormat::AutoSi, true))
-    } else {
-        json!(e.timestamp_millis())
-    }
+    [
+        (e.timestamp_subsec_nanos() == 0).then(|| json!(e.timestamp())),
+        Some(json!(e.to_rfc3339_opts(SecondsFormat::AutoSi, true))),
+        Some(json!(e.format("%Y-%m-%d %H:%M:%S").to_string())),
+        Some(json!(e.timestamp_millis())),
+    ]
+    .into_iter()
+    .flatten()
+    .find(|v| parse_time(v) == Some(e))
+    .unwrap_or_else(|| panic!("an expiry read that no form writes back: {e:?}"))
 }
