@@ -212,6 +212,25 @@ pub fn peek_rules_dirs(path: &Path) -> Vec<PathBuf> {
         .unwrap_or_default()
 }
 
+/// toml's message for `e`, or ours where it gives none: toml 0.8 says nothing about a control
+/// character outside a string (`#\0`), which would leave the error without a word.
+pub(crate) fn toml_message(e: &toml::de::Error, text: &str) -> String {
+    if !e.message().trim().is_empty() {
+        return e.message().to_string();
+    }
+    let found = e
+        .span()
+        .and_then(|s| text.get(s.start..))
+        .and_then(|rest| rest.chars().next());
+    match found {
+        Some(c) if c.is_control() => format!(
+            "invalid TOML: control character U+{:04X} is not allowed here",
+            u32::from(c)
+        ),
+        _ => "invalid TOML".to_string(),
+    }
+}
+
 /// Finds `bplint.toml` in `start` or the nearest folder above it.
 pub fn discover(start: &Path) -> Option<PathBuf> {
     let mut dir = Some(start);
@@ -320,7 +339,7 @@ impl Config {
                 .message()
                 .contains("unknown field")
                 .then(|| "check the spelling; see the README's configuration section".to_string());
-            ck.error(e.message().to_string(), e.span(), "here", help)
+            ck.error(toml_message(&e, text), e.span(), "here", help)
         })?;
         let root = path.parent().map(Path::to_path_buf).unwrap_or_default();
         let mut cfg = Config {
@@ -566,5 +585,20 @@ reason = "test data"
 
         let text = "include = [\"a/[\"]\n";
         assert!(parse(text).unwrap_err().message.contains("bad glob"));
+    }
+
+    #[test]
+    fn a_control_character_outside_a_string_is_named() {
+        // Found by fuzz/fuzz_targets/config.rs: toml 0.8 gives no message for it.
+        for (text, at) in [("#\0", 1), ("# a\u{1e}b\nzone = \"eu1\"\n", 3)] {
+            let e = parse(text).unwrap_err();
+            assert!(
+                e.message
+                    .starts_with("invalid TOML: control character U+00"),
+                "{text:?}: {:?}",
+                e.message
+            );
+            assert_eq!(e.span.unwrap().offset(), at, "{text:?}");
+        }
     }
 }

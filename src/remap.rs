@@ -60,15 +60,19 @@ fn insert(map: &mut IdMap, old: u64, new: u64, source: &str) -> Result<(), Strin
 /// Reads a map file: a JSON object `{"OLD": NEW}` or lines of `OLD=NEW` (`#` comments).
 pub fn load_map_file(path: &Path, map: &mut IdMap) -> Result<(), String> {
     let text = read_side_file(path, SideFileKind::MapFile).map_err(|e| e.to_string())?;
-    let source = path.display().to_string();
+    parse_map_text(&text, &path.display().to_string(), map)
+}
+
+/// The text of a map file (see [`load_map_file`]); `source` names it in messages.
+pub fn parse_map_text(text: &str, source: &str, map: &mut IdMap) -> Result<(), String> {
     if text
         .trim_start_matches('\u{feff}')
         .trim_start()
         .starts_with('{')
     {
-        load_json_map(&text, &source, map)
+        load_json_map(text, source, map)
     } else {
-        parse_pairs(&text, &source, map)
+        parse_pairs(text, source, map)
     }
 }
 
@@ -605,6 +609,21 @@ mod tests {
         assert!(parse_pairs("1=2,1=2", "--map", &mut IdMap::new()).is_ok());
         assert!(parse_pairs("1:2", "--map", &mut IdMap::new()).is_err());
         assert!(parse_pairs("0=2", "--map", &mut IdMap::new()).is_err());
+    }
+
+    #[test]
+    fn a_json_map_repeating_an_old_id_is_refused_like_the_line_form() {
+        let mut m = IdMap::new();
+        let e = parse_map_text("{\"1\": 2, \"1\": 3}", "m.json", &mut m).unwrap_err();
+        assert!(e.contains("m.json") && e.contains("ambiguous"), "{e}");
+        let mut m = IdMap::new();
+        parse_map_text("{\"1\": 2, \" 1\": \"2\", \"4\": 5}", "m.json", &mut m).unwrap();
+        assert_eq!(m, IdMap::from([(1, 2), (4, 5)]));
+        let mut m = IdMap::new();
+        parse_map_text("# old=new\n1=2\n\n4 = 5 # why\n", "m.txt", &mut m).unwrap();
+        assert_eq!(m, IdMap::from([(1, 2), (4, 5)]));
+        let e = parse_map_text("[1, 2]", "m.json", &mut IdMap::new()).unwrap_err();
+        assert!(e.starts_with("m.json: "), "{e}");
     }
 
     #[test]

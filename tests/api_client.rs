@@ -488,6 +488,29 @@ fn a_by_id_403_is_unchecked_not_missing() {
 }
 
 #[test]
+fn an_error_message_cannot_drive_the_terminal() {
+    // Make's `message` is quoted in the reason, which is printed: its control characters
+    // (here clear-screen, a C1 CSI and a forged second line) are escaped, not sent.
+    let server = MakeServer::builder()
+        .team(TEAM, team_rows(3))
+        .status_message(
+            "/connections/801",
+            403,
+            "Denied\u{1b}[2J\u{9b}31m\r\nerror: all clear",
+        )
+        .start();
+    let res = api(&server).resolve(&ask(Some(TEAM), &[1, 801]));
+    let reason = &res.unchecked[&801];
+    assert!(
+        reason.contains(r"(Denied\u{1b}[2J\u{9b}31m\r\nerror: all clear)"),
+        "{reason}"
+    );
+    for text in res.unchecked.values().chain(&res.errors) {
+        assert!(!text.chars().any(char::is_control), "{text:?}");
+    }
+}
+
+#[test]
 fn answers_of_the_wrong_shape_are_unchecked() {
     // A list whose `connections` is not an array proves nothing about the team.
     let server = MakeServer::builder()

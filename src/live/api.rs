@@ -31,6 +31,7 @@ use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 use url::{Host, Url};
 
+use super::decode::{self, row_id};
 use super::{Connection, ConnectionSource, Resolution, ResolveRequest, StoredObject, Verification};
 use crate::model::RefKind;
 
@@ -549,15 +550,6 @@ fn list_failure(team: u64, fail: Fail) -> String {
     }
 }
 
-/// The id of a list row: a number, or a digit string.
-fn row_id(row: &Value) -> Option<u64> {
-    match row.get("id")? {
-        Value::Number(n) => n.as_u64(),
-        Value::String(s) => s.trim().parse().ok(),
-        _ => None,
-    }
-}
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum FailKind {
     NotFound,
@@ -711,10 +703,7 @@ impl Run {
     /// Sends one request and returns its answer as JSON.
     async fn call(&self, method: Method, url: &Url) -> Result<Value, Fail> {
         let body = self.call_raw(method.clone(), url).await?;
-        serde_json::from_slice(&body).map_err(|e| {
-            let problem = format!("the answer is not valid JSON ({e})");
-            Fail::new(FailKind::Other, url, &method, &problem)
-        })
+        decode::json(&body).map_err(|e| Fail::new(FailKind::Other, url, &method, &e.to_string()))
     }
 
     /// Sends one request, retrying what may pass on a second try, and returns the body of its
@@ -884,14 +873,8 @@ impl Run {
         for _ in 0..MAX_PAGES {
             let url = url_at(offset);
             let answer = self.call(Method::GET, &url).await?;
-            let Some(page) = answer.get(key).and_then(Value::as_array) else {
-                return Err(Fail::new(
-                    FailKind::Other,
-                    &url,
-                    &Method::GET,
-                    &format!("the answer has no `{key}` list"),
-                ));
-            };
+            let decode::Page { rows: page, total } = decode::page(&answer, key)
+                .map_err(|e| Fail::new(FailKind::Other, &url, &Method::GET, &e.to_string()))?;
             let mut new = 0usize;
             for row in page {
                 match row_id(row) {
@@ -904,7 +887,6 @@ impl Run {
                     None => rows.push(row.clone()),
                 }
             }
-            let total = answer.pointer("/pg/total").and_then(Value::as_u64);
             offset += page.len() as u64;
             if (page.len() as u64) < page_size || new == 0 || total.is_some_and(|t| offset >= t) {
                 return Ok(rows);
@@ -915,52 +897,17 @@ impl Run {
 
     /// The blueprint of a scenario, as the JSON text the API sent (key order kept).
     async fn blueprint(&self, id: u64) -> Result<String, Fail> {
-        #[derive(serde::Deserialize)]
-        struct Answer<'a> {
-            #[serde(borrow)]
-            response: Inner<'a>,
-        }
-        #[derive(serde::Deserialize)]
-        struct Inner<'a> {
-            #[serde(borrow)]
-            blueprint: &'a serde_json::value::RawValue,
-        }
         let url = self.endpoint(&["scenarios", &id.to_string(), "blueprint"]);
         let body = self.call_raw(Method::GET, &url).await?;
-        match serde_json::from_slice::<Answer<'_>>(&body) {
-            Ok(a) => Ok(a.response.blueprint.get().to_string()),
-            Err(e) => Err(Fail::new(
-                FailKind::Other,
-                &url,
-                &Method::GET,
-                &format!("the answer holds no `response.blueprint` ({e})"),
-            )),
-        }
+        decode::blueprint(&body)
+            .map_err(|e| Fail::new(FailKind::Other, &url, &Method::GET, &e.to_string()))
     }
 
     async fn by_id(&self, id: u64) -> Result<Connection, Fail> {
         let url = self.endpoint(&["connections", &id.to_string()]);
         let answer = self.call(Method::GET, &url).await?;
-        let row = answer.get("connection").unwrap_or(&answer);
-        if let Some(problem) = super::connection::unreadable_expire(row) {
-            let problem = format!("the answer's {problem}");
-            return Err(Fail::new(FailKind::Other, &url, &Method::GET, &problem));
-        }
-        match Connection::from_json(row) {
-            Some(c) if c.id == id => Ok(c),
-            Some(c) => Err(Fail::new(
-                FailKind::Other,
-                &url,
-                &Method::GET,
-                &format!("the answer describes connection {} instead", c.id),
-            )),
-            None => Err(Fail::new(
-                FailKind::Other,
-                &url,
-                &Method::GET,
-                "the answer holds no connection with an id",
-            )),
-        }
+        decode::connection(&answer, id)
+            .map_err(|e| Fail::new(FailKind::Other, &url, &Method::GET, &e.to_string()))
     }
 
     /// `POST /connections/{id}/test`, or the seed's `/verify` where `/test` does not exist.
@@ -971,22 +918,9 @@ impl Run {
             let url = self.endpoint(&["connections", &idtext, endpoint]);
             match self.call(Method::POST, &url).await {
                 Ok(answer) => {
-                    return match answer.get("verified").and_then(Value::as_bool) {
-                        Some(verified) => Ok(Verification {
-                            verified,
-                            error: answer.get("error").and_then(|e| match e {
-                                Value::Null => None,
-                                Value::String(s) => Some(s.clone()),
-                                other => Some(other.to_string()),
-                            }),
-                        }),
-                        None => Err(Fail::new(
-                            FailKind::Other,
-                            &url,
-                            &Method::POST,
-                            "the answer has no `verified` flag",
-                        )),
-                    };
+                    return decode::verification(&answer).map_err(|e| {
+                        Fail::new(FailKind::Other, &url, &Method::POST, &e.to_string())
+                    });
                 }
                 Err(f) if f.kind == FailKind::NotFound => last = Some(f),
                 Err(f) => return Err(f),
@@ -1022,20 +956,7 @@ async fn api_message(resp: &mut reqwest::Response) -> String {
             return String::new();
         }
     }
-    let Ok(answer) = serde_json::from_slice::<Value>(&body) else {
-        return String::new();
-    };
-    let text = |key: &str| answer.get(key).and_then(Value::as_str).map(str::to_string);
-    // Make's SDK shows `detail` first; both may say more than `message` alone.
-    let said = match (text("message"), text("detail")) {
-        (Some(m), Some(d)) if m != d => format!("{m}: {d}"),
-        (Some(m), _) => m,
-        (None, Some(d)) => d,
-        (None, None) => return String::new(),
-    };
-    // Masked before it is cut: cutting first could leave all of a token but its last bytes.
-    let said = crate::redact::mask(&said);
-    format!(" ({})", said.chars().take(200).collect::<String>())
+    decode::error_message(&body)
 }
 
 fn retry_after(headers: &HeaderMap) -> Option<Duration> {

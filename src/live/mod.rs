@@ -9,6 +9,7 @@
 pub mod api;
 pub mod catalog;
 pub mod connection;
+pub mod decode;
 pub mod snapshot;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};

@@ -71,6 +71,11 @@ impl RuleFileError {
     pub fn message(&self) -> &str {
         &self.message
     }
+
+    /// Where the error points, in bytes of the rule file's text.
+    pub fn span(&self) -> Range<usize> {
+        self.span.offset()..self.span.offset() + self.span.len()
+    }
 }
 
 /// Why the rules of a run could not be set up.
@@ -106,6 +111,25 @@ pub fn load(base: RuleSet, dirs: &[PathBuf], shipped: bool) -> Result<RuleSet, L
 
 /// Like [`load`], from texts already read: `(name, text)` in load order.
 pub fn load_texts(mut set: RuleSet, files: Vec<(String, String)>) -> Result<RuleSet, LoadError> {
+    for c in compile_all(&set, files).map_err(LoadError::File)? {
+        let origin = if c.rule.enabled {
+            c.origin
+        } else {
+            format!("{} (disabled)", c.origin)
+        };
+        let mut rule = c.rule;
+        rule.meta = c.meta.leak(c.code, c.name);
+        let rule: &'static dyn Rule = Box::leak(Box::new(rule));
+        set.add(rule, origin).map_err(LoadError::Io)?;
+    }
+    Ok(set)
+}
+
+/// Reads, checks and compiles `files` against the rules already in `set`, in load order.
+fn compile_all(
+    set: &RuleSet,
+    files: Vec<(String, String)>,
+) -> Result<Vec<Compiled>, Box<RuleFileError>> {
     let mut loader = Loader {
         files,
         entries: Vec::new(),
@@ -113,18 +137,9 @@ pub fn load_texts(mut set: RuleSet, files: Vec<(String, String)>) -> Result<Rule
         builtin: set.metas(),
     };
     for file in 0..loader.files.len() {
-        loader.load_file(file).map_err(LoadError::File)?;
+        loader.load_file(file)?;
     }
-    for c in loader.compiled {
-        let origin = if c.rule.enabled {
-            c.origin
-        } else {
-            format!("{} (disabled)", c.origin)
-        };
-        let rule: &'static dyn Rule = Box::leak(Box::new(c.rule));
-        set.add(rule, origin).map_err(LoadError::Io)?;
-    }
-    Ok(set)
+    Ok(loader.compiled)
 }
 
 fn read_rule_files(path: &Path) -> Result<Vec<(String, String)>, LoadError> {
@@ -171,8 +186,45 @@ struct Compiled {
     code: String,
     name: String,
     origin: String,
+    meta: MetaText,
+    /// Its `meta` is [`UNREGISTERED`] until the rule joins a set.
     rule: DeclarativeRule,
 }
+
+/// A compiled rule's metadata, owned until the rule joins a set: `RuleMeta` holds `&'static`
+/// texts, and leaking them at compile time would leak for every file only checked and never
+/// run (the fuzz target compiles millions).
+struct MetaText {
+    summary: String,
+    severity: Severity,
+    docs: String,
+}
+
+impl MetaText {
+    fn leak(self, code: String, name: String) -> &'static RuleMeta {
+        let leak = |s: String| -> &'static str { Box::leak(s.into_boxed_str()) };
+        Box::leak(Box::new(RuleMeta {
+            code: leak(code),
+            name: leak(name),
+            summary: leak(self.summary),
+            severity: self.severity,
+            kind: RuleKind::Offline,
+            // `docs_markdown` strips the one space rustdoc leaves on each doc-comment line;
+            // give every line one so that indented markdown survives it.
+            docs: leak(self.docs.lines().map(|l| format!(" {l}\n")).collect()),
+        }))
+    }
+}
+
+/// Stands in for the metadata of a compiled rule that has not joined a set.
+static UNREGISTERED: RuleMeta = RuleMeta {
+    code: "",
+    name: "",
+    summary: "",
+    severity: Severity::Warning,
+    kind: RuleKind::Offline,
+    docs: "",
+};
 
 struct Loader {
     files: Vec<(String, String)>,
@@ -213,7 +265,8 @@ impl Loader {
         let text = &self.files[file].1;
         let parsed: RawFile = toml::from_str(text).map_err(|e| {
             let span = e.span().unwrap_or(0..0);
-            self.error(file, span, "invalid rule file", e.message().to_string())
+            let why = crate::config::toml_message(&e, text);
+            self.error(file, span, "invalid rule file", why)
         })?;
         for table in parsed.rule {
             let span = table.span();
@@ -331,24 +384,18 @@ impl Loader {
 
         let thens = self.thens(entry)?;
 
-        let leak = |s: String| -> &'static str { Box::leak(s.into_boxed_str()) };
-        let meta: &'static RuleMeta = Box::leak(Box::new(RuleMeta {
-            code: leak(code_text.clone()),
-            name: leak(name_text.clone()),
-            summary: leak(summary),
-            severity,
-            kind: RuleKind::Offline,
-            // `docs_markdown` strips the one space rustdoc leaves on each doc-comment line;
-            // give every line one so that indented markdown survives it.
-            docs: leak(docs.lines().map(|l| format!(" {l}\n")).collect()),
-        }));
         let compiled = Compiled {
             entry,
             code: code_text,
             name: name_text,
             origin: self.files[file].0.clone(),
+            meta: MetaText {
+                summary,
+                severity,
+                docs,
+            },
             rule: DeclarativeRule {
-                meta,
+                meta: &UNREGISTERED,
                 enabled,
                 scope,
                 modules,
@@ -628,9 +675,18 @@ impl Loader {
         let written = &text[whole.clone()];
         match written.find(v.get_ref().as_str()) {
             Some(at) if !v.get_ref().is_empty() => {
-                let start = whole.start + at + range.start.min(v.get_ref().len());
+                let mut start = whole.start + at + range.start.min(v.get_ref().len());
                 let end = (whole.start + at + range.end.min(v.get_ref().len())).max(start);
-                start..end.max(start + 1).min(whole.end)
+                let mut end = end.max(start + 1).min(whole.end);
+                // A parser's position (`pos..pos + 1`) may fall inside a multi-byte
+                // character: underline whole characters, so the span slices the text.
+                while !text.is_char_boundary(start) {
+                    start -= 1;
+                }
+                while !text.is_char_boundary(end) {
+                    end += 1;
+                }
+                start..end
             }
             _ => whole,
         }
@@ -648,6 +704,38 @@ fn is_kebab(s: &str) -> bool {
         && !s.contains("--")
         && s.bytes()
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
+/// A rule compiled by [`compile_texts`], in no set.
+#[doc(hidden)]
+pub struct CheckedRule {
+    pub code: String,
+    pub name: String,
+    pub severity: Severity,
+    pub enabled: bool,
+    /// Runs like a loaded rule, but its findings carry blank metadata: the real one is made
+    /// (and leaked) only when a rule joins a set.
+    pub rule: Box<dyn Rule>,
+}
+
+/// Reads, checks and compiles `files` (`(name, text)` in load order) as [`load_texts`] does,
+/// without adding the rules to a set, so nothing is leaked: for the fuzz target, which
+/// compiles millions of files in one process.
+#[doc(hidden)]
+pub fn compile_texts(
+    set: &RuleSet,
+    files: Vec<(String, String)>,
+) -> Result<Vec<CheckedRule>, Box<RuleFileError>> {
+    Ok(compile_all(set, files)?
+        .into_iter()
+        .map(|c| CheckedRule {
+            code: c.code,
+            name: c.name,
+            severity: c.meta.severity,
+            enabled: c.rule.enabled,
+            rule: Box::new(c.rule),
+        })
+        .collect())
 }
 
 #[cfg(test)]

@@ -265,3 +265,72 @@ fn the_shipped_files_compile() {
         );
     }
 }
+
+#[test]
+fn compile_texts_checks_like_load_texts_and_the_loaded_rule_gets_its_metadata() {
+    let texts = |t: &str| vec![("r0.toml".to_string(), t.to_string())];
+    let extended = format!("{PLAIN_HTTP}[[rule]]\nextends = \"T001\"\nseverity = \"error\"\n");
+    let checked = compile_texts(&RuleSet::builtin(), texts(&extended)).unwrap();
+    let [only] = &checked[..] else {
+        panic!("the extending rule replaces the one it extends")
+    };
+    assert_eq!(
+        (only.code.as_str(), only.name.as_str(), only.severity),
+        ("T001", "plain", Severity::Error)
+    );
+    assert!(only.enabled);
+
+    let e = compile_texts(
+        &RuleSet::builtin(),
+        texts(&PLAIN_HTTP.replace("T001", "t001")),
+    )
+    .err()
+    .unwrap();
+    assert_eq!(e.message(), "invalid rule code `t001`");
+    assert_eq!(&PLAIN_HTTP.replace("T001", "t001")[e.span()], "\"t001\"");
+
+    // Loading makes the metadata compiling leaves out.
+    let set = rules(&[&extended]).unwrap();
+    let (meta, _) = set.find("T001").unwrap();
+    assert_eq!(
+        (meta.name, meta.severity, meta.summary, meta.kind),
+        (
+            "plain",
+            Severity::Error,
+            "{module} {module_id} {value} {path} {pointer}",
+            RuleKind::Offline
+        )
+    );
+    assert_eq!(
+        meta.docs,
+        " {module} {module_id} {value} {path} {pointer}\n"
+    );
+    let (found, _) = run(&set, NESTED);
+    assert!(found.iter().all(|f| f.rule.code == "T001"));
+    assert_eq!(found.len(), 5);
+}
+
+#[test]
+fn a_control_character_outside_a_string_is_named_in_the_label() {
+    // toml 0.8 gives no message for it (found by fuzz/fuzz_targets/config.rs).
+    let Err(LoadError::File(e)) = rules(&["#\0"]) else {
+        panic!("no error")
+    };
+    assert_eq!(e.message(), "invalid rule file");
+    assert_eq!(
+        e.label,
+        "invalid TOML: control character U+0000 is not allowed here"
+    );
+    assert_eq!(e.span(), 1..2);
+}
+
+#[test]
+fn an_error_inside_a_multibyte_character_underlines_the_whole_character() {
+    // Found by fuzz/fuzz_targets/rule_file.rs: the JSONPath error's `pos..pos + 1` cut U+0489
+    // (two bytes) in half, and slicing the text with the span panicked.
+    let text = PLAIN_HTTP.replace("$.mapper.url", "$[?@\u{489}apper]");
+    assert_eq!(
+        error(&[&text]),
+        ("invalid JSONPath in `given`".into(), "\u{489}".into())
+    );
+}
