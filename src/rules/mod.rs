@@ -210,6 +210,7 @@ pub static REGISTRY: &[&dyn Rule] = &[
     &offline::conflicting_connection_keys::ConflictingConnectionKeys,
     &offline::duplicate_key::DuplicateKey,
     &offline::hardcoded_secret::HardcodedSecret,
+    &offline::credential_placeholder::CredentialPlaceholder,
     &offline::zone_mismatch::ZoneMismatch,
     &offline::designer_message::DesignerWarning,
     &live::not_found::ConnectionNotFound,

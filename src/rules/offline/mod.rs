@@ -6,6 +6,7 @@ pub mod connection_invalid_value;
 pub mod connection_missing;
 pub mod connection_placeholder;
 pub mod connection_type_not_allowed;
+pub mod credential_placeholder;
 pub mod designer_message;
 pub mod duplicate_key;
 pub mod duplicate_module_id;
