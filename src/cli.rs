@@ -579,7 +579,10 @@ fn api_base_url(api: &ApiArgs, cfg: &Config) -> Result<url::Url, String> {
     if let Some(zone) = &cfg.zone {
         return api::zone_base_url(zone).map_err(|e| format!("bplint.toml `zone`: {e}"));
     }
-    Err("the Make API needs --zone (e.g. --zone eu1) or --api-url (or `zone` in bplint.toml)".into())
+    Err(
+        "the Make API needs --zone (e.g. --zone eu1) or --api-url (or `zone` in bplint.toml)"
+            .into(),
+    )
 }
 
 fn api_client(api: &ApiArgs, cfg: &Config) -> Result<MakeApi, String> {
@@ -937,9 +940,7 @@ fn run_refs(args: RefsArgs) -> Result<u8, String> {
                 KindFilter::Hook => reference.kind == crate::model::RefKind::Hook,
                 KindFilter::Keychain => reference.kind == crate::model::RefKind::Keychain,
                 KindFilter::DataStore => reference.kind == crate::model::RefKind::DataStore,
-                KindFilter::DataStructure => {
-                    reference.kind == crate::model::RefKind::DataStructure
-                }
+                KindFilter::DataStructure => reference.kind == crate::model::RefKind::DataStructure,
                 KindFilter::Scenario => reference.kind == crate::model::RefKind::Scenario,
             };
             if !wanted {
@@ -959,7 +960,11 @@ fn run_refs(args: RefsArgs) -> Result<u8, String> {
                 value: redact::clean(&reference.value.display()),
                 value_kind: reference.value.kind_name(),
                 resolved_id: reference.value.effective_id(),
-                allowed_types: reference.allowed_types.iter().map(|t| redact::clean(t)).collect(),
+                allowed_types: reference
+                    .allowed_types
+                    .iter()
+                    .map(|t| redact::clean(t))
+                    .collect(),
                 chosen_type: reference.chosen_type.as_deref().map(redact::clean),
                 label: reference.label.as_deref().map(redact::clean),
                 required: reference.required,
@@ -1278,9 +1283,7 @@ fn run_inventory(args: InventoryArgs, cfg: &Config) -> Result<u8, String> {
             };
             (listed, snap.resolve(&request))
         }
-        None => {
-            api_client(&args.api, cfg)?.team_inventory(team, &referenced)?
-        }
+        None => api_client(&args.api, cfg)?.team_inventory(team, &referenced)?,
     };
     let inv = inventory::build(
         team,

@@ -142,15 +142,17 @@ pub fn check_input(input: &Input, opts: &Options) -> FileResult {
                     );
                 }
             }
-            let opened = crate::side_file::open_nonblocking(path)
-                .and_then(|f| Ok((f.metadata()?, f)));
+            let opened =
+                crate::side_file::open_nonblocking(path).and_then(|f| Ok((f.metadata()?, f)));
             match opened {
                 Ok((meta, _)) if !meta.is_file() && !meta.is_dir() => {
                     return FileResult::problem(
                         display,
                         Status::Unreadable,
                         0,
-                        file::unreadable_file::finding("is not a regular file; only regular files are read"),
+                        file::unreadable_file::finding(
+                            "is not a regular file; only regular files are read",
+                        ),
                         None,
                     );
                 }

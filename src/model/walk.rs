@@ -460,10 +460,13 @@ impl<'d> Walker<'d> {
                         None => continue,
                     }
                 }
-                None => match RefKind::from_key(&key, module.app().unwrap_or(""), module.in_agent_tool) {
-                    Some(k) => (k, Vec::new(), false, false),
-                    None => continue,
-                },
+                None => {
+                    match RefKind::from_key(&key, module.app().unwrap_or(""), module.in_agent_tool)
+                    {
+                        Some(k) => (k, Vec::new(), false, false),
+                        None => continue,
+                    }
+                }
             };
             let mut pointer = format!("{}/parameters", module.pointer);
             push_pointer_token(&mut pointer, &key);
@@ -509,7 +512,10 @@ impl<'d> Walker<'d> {
                 .and_then(|rs| rs.get("parameters"))
                 .and_then(|p| p.get(&r.key));
             let (entry, mut entry_pointer) = match modern {
-                Some(e) => (Some(e), format!("{}/metadata/restore/parameters", module.pointer)),
+                Some(e) => (
+                    Some(e),
+                    format!("{}/metadata/restore/parameters", module.pointer),
+                ),
                 None => (
                     restore.and_then(|rs| rs.get(&r.key)),
                     format!("{}/metadata/restore", module.pointer),

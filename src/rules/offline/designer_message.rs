@@ -145,7 +145,11 @@ mod tests {
         let src = with_messages(&format!("{m},{m},{m}"));
         let f = run(&super::DesignerWarning, &src);
         assert_eq!(f.len(), 1);
-        assert!(f[0].message.ends_with("Value must not be empty. (3 times)"), "{}", f[0].message);
+        assert!(
+            f[0].message.ends_with("Value must not be empty. (3 times)"),
+            "{}",
+            f[0].message
+        );
     }
 
     #[test]

@@ -157,12 +157,24 @@ mod tests {
 
     #[test]
     fn none_when_incomplete_executions_are_stored() {
-        assert!(run(&super::ExternalCallWithoutErrorHandler, &scenario(FLOW, "true")).is_empty());
+        assert!(
+            run(
+                &super::ExternalCallWithoutErrorHandler,
+                &scenario(FLOW, "true")
+            )
+            .is_empty()
+        );
     }
 
     #[test]
     fn none_when_every_call_is_handled() {
         let flow = r#"{"id":2,"module":"http:ActionSendData","onerror":[{"id":3,"module":"builtin:Ignore"}]},{"id":4,"module":"json:ParseJSON"}"#;
-        assert!(run(&super::ExternalCallWithoutErrorHandler, &scenario(flow, "false")).is_empty());
+        assert!(
+            run(
+                &super::ExternalCallWithoutErrorHandler,
+                &scenario(flow, "false")
+            )
+            .is_empty()
+        );
     }
 }

@@ -40,8 +40,10 @@ declare_rule! {
 /// `1.field`, `12.a.b`, ``33.`0` ``: a module id, then names (two characters at least, so
 /// `3.x` and `1.5` stay numbers and versions) or back-quoted names.
 static MODULE_PATH: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^(\d+)\.(?:[A-Za-z_][A-Za-z0-9_]+|`[^`]+`)(?:\.(?:[A-Za-z_][A-Za-z0-9_]*|`[^`]+`|\d+))*$")
-        .expect("path pattern compiles")
+    Regex::new(
+        r"^(\d+)\.(?:[A-Za-z_][A-Za-z0-9_]+|`[^`]+`)(?:\.(?:[A-Za-z_][A-Za-z0-9_]*|`[^`]+`|\d+))*$",
+    )
+    .expect("path pattern compiles")
 });
 
 /// The `conditions` values a module holds: its filter's and its If-Else branches'.
@@ -50,7 +52,12 @@ pub(crate) fn condition_lists<'d>(obj: Value<'d>) -> Vec<(String, Value<'d>)> {
     if let Some(c) = obj.get("filter").and_then(|f| f.get("conditions")) {
         out.push(("/filter/conditions".to_string(), c));
     }
-    for (i, branch) in obj.get("branches").into_iter().flat_map(|b| b.elements()).enumerate() {
+    for (i, branch) in obj
+        .get("branches")
+        .into_iter()
+        .flat_map(|b| b.elements())
+        .enumerate()
+    {
         if let Some(c) = branch.get("conditions") {
             out.push((format!("/branches/{i}/conditions"), c));
         }
@@ -127,8 +134,14 @@ mod tests {
             f[0].message,
             "a condition on module 2 (slack:CreateMessage) compares the text `1.workflow_run.status` (operand `a` of `text:equal`), not the value of that module path"
         );
-        assert_eq!(f[0].help.as_deref(), Some("write `{{1.workflow_run.status}}` to compare the value"));
-        assert_eq!(f[1].pointer.as_deref(), Some("/flow/2/branches/0/conditions/0/0/b"));
+        assert_eq!(
+            f[0].help.as_deref(),
+            Some("write `{{1.workflow_run.status}}` to compare the value")
+        );
+        assert_eq!(
+            f[1].pointer.as_deref(),
+            Some("/flow/2/branches/0/conditions/0/0/b")
+        );
     }
 
     #[test]

@@ -69,7 +69,11 @@ fn passes_everything(filter: Value<'_>) -> bool {
     match filter.get("conditions") {
         None => true,
         Some(c) if c.is_null() => true,
-        Some(c) => c.is_array() && c.elements().all(|g| g.is_array() && g.elements().next().is_none()),
+        Some(c) => {
+            c.is_array()
+                && c.elements()
+                    .all(|g| g.is_array() && g.elements().next().is_none())
+        }
     }
 }
 
@@ -100,9 +104,10 @@ impl Rule for FilterWithoutConditions {
         if !passes_everything(filter) {
             return;
         }
-        let Some(name) = filter.get("name").filter(|n| {
-            n.as_str().is_some_and(|t| !t.trim().is_empty())
-        }) else {
+        let Some(name) = filter
+            .get("name")
+            .filter(|n| n.as_str().is_some_and(|t| !t.trim().is_empty()))
+        else {
             return;
         };
         let label = name.as_str().unwrap_or_default();
@@ -110,9 +115,7 @@ impl Rule for FilterWithoutConditions {
         // The first module of an error handler runs only on error anyway; on the first
         // module of an If-Else branch the editor keeps the branch's label as a filter it
         // never applies (the branch's own `conditions` decide).
-        if m.position == 0
-            && matches!(m.container, Container::OnError | Container::Branch { .. })
-        {
+        if m.position == 0 && matches!(m.container, Container::OnError | Container::Branch { .. }) {
             return;
         }
         if first_of_route {
@@ -129,7 +132,7 @@ impl Rule for FilterWithoutConditions {
         } else {
             "add the conditions the label describes, or remove the filter"
         };
-        let mut finding = Finding::new(
+        let finding = Finding::new(
             &Self::META,
             name.span(),
             format!(
@@ -142,9 +145,6 @@ impl Rule for FilterWithoutConditions {
         .help(help)
         .pointer(format!("{}/filter", m.pointer))
         .module(m);
-        if let Some(c) = filter.get("conditions") {
-            finding = finding.related(c.span(), "no conditions");
-        }
         out.push(finding);
     }
 }

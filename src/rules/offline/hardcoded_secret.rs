@@ -177,13 +177,20 @@ fn is_placeholder(t: &str) -> bool {
         || TEMPLATE_SLOT.is_match(t)
         || UPPER_NAME.is_match(t)
         || [
-            "your", "placeholder", "example", "changeme", "change_me", "redacted", "replace",
-            "insert_", "dummy", "xxxx",
+            "your",
+            "placeholder",
+            "example",
+            "changeme",
+            "change_me",
+            "redacted",
+            "replace",
+            "insert_",
+            "dummy",
+            "xxxx",
         ]
         .iter()
         .any(|w| lower.contains(w))
-        || t
-            .chars()
+        || t.chars()
             .all(|c| matches!(c, '*' | 'x' | 'X' | '.' | '-' | '_' | '#'))
 }
 
@@ -191,8 +198,9 @@ fn is_placeholder(t: &str) -> bool {
 /// underscores and the brackets placeholders use (real credentials carry digits).
 fn shown(t: &str) -> Option<String> {
     (t.len() <= 48
-        && t.chars()
-            .all(|c| c.is_ascii_alphabetic() || matches!(c, '_' | ' ' | '-' | '{' | '}' | '<' | '>')))
+        && t.chars().all(|c| {
+            c.is_ascii_alphabetic() || matches!(c, '_' | ' ' | '-' | '{' | '}' | '<' | '>')
+        }))
     .then(|| t.to_string())
 }
 
@@ -235,7 +243,12 @@ fn is_authorization(key: &str) -> bool {
 
 /// What a string leaf holds. `in_query` is true inside an HTTP module's `qs` list;
 /// `want_tokens` asks for the well-known token formats too (only BP020 needs them).
-pub(crate) fn classify(key: &str, text: &str, in_query: bool, want_tokens: bool) -> Option<Verdict> {
+pub(crate) fn classify(
+    key: &str,
+    text: &str,
+    in_query: bool,
+    want_tokens: bool,
+) -> Option<Verdict> {
     if want_tokens && text.len() >= 16 {
         if let Some(i) = TOKEN_SET.matches(text).iter().next() {
             return Some(Verdict::Secret(Position::Token(TOKEN_PATTERNS[i].0)));
@@ -246,7 +259,11 @@ pub(crate) fn classify(key: &str, text: &str, in_query: bool, want_tokens: bool)
     }
     if is_credential_key(key) || (in_query && QUERY_CREDENTIAL_KEY.is_match(key.trim())) {
         // An HTTP basic-auth password is a credential however short.
-        let min = if key.eq_ignore_ascii_case("authPass") { 4 } else { 8 };
+        let min = if key.eq_ignore_ascii_case("authPass") {
+            4
+        } else {
+            8
+        };
         return value_verdict(text, Position::Field, min);
     }
     let mut found: Option<Verdict> = None;
@@ -391,8 +408,15 @@ mod tests {
 
     #[test]
     fn the_shapes_real_modules_use() {
-        let telegram = concat!("https://api.telegram.org/bot123456789:", "AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsawz", "/sendMessage");
-        let pem = concat!("-----BEGIN PRIVATE", " KEY-----\\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\\n-----END PRIVATE KEY-----");
+        let telegram = concat!(
+            "https://api.telegram.org/bot123456789:",
+            "AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsawz",
+            "/sendMessage"
+        );
+        let pem = concat!(
+            "-----BEGIN PRIVATE",
+            " KEY-----\\nMIIEvQIBADANBgkqhkiG9w0BAQEFAASC\\n-----END PRIVATE KEY-----"
+        );
         let src = blueprint(&format!(
             r#"{{"id":1,"module":"http:ActionSendData","mapper":{{"authUser":"admin","authPass":"s3cr3t!","headers":[{{"key":"x-api-key","value":"k3y-abcdef123456"}}],"qs":[{{"name":"key","value":"abcdef0123456789"}}],"url":"https://bob:pa55word@db.example.net/x","data":"{{\"api_key\": \"live-0123456789abcdef\", \"q\": \"{{{{1.q}}}}\"}}"}}}},{{"id":2,"module":"util:SetVariables","mapper":{{"variables":[{{"name":"API KEY","value":"0123456789abcdefXYZ"}}]}}}},{{"id":3,"module":"http:ActionSendData","mapper":{{"url":"{telegram}","ca":"{pem}"}}}}"#
         ));
@@ -423,7 +447,10 @@ mod tests {
     fn placeholders_are_told_apart_from_literals_and_iml() {
         let p = |key: &str, text: &str| classify(key, text, false, true);
         assert_eq!(
-            p("url", "https://api.apify.com/v2/acts?token={{YOUR_APIFY_TOKEN}}"),
+            p(
+                "url",
+                "https://api.apify.com/v2/acts?token={{YOUR_APIFY_TOKEN}}"
+            ),
             Some(Verdict::Placeholder {
                 position: Position::UrlQuery,
                 shown: Some("{{YOUR_APIFY_TOKEN}}".into())

@@ -113,9 +113,22 @@ mod tests {
 
     #[test]
     fn finds_nested_and_unclosed_expressions() {
-        assert_eq!(malformed("{{{{33.`0`}}}}"), Some("`{{` opens inside another expression"));
-        assert_eq!(malformed("Hello {{1.name"), Some("an expression opened with `{{` is never closed"));
-        for ok in ["{{1.a}}", "{\"a\": {\"b\": \"{{1.b}}\"}}", "{{{1.b}}}", "{{#each x}}{{name}}{{/each}}", "no braces", "}} stray"] {
+        assert_eq!(
+            malformed("{{{{33.`0`}}}}"),
+            Some("`{{` opens inside another expression")
+        );
+        assert_eq!(
+            malformed("Hello {{1.name"),
+            Some("an expression opened with `{{` is never closed")
+        );
+        for ok in [
+            "{{1.a}}",
+            "{\"a\": {\"b\": \"{{1.b}}\"}}",
+            "{{{1.b}}}",
+            "{{#each x}}{{name}}{{/each}}",
+            "no braces",
+            "}} stray",
+        ] {
             assert_eq!(malformed(ok), None, "{ok}");
         }
     }
@@ -131,6 +144,9 @@ mod tests {
             f[0].message,
             "field `text` of module 2 (slack:CreateMessage) has a malformed expression: `{{` opens inside another expression"
         );
-        assert_eq!(f[1].pointer.as_deref(), Some("/flow/0/filter/conditions/0/0/a"));
+        assert_eq!(
+            f[1].pointer.as_deref(),
+            Some("/flow/0/filter/conditions/0/0/a")
+        );
     }
 }

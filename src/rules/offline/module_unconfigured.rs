@@ -96,7 +96,10 @@ impl Rule for ModuleUnconfigured {
                 return;
             }
             (
-                format!("{} has no webhook (`parameters.hook`): the trigger is not set up", m.display_name()),
+                format!(
+                    "{} has no webhook (`parameters.hook`): the trigger is not set up",
+                    m.display_name()
+                ),
                 "choose or add the webhook in the module, then export the blueprint again",
             )
         } else {
@@ -104,7 +107,10 @@ impl Rule for ModuleUnconfigured {
                 return;
             }
             (
-                format!("{} needs a connection but has none: the module is not set up", m.display_name()),
+                format!(
+                    "{} needs a connection but has none: the module is not set up",
+                    m.display_name()
+                ),
                 "choose a connection in the module, then export the blueprint again",
             )
         };

@@ -34,14 +34,25 @@ impl Rule for RouteDisabled {
     fn check_scenario(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
         // Routes disabled inside a disabled route are already off: count the outermost only.
         let mut routes = Vec::new();
-        for m in cx.scenario.modules.iter().filter(|m| !m.disabled && !m.orphan) {
+        for m in cx
+            .scenario
+            .modules
+            .iter()
+            .filter(|m| !m.disabled && !m.orphan)
+        {
             let obj = cx.doc.value(m.node);
-            for (i, route) in obj.get("routes").into_iter().flat_map(|r| r.elements()).enumerate() {
+            for (i, route) in obj
+                .get("routes")
+                .into_iter()
+                .flat_map(|r| r.elements())
+                .enumerate()
+            {
                 if let Some(flag) = route.get("disabled").filter(|d| d.as_bool() == Some(true)) {
                     routes.push((m, i, flag.span()));
                 }
             }
         }
+        // The message names every route; the span is the first one's flag.
         let Some(&(first_router, first_route, first_span)) = routes.first() else {
             return;
         };
@@ -66,7 +77,7 @@ impl Rule for RouteDisabled {
         } else {
             ("routes are", "their")
         };
-        let mut finding = Finding::new(
+        let finding = Finding::new(
             &Self::META,
             first_span,
             format!(
@@ -77,9 +88,6 @@ impl Rule for RouteDisabled {
         )
         .label("disabled")
         .pointer(format!("{}/routes/{first_route}/disabled", first_router.pointer));
-        for (_, _, span) in routes.iter().skip(1).take(9) {
-            finding = finding.related(*span, "disabled too");
-        }
         out.push(finding);
     }
 }
