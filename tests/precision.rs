@@ -248,3 +248,53 @@ fn refs_lists_data_structures_sub_scenarios_and_agent_tool_connections() {
         assert!(rows.iter().all(|row| row["kind"] == kind));
     }
 }
+
+#[test]
+fn remap_rewrites_data_structure_and_scenario_ids_by_kind() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("a.json");
+    std::fs::copy(
+        Path::new(ROOT)
+            .join(CORPUS)
+            .join("data-structures-and-subscenarios.json"),
+        &file,
+    )
+    .unwrap();
+    let before = std::fs::read(&file).unwrap();
+    let path = file.to_str().unwrap();
+    for (kind, map, old, new) in [
+        (
+            "data-structure",
+            "403260=999",
+            "\"type\": 403260",
+            "\"type\": 999",
+        ),
+        (
+            "scenario",
+            "4711=12",
+            "\"scenario\": 4711",
+            "\"scenario\": 12",
+        ),
+    ] {
+        let r = run(&["remap", "--kind", kind, "--map", map, "--dry-run", path]);
+        assert_eq!(r.code, 0, "{kind}: {}", r.stderr);
+        assert!(
+            r.stdout.contains(&format!("-{}", " ".repeat(16) + old)),
+            "{kind}: {}",
+            r.stdout
+        );
+        assert!(
+            r.stdout.contains(&format!("+{}", " ".repeat(16) + new)),
+            "{kind}: {}",
+            r.stdout
+        );
+    }
+    // Ids of one kind are not another's: a connection map leaves the data structure alone.
+    let r = run(&["remap", "--map", "403260=999", "--dry-run", path]);
+    assert!(!r.stdout.contains("999"), "{}", r.stdout);
+    assert_eq!(
+        std::fs::read(&file).unwrap(),
+        before,
+        "a dry run writes nothing"
+    );
+}

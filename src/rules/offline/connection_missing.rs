@@ -86,6 +86,16 @@ mod tests {
     }
 
     #[test]
+    fn a_data_structure_is_needed_only_when_the_echo_says_so() {
+        let src = blueprint(
+            r#"{"id":1,"module":"json:ParseJSON","parameters":{"type":""}},{"id":2,"module":"scenario-service:CallSubscenario","parameters":{"scenario":null}},{"id":3,"module":"json:CreateJSON","parameters":{"type":""},"metadata":{"parameters":[{"name":"type","type":"udt","required":true}]}}"#,
+        );
+        let f = run(&super::ConnectionMissing, &src);
+        assert_eq!(snippets(&src, &f), ["null", "\"\""]);
+        assert_eq!(f[1].message, "data-structure parameter `type` is empty");
+    }
+
+    #[test]
     fn quiet_on_optional_or_present() {
         let echo = r#""metadata":{"parameters":[{"name":"__IMTCONN__","type":"account:slack2","required":false}]}"#;
         let src = blueprint(&format!(
