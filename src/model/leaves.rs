@@ -59,6 +59,30 @@ impl StringLeaf<'_, '_> {
     }
 }
 
+/// For a `{name, value}` (or `{key, value}`) pair: which member names it, and its value. One
+/// pass over the members: this runs for every object of every mapper.
+fn pair_naming<'d>(obj: Value<'d>) -> (Option<&'static str>, Option<Value<'d>>) {
+    let (mut has_value, mut name, mut key) = (false, None, None);
+    for m in obj.members() {
+        if m.key_eq("value") {
+            has_value = true;
+        } else if m.key_eq("name") {
+            name = Some(m.value);
+        } else if m.key_eq("key") {
+            key = Some(m.value);
+        }
+    }
+    if !has_value {
+        return (None, None);
+    }
+    let string = |v: Option<Value<'d>>| v.filter(|v| v.kind() == Kind::String);
+    match (string(name), string(key)) {
+        (Some(n), _) => (Some("name"), Some(n)),
+        (None, Some(k)) => (Some("key"), Some(k)),
+        (None, None) => (None, None),
+    }
+}
+
 /// Calls `f` for every string under `root`, depth first, in document order.
 pub fn for_each_string<'d>(root: Value<'d>, f: &mut dyn FnMut(&StringLeaf<'_, 'd>)) {
     struct Pending<'d> {
@@ -91,11 +115,7 @@ pub fn for_each_string<'d>(root: Value<'d>, f: &mut dyn FnMut(&StringLeaf<'_, 'd
                 path: &path,
             }),
             Kind::Object => {
-                let pair_key = ["name", "key"].into_iter().find(|k| {
-                    p.value.get("value").is_some()
-                        && p.value.get(k).is_some_and(|n| n.kind() == Kind::String)
-                });
-                let pair_name = pair_key.and_then(|k| p.value.get(k));
+                let (pair_key, pair_name) = pair_naming(p.value);
                 let start = stack.len();
                 for m in p.value.all_members() {
                     let (name, names_a_pair) = match (pair_name, pair_key) {

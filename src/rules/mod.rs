@@ -102,6 +102,8 @@ pub struct Context<'a> {
     pub settings: &'a OfflineSettings,
     /// Subtrees converted to `serde_json` for this file, shared by every rule that asks.
     pub serde: SerdeCache,
+    /// The credential scan of the current module, shared by BP020 and BP021.
+    pub credentials: offline::hardcoded_secret::CredentialScan,
 }
 
 impl<'a> Context<'a> {
@@ -111,6 +113,7 @@ impl<'a> Context<'a> {
             scenario,
             settings,
             serde: SerdeCache::default(),
+            credentials: Default::default(),
         }
     }
 }

@@ -1,7 +1,7 @@
 use crate::declare_rule;
 use crate::finding::Finding;
 use crate::model::Module;
-use crate::rules::offline::hardcoded_secret::{Verdict, field, scan};
+use crate::rules::offline::hardcoded_secret::{Verdict, field};
 use crate::rules::{Context, Rule};
 
 declare_rule! {
@@ -44,34 +44,34 @@ declare_rule! {
 
 impl Rule for CredentialPlaceholder {
     fn check_module(&self, cx: &Context<'_>, m: &Module, out: &mut Vec<Finding>) {
-        scan(cx, m, false, &mut |section, key, pointer, span, verdict| {
-            let Verdict::Placeholder { position, shown } = verdict else {
-                return;
+        for hit in cx.credentials.hits(cx, m).iter() {
+            let Verdict::Placeholder { position, shown } = &hit.verdict else {
+                continue;
             };
-            let what = match &shown {
+            let what = match shown {
                 Some(text) => format!("the placeholder `{text}`"),
                 None => "a placeholder".to_string(),
             };
             let mut finding = Finding::new(
                 &Self::META,
-                span,
+                hit.span,
                 format!(
                     "{} holds {what} where {} goes",
-                    field(section, key),
+                    field(hit.section, &hit.key),
                     position.slot()
                 ),
             )
             .label("placeholder")
             .help("connect the service with a Make connection or keychain, or map the credential from a scenario input, before deploying")
-            .pointer(format!("{}/{section}{pointer}", m.pointer))
+            .pointer(format!("{}/{}{}", m.pointer, hit.section, hit.pointer))
             .module(m);
             // What is not safe to quote is not shown in the snippet either: a "placeholder"
             // that is a real credential after all must not leak through the excerpt.
             if shown.is_none() {
-                finding = finding.secret(span);
+                finding = finding.secret(hit.span);
             }
             out.push(finding);
-        });
+        }
     }
 }
 

@@ -1,6 +1,6 @@
 use crate::declare_rule;
 use crate::finding::Finding;
-use crate::model::{Module, RefKind, Scenario};
+use crate::model::Module;
 use crate::rules::{Context, Rule};
 
 declare_rule! {
@@ -48,8 +48,9 @@ declare_rule! {
 /// How many module ids the message lists before it says "and N more".
 const LISTED: usize = 12;
 
-/// Whether `m` calls a service outside Make, from the scenario's main flow.
-fn calls_outside(scenario: &Scenario, m: &Module) -> bool {
+/// Whether `m` calls a service outside Make, from the scenario's main flow. `uses_connection`
+/// is indexed by module.
+fn calls_outside(uses_connection: &[bool], m: &Module) -> bool {
     if m.orphan || m.disabled || m.in_error_handler || m.in_agent_tool {
         return false;
     }
@@ -61,10 +62,7 @@ fn calls_outside(scenario: &Scenario, m: &Module) -> bool {
     if action.starts_with("watch") || action.starts_with("trigger") {
         return false;
     }
-    app == "http"
-        || scenario
-            .references_of(m.index)
-            .any(|r| r.kind == RefKind::Connection)
+    app == "http" || uses_connection.get(m.index).copied().unwrap_or(false)
 }
 
 impl Rule for ExternalCallWithoutErrorHandler {
@@ -77,11 +75,17 @@ impl Rule for ExternalCallWithoutErrorHandler {
         if dlq.and_then(|d| d.as_bool()) == Some(true) {
             return;
         }
+        let mut uses_connection = vec![false; cx.scenario.modules.len()];
+        for r in cx.scenario.connection_references() {
+            if let Some(slot) = uses_connection.get_mut(r.module) {
+                *slot = true;
+            }
+        }
         let calling: Vec<&Module> = cx
             .scenario
             .modules
             .iter()
-            .filter(|m| calls_outside(cx.scenario, m))
+            .filter(|m| calls_outside(&uses_connection, m))
             .collect();
         let unhandled: Vec<&Module> = calling
             .iter()

@@ -1,3 +1,4 @@
+use std::collections::HashMap;
 use std::sync::LazyLock;
 
 use regex::Regex;
@@ -94,46 +95,59 @@ fn all_routes_label_only(router: Value<'_>) -> bool {
 }
 
 impl Rule for FilterWithoutConditions {
-    fn check_module(&self, cx: &Context<'_>, m: &Module, out: &mut Vec<Finding>) {
-        if m.orphan || m.disabled {
+    fn check_scenario(&self, cx: &Context<'_>, out: &mut Vec<Finding>) {
+        // Whether each router's routes are all label-only, asked once per router: a router
+        // with thousands of label-only routes must not be rescanned for each of them.
+        let mut fan_out: HashMap<usize, bool> = HashMap::new();
+        for m in &cx.scenario.modules {
+            check(cx, m, &mut fan_out, out);
+        }
+    }
+}
+
+fn check(cx: &Context<'_>, m: &Module, fan_out: &mut HashMap<usize, bool>, out: &mut Vec<Finding>) {
+    if m.orphan || m.disabled {
+        return;
+    }
+    let Some(filter) = cx.doc.value(m.node).get("filter") else {
+        return;
+    };
+    if !passes_everything(filter) {
+        return;
+    }
+    let Some(name) = filter
+        .get("name")
+        .filter(|n| n.as_str().is_some_and(|t| !t.trim().is_empty()))
+    else {
+        return;
+    };
+    let label = name.as_str().unwrap_or_default();
+    // The first module of an error handler runs only on error anyway; on the first
+    // module of an If-Else branch the editor keeps the branch's label as a filter it
+    // never applies (the branch's own `conditions` decide).
+    if m.position == 0 && matches!(m.container, Container::OnError | Container::Branch { .. }) {
+        return;
+    }
+    let first_of_route = m.position == 0 && matches!(m.container, Container::Route { .. });
+    if let (true, Some(router)) = (first_of_route, m.parent) {
+        let deliberate = *fan_out.entry(router).or_insert_with(|| {
+            all_routes_label_only(cx.doc.value(cx.scenario.modules[router].node))
+        });
+        if deliberate {
             return;
         }
-        let Some(filter) = cx.doc.value(m.node).get("filter") else {
-            return;
-        };
-        if !passes_everything(filter) {
-            return;
-        }
-        let Some(name) = filter
-            .get("name")
-            .filter(|n| n.as_str().is_some_and(|t| !t.trim().is_empty()))
-        else {
-            return;
-        };
-        let label = name.as_str().unwrap_or_default();
-        let first_of_route = m.position == 0 && matches!(m.container, Container::Route { .. });
-        // The first module of an error handler runs only on error anyway; on the first
-        // module of an If-Else branch the editor keeps the branch's label as a filter it
-        // never applies (the branch's own `conditions` decide).
-        if m.position == 0 && matches!(m.container, Container::OnError | Container::Branch { .. }) {
-            return;
-        }
-        if first_of_route {
-            let router = m.parent.map(|p| cx.doc.value(cx.scenario.modules[p].node));
-            if router.is_some_and(all_routes_label_only) {
-                return;
-            }
-        }
-        if CATCH_ALL.is_match(&label) {
-            return;
-        }
-        let help = if first_of_route {
-            "add the conditions the label describes; if this route should take the bundles no other route takes, make it the router's fallback route instead"
-        } else {
-            "add the conditions the label describes, or remove the filter"
-        };
-        let finding = Finding::new(
-            &Self::META,
+    }
+    if CATCH_ALL.is_match(&label) {
+        return;
+    }
+    let help = if first_of_route {
+        "add the conditions the label describes; if this route should take the bundles no other route takes, make it the router's fallback route instead"
+    } else {
+        "add the conditions the label describes, or remove the filter"
+    };
+    out.push(
+        Finding::new(
+            &FilterWithoutConditions::META,
             name.span(),
             format!(
                 "the filter \"{}\" on {} has no conditions: every bundle passes",
@@ -144,9 +158,8 @@ impl Rule for FilterWithoutConditions {
         .label("a label without conditions")
         .help(help)
         .pointer(format!("{}/filter", m.pointer))
-        .module(m);
-        out.push(finding);
-    }
+        .module(m),
+    );
 }
 
 #[cfg(test)]

@@ -1,4 +1,6 @@
 use std::borrow::Cow;
+use std::cell::RefCell;
+use std::rc::Rc;
 use std::sync::LazyLock;
 
 use regex::Regex;
@@ -166,8 +168,22 @@ static UPPER_NAME: LazyLock<Regex> = LazyLock::new(|| {
         .expect("name pattern compiles")
 });
 
+/// How every credential name ends (`CREDENTIAL_KEY`'s last words).
+const CREDENTIAL_ENDINGS: &[&str] = &[
+    "key", "token", "secret", "password", "passwd", "pwd", "pass",
+];
+
 pub(crate) fn is_credential_key(key: &str) -> bool {
-    key.len() <= 60 && CREDENTIAL_KEY.is_match(key) && !NOT_CREDENTIAL_KEY.is_match(key)
+    let key = key.trim();
+    // Every string of every mapper has a key: a suffix test spares the regex for most.
+    let tail = &key.as_bytes()[key.len().saturating_sub(8)..];
+    let ends_like_one = CREDENTIAL_ENDINGS.iter().any(|e| {
+        tail.len() >= e.len() && tail[tail.len() - e.len()..].eq_ignore_ascii_case(e.as_bytes())
+    });
+    ends_like_one
+        && key.len() <= 60
+        && CREDENTIAL_KEY.is_match(key)
+        && !NOT_CREDENTIAL_KEY.is_match(key)
 }
 
 /// Text that only stands in for a value: placeholders, samples, masks.
@@ -242,7 +258,7 @@ fn is_authorization(key: &str) -> bool {
 }
 
 /// What a string leaf holds. `in_query` is true inside an HTTP module's `qs` list;
-/// `want_tokens` asks for the well-known token formats too (only BP020 needs them).
+/// `want_tokens` asks for the well-known token formats too.
 pub(crate) fn classify(
     key: &str,
     text: &str,
@@ -296,14 +312,50 @@ pub(crate) fn classify(
     found
 }
 
-/// Calls `f` with each string of the module's `mapper` and `parameters` that holds a
-/// credential or a placeholder for one: (section, field key, pointer from the module, span).
-pub(crate) fn scan(
-    cx: &Context<'_>,
-    m: &Module,
-    want_tokens: bool,
-    f: &mut dyn FnMut(&str, &str, String, Span, Verdict),
-) {
+/// One string of a module that holds a credential or a placeholder for one.
+#[derive(Debug, Clone)]
+pub(crate) struct Hit {
+    /// `mapper` or `parameters`.
+    pub(crate) section: &'static str,
+    /// The field's key (or the `name` of its pair).
+    pub(crate) key: String,
+    /// Pointer from the section.
+    pub(crate) pointer: String,
+    pub(crate) span: Span,
+    pub(crate) verdict: Verdict,
+}
+
+/// The credential scan of the module checked last. BP020 and BP021 read the same strings, and
+/// the pipeline runs every rule on one module before the next: one slot spares the second
+/// walk over every string without keeping anything per module.
+#[derive(Default)]
+pub struct CredentialScan {
+    last: RefCell<Option<(usize, Rc<Vec<Hit>>)>>,
+}
+
+impl std::fmt::Debug for CredentialScan {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("CredentialScan")
+    }
+}
+
+impl CredentialScan {
+    pub(crate) fn hits(&self, cx: &Context<'_>, m: &Module) -> Rc<Vec<Hit>> {
+        if let Some((index, hits)) = &*self.last.borrow() {
+            if *index == m.index {
+                return Rc::clone(hits);
+            }
+        }
+        let hits = Rc::new(scan(cx, m));
+        *self.last.borrow_mut() = Some((m.index, Rc::clone(&hits)));
+        hits
+    }
+}
+
+/// Every string of the module's `mapper` and `parameters` that holds a credential or a
+/// placeholder for one.
+fn scan(cx: &Context<'_>, m: &Module) -> Vec<Hit> {
+    let mut hits = Vec::new();
     let obj = cx.doc.value(m.node);
     // Every `mapper` and `parameters` member, shadowed duplicates too: Make runs the last,
     // but a secret in an earlier one is still in the file.
@@ -331,13 +383,19 @@ pub(crate) fn scan(
                 Cow::Borrowed(inner)
             };
             let key = leaf.key.and_then(|k| k.as_str()).unwrap_or_default();
-            let in_query = leaf.is_under("qs");
-            let Some(verdict) = classify(&key, &text, in_query, want_tokens) else {
+            let Some(verdict) = classify(&key, &text, leaf.is_under("qs"), true) else {
                 return;
             };
-            f(section, &key, leaf.pointer(), leaf.value.span(), verdict);
+            hits.push(Hit {
+                section,
+                key: key.into_owned(),
+                pointer: leaf.pointer(),
+                span: leaf.value.span(),
+                verdict,
+            });
         });
     }
+    hits
 }
 
 /// `mapper field `x-api-key`` (or the section alone at its top).
@@ -351,23 +409,27 @@ pub(crate) fn field(section: &str, key: &str) -> String {
 
 impl Rule for HardcodedSecret {
     fn check_module(&self, cx: &Context<'_>, m: &Module, out: &mut Vec<Finding>) {
-        scan(cx, m, true, &mut |section, key, pointer, span, verdict| {
-            let Verdict::Secret(position) = verdict else {
-                return;
+        for hit in cx.credentials.hits(cx, m).iter() {
+            let Verdict::Secret(position) = hit.verdict else {
+                continue;
             };
             out.push(
                 Finding::new(
                     &Self::META,
-                    span,
-                    format!("{} is hardcoded in {}", position.secret(), field(section, key)),
+                    hit.span,
+                    format!(
+                        "{} is hardcoded in {}",
+                        position.secret(),
+                        field(hit.section, &hit.key)
+                    ),
                 )
                 .label("secret (masked)")
                 .help("store credentials in a Make connection or keychain, or map them from a scenario input; then rotate this one")
-                .pointer(format!("{}/{section}{pointer}", m.pointer))
+                .pointer(format!("{}/{}{}", m.pointer, hit.section, hit.pointer))
                 .module(m)
-                .secret(span),
+                .secret(hit.span),
             );
-        });
+        }
     }
 }
 

@@ -40,9 +40,7 @@ declare_rule! {
 /// What is wrong with the expressions of `text`, if anything.
 fn malformed(text: &str) -> Option<&'static str> {
     let b = text.as_bytes();
-    let Some(first) = memchr::memmem::find(b, b"{{") else {
-        return None;
-    };
+    let first = memchr::memmem::find(b, b"{{")?;
     let mut open = false;
     let mut i = first;
     while i + 1 < b.len() {
