@@ -3,7 +3,7 @@ use std::sync::LazyLock;
 use crate::declare_rule;
 use crate::finding::Finding;
 use crate::live::catalog::Catalog;
-use crate::model::{Module, RefKind};
+use crate::model::{Module, RefKind, RefValue};
 use crate::rules::{Context, Rule};
 
 declare_rule! {
@@ -13,11 +13,12 @@ declare_rule! {
     /// `{"id": 3, "module": "email:ActionSendEmail", "version": 7}` with no parameters, or a
     /// `gateway:CustomWebHook` without `hook`.
     ///
-    /// A module needs a connection when the shipped module catalog (`rules/catalog/`) lists
-    /// connection types for it, or when its app is one whose every module authenticates
-    /// (Slack, Google apps, Airtable, OpenAI, Anthropic Claude, email, GitHub, ...). A module
-    /// whose echo (`metadata.parameters`) declares a connection it lacks is BP010's; built-in
-    /// modules, custom apps (`app#...`), orphans and modules in disabled routes are left out.
+    /// A module needs a connection when its echo (`metadata.parameters`) declares a connection
+    /// parameter, when the shipped module catalog (`rules/catalog/`) lists connection types
+    /// for it, or when its app is one whose every module authenticates (Slack, Google apps,
+    /// Airtable, OpenAI, Anthropic Claude, email, GitHub, ...). A required connection
+    /// parameter that is empty is BP010's (an error); built-in modules, orphans and modules in
+    /// disabled routes are left out, and custom apps (`app#...`) are judged by their echo only.
     ///
     /// ## Why is this bad?
     /// The scenario imports, but the module fails on its first run: it has no account to act
@@ -82,17 +83,57 @@ fn needs_connection(name: &str, app: &str) -> bool {
     APPS_WITH_CONNECTIONS.contains(&app) || CATALOG.lookup(name).types.is_some()
 }
 
+/// What the module's connection references say.
+enum Connection {
+    /// An id, a placeholder, an expression: something is chosen (other rules judge it).
+    Chosen,
+    /// Empty where the module needs one: BP010 reports it.
+    MissingForBp010,
+    /// The echo declares an optional connection parameter and it is empty.
+    DeclaredButEmpty,
+    /// No connection parameter at all.
+    None,
+}
+
+fn connection_of(cx: &Context<'_>, m: &Module) -> Connection {
+    let mut state = Connection::None;
+    for r in cx
+        .scenario
+        .references_of(m.index)
+        .filter(|r| r.kind == RefKind::Connection)
+    {
+        let empty = matches!(
+            r.value,
+            RefValue::Missing | RefValue::Null | RefValue::Empty
+        );
+        if !empty {
+            return Connection::Chosen;
+        }
+        state = if r.required || !r.declared {
+            Connection::MissingForBp010
+        } else if matches!(state, Connection::MissingForBp010) {
+            state
+        } else {
+            Connection::DeclaredButEmpty
+        };
+    }
+    state
+}
+
 impl Rule for ModuleUnconfigured {
     fn check_module(&self, cx: &Context<'_>, m: &Module, out: &mut Vec<Finding>) {
         let (Some(name), Some(app)) = (m.name.as_deref(), m.app()) else {
             return;
         };
-        if m.orphan || m.disabled || app == "builtin" || m.is_custom_app() {
+        if m.orphan || m.disabled || app == "builtin" {
             return;
         }
-        let has = |kind: RefKind| cx.scenario.references_of(m.index).any(|r| r.kind == kind);
         let (message, help) = if WEBHOOK_MODULES.contains(&name) {
-            if has(RefKind::Hook) {
+            if cx
+                .scenario
+                .references_of(m.index)
+                .any(|r| r.kind == RefKind::Hook)
+            {
                 return;
             }
             (
@@ -103,7 +144,13 @@ impl Rule for ModuleUnconfigured {
                 "choose or add the webhook in the module, then export the blueprint again",
             )
         } else {
-            if !needs_connection(name, app) || has(RefKind::Connection) {
+            let needs = match connection_of(cx, m) {
+                Connection::Chosen | Connection::MissingForBp010 => false,
+                // The module's own echo says it takes a connection.
+                Connection::DeclaredButEmpty => true,
+                Connection::None => !m.is_custom_app() && needs_connection(name, app),
+            };
+            if !needs {
                 return;
             }
             (
@@ -144,6 +191,19 @@ mod tests {
             ]
         );
         assert_eq!(snippets(&src, &f)[0], "\"email:ActionSendEmail\"");
+    }
+
+    #[test]
+    fn an_optional_connection_the_echo_declares_counts() {
+        let echo = r#""metadata":{"parameters":[{"name":"__IMTCONN__","type":"account:x","label":"Connection"}]}"#;
+        let src = blueprint(&format!(
+            r#"{{"id":1,"module":"acme:doIt","parameters":{{}},{echo}}},{{"id":2,"module":"app#acme-x1:doIt","parameters":{{"__IMTCONN__":""}},{echo}}},{{"id":3,"module":"acme:doIt","parameters":{{"__IMTCONN__":5}},{echo}}}"#
+        ));
+        let f = run(&super::ModuleUnconfigured, &src);
+        assert_eq!(
+            snippets(&src, &f),
+            ["\"acme:doIt\"", "\"app#acme-x1:doIt\""]
+        );
     }
 
     #[test]
