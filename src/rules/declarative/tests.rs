@@ -265,3 +265,19 @@ fn the_shipped_files_compile() {
         );
     }
 }
+
+#[test]
+fn data_structure_and_scenario_selectors_pick_their_modules() {
+    let src = r#"{"name":"n","flow":[
+      {"id":1,"module":"json:CreateJSON","parameters":{"type":403260}},
+      {"id":2,"module":"scenario-service:CallSubscenario","parameters":{"scenario":4711}},
+      {"id":3,"module":"http:ActionSendData","parameters":{"type":"x"}}]}"#;
+    for (selector, want) in [("@data-structure", "1"), ("@scenario", "2")] {
+        let rule = format!(
+            "[[rule]]\ncode = \"T001\"\nname = \"sel\"\nmodules = [\"{selector}\"]\ngiven = \"$.id\"\nmessage = \"m\"\nthen = {{ function = \"undefined\" }}\n"
+        );
+        let set = rules(&[&rule]).unwrap();
+        let (found, _) = run(&set, src);
+        assert_eq!(snippets(src, &found), [want], "{selector}");
+    }
+}
