@@ -308,6 +308,8 @@ enum KindFilter {
     Hook,
     Keychain,
     DataStore,
+    DataStructure,
+    Scenario,
 }
 
 #[derive(Args, Debug)]
@@ -981,6 +983,8 @@ fn run_refs(args: RefsArgs) -> Result<u8, String> {
                 KindFilter::Hook => reference.kind == crate::model::RefKind::Hook,
                 KindFilter::Keychain => reference.kind == crate::model::RefKind::Keychain,
                 KindFilter::DataStore => reference.kind == crate::model::RefKind::DataStore,
+                KindFilter::DataStructure => reference.kind == crate::model::RefKind::DataStructure,
+                KindFilter::Scenario => reference.kind == crate::model::RefKind::Scenario,
             };
             if !wanted {
                 continue;
@@ -1158,11 +1162,15 @@ fn run_remap(args: RemapArgs, ui: &Ui, cfg: &Config) -> Result<u8, String> {
             RefKind::Hook,
             RefKind::Keychain,
             RefKind::DataStore,
+            RefKind::DataStructure,
+            RefKind::Scenario,
         ],
         KindFilter::Connection => vec![RefKind::Connection],
         KindFilter::Hook => vec![RefKind::Hook],
         KindFilter::Keychain => vec![RefKind::Keychain],
         KindFilter::DataStore => vec![RefKind::DataStore],
+        KindFilter::DataStructure => vec![RefKind::DataStructure],
+        KindFilter::Scenario => vec![RefKind::Scenario],
     };
     let (inputs, problems) = inputs_of(&args.paths);
     if let Some(p) = problems.iter().find(|p| !p.is_loop) {

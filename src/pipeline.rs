@@ -348,7 +348,7 @@ pub fn live_request(
         for r in s
             .references
             .iter()
-            .filter(|r| r.kind != RefKind::Connection)
+            .filter(|r| crate::live::object_list(r.kind).is_some())
         {
             if let Some(id) = r.value.effective_id() {
                 objects.entry(r.kind).or_default().insert(id);

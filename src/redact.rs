@@ -48,8 +48,10 @@ pub const TOKEN_PATTERNS: &[(&str, &str)] = &[
         r"(?-u:\b)(?:bot)?[0-9]{6,12}:[0-9A-Za-z_-]{35}(?-u:\b)",
     ),
     (
+        // The whole block, so that masking hides the key and not only its first line; a block
+        // cut short (no END line) runs to the end of the text.
         "a private key",
-        r"-----BEGIN (?:RSA |EC |DSA |OPENSSH |ENCRYPTED )?PRIVATE KEY-----",
+        r"-----BEGIN (?:RSA |EC |DSA |OPENSSH |ENCRYPTED |PGP )?PRIVATE KEY(?: BLOCK)?-----(?s:.*?)(?:-----END [A-Z ]*PRIVATE KEY(?: BLOCK)?-----|\z)",
     ),
 ];
 
@@ -63,7 +65,9 @@ pub static TOKEN_SET: LazyLock<RegexSet> = LazyLock::new(|| {
 static SHAPES: LazyLock<Regex> = LazyLock::new(|| {
     let tokens: Vec<String> = TOKEN_PATTERNS
         .iter()
-        .map(|(_, p)| format!("(?:{p})"))
+        // `(?-x:...)`: the patterns are written for normal mode, and the spaces in them
+        // (`BEGIN RSA PRIVATE KEY`) must not vanish in the verbose pattern around them.
+        .map(|(_, p)| format!("(?-x:{p})"))
         .collect();
     let pattern = format!(
         r"(?x)
@@ -318,6 +322,19 @@ mod tests {
             assert!(!masked.contains(&secret), "{text} -> {masked}");
             assert!(masked.contains(MASK), "{masked}");
         }
+    }
+
+    #[test]
+    fn masks_a_whole_private_key_block() {
+        let key = concat!(
+            "-----BEGIN RSA PRIVATE",
+            " KEY-----\nMIIEowIBAAKCAQEAleakmebody\n-----END RSA PRIVATE KEY-----"
+        );
+        let text = format!("ca: {key} and after");
+        let masked = mask(&text);
+        assert_eq!(masked, "ca: **** and after");
+        let cut = format!("{}\nMIIEleakme", &key[..31]);
+        assert!(!mask(&cut).contains("leakme"), "{}", mask(&cut));
     }
 
     #[test]

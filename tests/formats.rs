@@ -135,7 +135,7 @@ fn demo_sarif_is_valid_against_the_sarif_2_1_0_schema() {
         "every rule is described, in `bplint rules` order"
     );
     let results = run["results"].as_array().unwrap();
-    assert_eq!(results.len(), 11);
+    assert_eq!(results.len(), 13);
     for res in results {
         let rule = &rules[res["ruleIndex"].as_u64().unwrap() as usize];
         assert_eq!(rule["id"], res["ruleId"]);
@@ -256,7 +256,7 @@ fn demo_github_is_stable_and_only_commands() {
             "not a workflow command: {line}"
         );
     }
-    assert_eq!(r.stdout.lines().count(), 11);
+    assert_eq!(r.stdout.lines().count(), 13);
     insta::assert_snapshot!("demo_github", r.stdout);
 }
 
@@ -269,7 +269,7 @@ fn demo_junit_is_stable_and_counts_findings() {
     assert_eq!(report.test_suites.len(), 1);
     let suite = &report.test_suites[0];
     assert_eq!(suite.name.as_str(), "bplint");
-    assert_eq!(suite.tests, 11, "one test case per finding");
+    assert_eq!(suite.tests, 13, "one test case per finding");
     assert_eq!(suite.failures, 10, "errors and warnings fail, info passes");
     assert_eq!(suite.errors, 0);
     insta::assert_snapshot!("demo_junit", r.stdout);

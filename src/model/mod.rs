@@ -53,6 +53,8 @@ pub struct Module {
     pub name_span: Option<Span>,
     pub version: Option<i64>,
     pub container: Container,
+    /// Index in its list of modules (`0` is the first module of a route or error handler).
+    pub position: usize,
     pub parent: Option<usize>,
     /// Number of modules above this one.
     pub depth: u32,
@@ -62,6 +64,8 @@ pub struct Module {
     pub disabled: bool,
     /// Inside an `onerror` route (directly or nested).
     pub in_error_handler: bool,
+    /// Inside an AI agent's `tools` (directly or nested): its errors go back to the agent.
+    pub in_agent_tool: bool,
     /// Tape index of the module object, for rules that read the module's own fields.
     pub(crate) node: u32,
 }
@@ -109,7 +113,10 @@ pub struct StructureIssue {
 #[derive(Debug, Clone)]
 pub struct DesignerMessage {
     pub module: usize,
+    /// The whole message object.
     pub span: Span,
+    /// The `message` text.
+    pub message_span: Span,
     pub severity: String,
     pub category: String,
     pub message: String,

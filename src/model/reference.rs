@@ -1,4 +1,6 @@
-//! References from modules to things stored in Make: connections, webhooks, keychains, data stores.
+//! References from modules to things stored in Make: connections, webhooks, keychains, data
+//! stores, data structures and scenarios (sub-scenarios). Every one of them belongs to a team,
+//! so a blueprint moved to another team needs each of them remapped.
 
 use crate::json::{Kind, Span, Value};
 
@@ -10,6 +12,11 @@ pub enum RefKind {
     Hook,
     Keychain,
     DataStore,
+    /// A data structure (echo type `udt`), e.g. `parameters.type` of `json:CreateJSON`.
+    DataStructure,
+    /// Another scenario (echo type `scenario`), e.g. `parameters.scenario` of
+    /// `scenario-service:CallSubscenario`.
+    Scenario,
 }
 
 impl RefKind {
@@ -19,11 +26,20 @@ impl RefKind {
             RefKind::Hook => "hook",
             RefKind::Keychain => "keychain",
             RefKind::DataStore => "data-store",
+            RefKind::DataStructure => "data-structure",
+            RefKind::Scenario => "scenario",
         }
     }
 
+    /// Whether a parameter of this kind found by its key alone (no echo) is one the module
+    /// cannot run without. A data structure is optional on parser modules (`json:ParseJSON`
+    /// runs without one), so only the echo can say it is required.
+    pub fn needed_without_echo(self) -> bool {
+        self != RefKind::DataStructure
+    }
+
     /// The kind a `metadata.parameters` echo type declares (`account:slack2`, `hook:gateway-webhook`,
-    /// `keychain:apikey`, `datastore`).
+    /// `keychain:apikey`, `datastore`, `udt`, `scenario`).
     pub fn from_echo_type(ty: &str) -> Option<RefKind> {
         let head = ty.split(':').next().unwrap_or("");
         match head {
@@ -31,18 +47,27 @@ impl RefKind {
             "hook" => Some(RefKind::Hook),
             "keychain" => Some(RefKind::Keychain),
             "datastore" => Some(RefKind::DataStore),
+            "udt" => Some(RefKind::DataStructure),
+            "scenario" => Some(RefKind::Scenario),
             _ => None,
         }
     }
 
-    /// The kind a parameter key implies when the module carries no echo for it.
-    pub fn from_key(key: &str) -> Option<RefKind> {
+    /// The kind a parameter key implies when the module carries no echo for it. `app` is the
+    /// module's app (`json`, `scenario-service`): some keys name a reference only on some apps
+    /// (`type` is a data structure on JSON modules, and a plain option elsewhere). Inside an AI
+    /// agent's tools, modules also name their connection `accountId` or `connectionId`.
+    pub fn from_key(key: &str, app: &str, in_agent_tool: bool) -> Option<RefKind> {
         match key {
             "__IMTCONN__" | "account" | "makeConnectionId" | "connection" => {
                 Some(RefKind::Connection)
             }
+            "accountId" | "connectionId" if in_agent_tool => Some(RefKind::Connection),
             "__IMTHOOK__" | "hook" => Some(RefKind::Hook),
             "datastore" => Some(RefKind::DataStore),
+            "udt" => Some(RefKind::DataStructure),
+            "type" if app == "json" => Some(RefKind::DataStructure),
+            "scenario" if app == "scenario-service" => Some(RefKind::Scenario),
             _ => None,
         }
     }
@@ -144,9 +169,12 @@ pub struct Reference {
     pub required: bool,
     /// Connection types the echo allows (`account:slack2,slack3`); empty when unknown.
     pub allowed_types: Vec<String>,
-    /// The type chosen in the editor (`metadata.restore...data.connection`).
+    /// The type chosen in the editor (`metadata.restore...data.connection`), when it names
+    /// one: `"undefined"` (a stringified JavaScript undefined), `""` and `null` say nothing.
     pub chosen_type: Option<String>,
     pub chosen_type_span: Option<Span>,
+    /// Pointer to the chosen type in `metadata.restore`.
+    pub chosen_type_pointer: Option<String>,
     /// The label the editor shows (`metadata.restore...label`).
     pub label: Option<String>,
 }

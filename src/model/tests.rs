@@ -135,3 +135,84 @@ fn malformed_items_are_structure_issues_not_panics() {
     assert_eq!(s.structure_issues.len(), 2);
     assert!(s.modules[1].orphan);
 }
+
+#[test]
+fn data_structures_and_sub_scenarios_are_references() {
+    let src = r#"{"flow":[
+      {"id":1,"module":"json:CreateJSON","parameters":{"type":403260},
+       "metadata":{"parameters":[{"name":"type","type":"udt","label":"Data structure","required":true}]}},
+      {"id":2,"module":"json:ParseJSON","parameters":{"type":""}},
+      {"id":3,"module":"scenario-service:CallSubscenario","parameters":{"scenario":4711}},
+      {"id":4,"module":"http:ActionSendData","parameters":{"type":"post","scenario":"x"}},
+      {"id":5,"module":"a:b","parameters":{"cfg":7},
+       "metadata":{"parameters":[{"name":"cfg","type":"scenario","required":true}]}}
+    ]}"#;
+    let s = model(src);
+    let kinds: Vec<(i64, RefKind, bool)> = s
+        .references
+        .iter()
+        .map(|r| (s.modules[r.module].id.unwrap(), r.kind, r.declared))
+        .collect();
+    assert_eq!(
+        kinds,
+        [
+            (1, RefKind::DataStructure, true),
+            (2, RefKind::DataStructure, false),
+            (3, RefKind::Scenario, false),
+            (5, RefKind::Scenario, true),
+        ],
+        "`type` and `scenario` name references only on JSON and scenario-service modules"
+    );
+    assert!(!RefKind::DataStructure.needed_without_echo());
+    assert!(RefKind::Scenario.needed_without_echo());
+}
+
+#[test]
+fn agent_tools_name_connections_account_id_and_connection_id() {
+    let s = model(
+        r#"{"flow":[
+      {"id":1,"module":"x:y","parameters":{"accountId":9}},
+      {"id":2,"module":"ai-local-agent:RunLocalAIAgent","parameters":{"makeConnectionId":1},"tools":[
+        {"name":"t","flow":[{"id":3,"module":"zendesk:createTicket","parameters":{"accountId":5521}},
+                            {"id":4,"module":"builtin:BasicRouter","routes":[{"flow":[
+                              {"id":5,"module":"hubspotcrm:createContact","parameters":{"connectionId":"<CONN_03>"}}]}]}]}]}
+    ]}"#,
+    );
+    let conns: Vec<(i64, &str)> = s
+        .connection_references()
+        .map(|r| (s.modules[r.module].id.unwrap(), r.key.as_str()))
+        .collect();
+    assert_eq!(
+        conns,
+        [
+            (2, "makeConnectionId"),
+            (3, "accountId"),
+            (5, "connectionId")
+        ],
+        "outside the agent's tools `accountId` is an ordinary field"
+    );
+    let by_id = |id| s.modules.iter().find(|m| m.id == Some(id)).unwrap();
+    assert!(by_id(5).in_agent_tool && !by_id(2).in_agent_tool);
+    assert_eq!((by_id(5).position, by_id(4).position), (0, 1));
+}
+
+#[test]
+fn an_undefined_chosen_type_is_no_choice() {
+    let entry = |connection: &str| {
+        format!(
+            r#"{{"flow":[{{"id":1,"module":"slack:A","parameters":{{"__IMTCONN__":5}},"metadata":{{"restore":{{"parameters":{{"__IMTCONN__":{{"label":"L","data":{{"scoped":"undefined","connection":{connection}}}}}}}}}}}}}]}}"#
+        )
+    };
+    for unknown in [r#""undefined""#, r#""""#, "null"] {
+        let s = model(&entry(unknown));
+        let r = &s.references[0];
+        assert_eq!(r.chosen_type, None, "{unknown}");
+        assert_eq!(r.label.as_deref(), Some("L"));
+    }
+    let s = model(&entry(r#""slack2""#));
+    assert_eq!(s.references[0].chosen_type.as_deref(), Some("slack2"));
+    assert_eq!(
+        s.references[0].chosen_type_pointer.as_deref(),
+        Some("/flow/0/metadata/restore/parameters/__IMTCONN__/data/connection")
+    );
+}

@@ -123,6 +123,7 @@ struct Frame<'d> {
     orphan: bool,
     disabled: bool,
     in_error_handler: bool,
+    in_agent_tool: bool,
 }
 
 struct Walker<'d> {
@@ -190,6 +191,7 @@ pub fn build(_doc: &Doc<'_>, root: Value<'_>, form: BlueprintForm, base: &str) -
                     orphan: true,
                     disabled: false,
                     in_error_handler: false,
+                    in_agent_tool: false,
                 }
             } else {
                 w.flow_frame(group, format!("{obase}/{i}"), container, None)
@@ -257,6 +259,7 @@ impl<'d> Walker<'d> {
             orphan: parent.is_some_and(|p| p.orphan),
             disabled: parent.is_some_and(|p| p.disabled),
             in_error_handler: parent.is_some_and(|p| p.in_error_handler),
+            in_agent_tool: parent.is_some_and(|p| p.in_agent_tool),
         }
     }
 
@@ -266,10 +269,11 @@ impl<'d> Walker<'d> {
                 self.stack.pop();
                 continue;
             };
+            let position = frame.next_index;
             let pointer = if frame.single {
                 frame.base.clone()
             } else {
-                format!("{}/{}", frame.base, frame.next_index)
+                format!("{}/{}", frame.base, position)
             };
             frame.next_index += 1;
             if !item.is_object() {
@@ -290,11 +294,13 @@ impl<'d> Walker<'d> {
                 name_span: None,
                 version: item.get("version").and_then(|v| v.as_i64()),
                 container: frame.container.clone(),
+                position,
                 parent: frame.parent,
                 depth: frame.depth,
                 orphan: frame.orphan,
                 disabled: frame.disabled,
                 in_error_handler: frame.in_error_handler,
+                in_agent_tool: frame.in_agent_tool,
                 node: item.index(),
             };
             self.visit_module(module, item);
@@ -363,12 +369,14 @@ impl<'d> Walker<'d> {
                         };
                         let name = tool.get_str("name").map(|s| s.into_owned());
                         let base = format!("{}/tools/{i}/flow", module.pointer);
-                        nested.push(self.flow_frame(
+                        let mut f = self.flow_frame(
                             flow,
                             base,
                             Container::Tool { index: i, name },
                             Some(&module),
-                        ));
+                        );
+                        f.in_agent_tool = true;
+                        nested.push(f);
                     }
                 }
                 _ => {}
@@ -384,12 +392,16 @@ impl<'d> Walker<'d> {
             .and_then(|m| m.get("designer"))
             .and_then(|d| d.get("messages"));
         for msg in messages.into_iter().flat_map(|m| m.elements()) {
-            let Some(text) = msg.get_str("message") else {
+            let Some(text_value) = msg.get("message") else {
+                continue;
+            };
+            let Some(text) = text_value.as_str() else {
                 continue;
             };
             self.scenario.designer_messages.push(DesignerMessage {
                 module: module.index,
                 span: msg.span(),
+                message_span: text_value.span(),
                 severity: msg.get_str("severity").unwrap_or_default().into_owned(),
                 category: msg.get_str("category").unwrap_or_default().into_owned(),
                 message: text.into_owned(),
@@ -448,10 +460,13 @@ impl<'d> Walker<'d> {
                         None => continue,
                     }
                 }
-                None => match RefKind::from_key(&key) {
-                    Some(k) => (k, Vec::new(), false, false),
-                    None => continue,
-                },
+                None => {
+                    match RefKind::from_key(&key, module.app().unwrap_or(""), module.in_agent_tool)
+                    {
+                        Some(k) => (k, Vec::new(), false, false),
+                        None => continue,
+                    }
+                }
             };
             let mut pointer = format!("{}/parameters", module.pointer);
             push_pointer_token(&mut pointer, &key);
@@ -467,6 +482,7 @@ impl<'d> Walker<'d> {
                 allowed_types: allowed,
                 chosen_type: None,
                 chosen_type_span: None,
+                chosen_type_pointer: None,
                 label: None,
             });
         }
@@ -486,21 +502,40 @@ impl<'d> Walker<'d> {
                 allowed_types: d.allowed,
                 chosen_type: None,
                 chosen_type_span: None,
+                chosen_type_pointer: None,
                 label: None,
             });
         }
         for r in &mut found {
             // Modern exports nest under `restore.parameters.<p>`, legacy ones use `restore.<p>`.
-            let entry = restore.and_then(|rs| {
-                rs.get("parameters")
-                    .and_then(|p| p.get(&r.key))
-                    .or_else(|| rs.get(&r.key))
-            });
+            let modern = restore
+                .and_then(|rs| rs.get("parameters"))
+                .and_then(|p| p.get(&r.key));
+            let (entry, mut entry_pointer) = match modern {
+                Some(e) => (
+                    Some(e),
+                    format!("{}/metadata/restore/parameters", module.pointer),
+                ),
+                None => (
+                    restore.and_then(|rs| rs.get(&r.key)),
+                    format!("{}/metadata/restore", module.pointer),
+                ),
+            };
             if let Some(entry) = entry {
                 r.label = entry.get_str("label").map(|s| s.into_owned());
                 if let Some(ty) = entry.get("data").and_then(|d| d.get("connection")) {
-                    r.chosen_type = ty.as_str().map(|s| s.into_owned());
-                    r.chosen_type_span = Some(ty.span());
+                    // The editor writes JavaScript's `undefined` as a string when it knew no
+                    // type; that, `""` and `null` are no choice at all.
+                    let named = ty
+                        .as_str()
+                        .filter(|t| !matches!(t.trim(), "" | "undefined" | "null"));
+                    if let Some(t) = named {
+                        push_pointer_token(&mut entry_pointer, &r.key);
+                        entry_pointer.push_str("/data/connection");
+                        r.chosen_type = Some(t.into_owned());
+                        r.chosen_type_span = Some(ty.span());
+                        r.chosen_type_pointer = Some(entry_pointer);
+                    }
                 }
             }
         }

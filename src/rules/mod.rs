@@ -102,6 +102,8 @@ pub struct Context<'a> {
     pub settings: &'a OfflineSettings,
     /// Subtrees converted to `serde_json` for this file, shared by every rule that asks.
     pub serde: SerdeCache,
+    /// The credential scan of the current module, shared by BP020 and BP021.
+    pub credentials: offline::hardcoded_secret::CredentialScan,
 }
 
 impl<'a> Context<'a> {
@@ -111,6 +113,7 @@ impl<'a> Context<'a> {
             scenario,
             settings,
             serde: SerdeCache::default(),
+            credentials: Default::default(),
         }
     }
 }
@@ -208,8 +211,15 @@ pub static REGISTRY: &[&dyn Rule] = &[
     &offline::connection_type_not_allowed::ConnectionTypeNotAllowed,
     &offline::connection_invalid_value::ConnectionInvalidValue,
     &offline::conflicting_connection_keys::ConflictingConnectionKeys,
+    &offline::module_unconfigured::ModuleUnconfigured,
+    &offline::filter_operand_literal::FilterOperandLiteral,
+    &offline::malformed_expression::MalformedExpression,
+    &offline::route_disabled::RouteDisabled,
+    &offline::external_call_without_error_handler::ExternalCallWithoutErrorHandler,
+    &offline::filter_without_conditions::FilterWithoutConditions,
     &offline::duplicate_key::DuplicateKey,
     &offline::hardcoded_secret::HardcodedSecret,
+    &offline::credential_placeholder::CredentialPlaceholder,
     &offline::zone_mismatch::ZoneMismatch,
     &offline::designer_message::DesignerWarning,
     &live::not_found::ConnectionNotFound,

@@ -607,7 +607,9 @@ impl Loader {
                         "hook" => RefKind::Hook,
                         "keychain" => RefKind::Keychain,
                         "data-store" => RefKind::DataStore,
-                        _ => return Err(self.error(list.file, item.span(), format!("unknown module selector `{}`", item.get_ref()), "expected a glob on `app:action`, or @connection, @hook, @keychain, @data-store")),
+                        "data-structure" => RefKind::DataStructure,
+                        "scenario" => RefKind::Scenario,
+                        _ => return Err(self.error(list.file, item.span(), format!("unknown module selector `{}`", item.get_ref()), "expected a glob on `app:action`, or @connection, @hook, @keychain, @data-store, @data-structure, @scenario")),
                     };
                     refs.push(k);
                 } else {

@@ -257,7 +257,7 @@ fn disabled_rules_are_listed_but_do_not_run() {
 #[test]
 fn the_shipped_files_compile() {
     let set = load(RuleSet::builtin(), &[], true).unwrap();
-    assert!(BUILTIN.len() >= 8);
+    assert!(BUILTIN.len() >= 7);
     for (name, _) in BUILTIN {
         assert!(
             set.metas().iter().any(|(_, o)| o.starts_with(name)),
@@ -333,4 +333,20 @@ fn an_error_inside_a_multibyte_character_underlines_the_whole_character() {
         error(&[&text]),
         ("invalid JSONPath in `given`".into(), "\u{489}".into())
     );
+}
+
+#[test]
+fn data_structure_and_scenario_selectors_pick_their_modules() {
+    let src = r#"{"name":"n","flow":[
+      {"id":1,"module":"json:CreateJSON","parameters":{"type":403260}},
+      {"id":2,"module":"scenario-service:CallSubscenario","parameters":{"scenario":4711}},
+      {"id":3,"module":"http:ActionSendData","parameters":{"type":"x"}}]}"#;
+    for (selector, want) in [("@data-structure", "1"), ("@scenario", "2")] {
+        let rule = format!(
+            "[[rule]]\ncode = \"T001\"\nname = \"sel\"\nmodules = [\"{selector}\"]\ngiven = \"$.id\"\nmessage = \"m\"\nthen = {{ function = \"undefined\" }}\n"
+        );
+        let set = rules(&[&rule]).unwrap();
+        let (found, _) = run(&set, src);
+        assert_eq!(snippets(src, &found), [want], "{selector}");
+    }
 }

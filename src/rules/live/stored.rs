@@ -12,6 +12,8 @@ fn noun(kind: RefKind) -> &'static str {
         RefKind::DataStore => "data store",
         RefKind::Keychain => "keychain",
         RefKind::Connection => "connection",
+        RefKind::DataStructure => "data structure",
+        RefKind::Scenario => "scenario",
     }
 }
 

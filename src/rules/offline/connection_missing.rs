@@ -5,10 +5,12 @@ use crate::rules::{Context, Rule};
 
 declare_rule! {
     /// ## What it does
-    /// Reports a connection (or webhook, keychain, data store) parameter that the module needs
-    /// but that is absent, `null` or empty. "Needs" means the module's `metadata.parameters`
-    /// echo marks it `required`, or the key is one Make always fills (`__IMTCONN__`,
-    /// `account`, `makeConnectionId`, `connection`, `__IMTHOOK__`, `hook`, `datastore`).
+    /// Reports a connection (or webhook, keychain, data store, data structure, sub-scenario)
+    /// parameter that the module needs but that is absent, `null` or empty. "Needs" means the
+    /// module's `metadata.parameters` echo marks it `required`, or the key is one Make always
+    /// fills (`__IMTCONN__`, `account`, `makeConnectionId`, `connection`, `__IMTHOOK__`,
+    /// `hook`, `datastore`, `scenario` of `scenario-service`). A data structure is needed only
+    /// when the echo says so: parsers such as `json:ParseJSON` run without one.
     ///
     /// ## Why is this bad?
     /// The scenario imports, but the module fails on its first run: it has nothing to
@@ -46,7 +48,7 @@ impl Rule for ConnectionMissing {
             RefValue::Empty => "is empty",
             _ => return,
         };
-        if r.declared && !r.required {
+        if (r.declared && !r.required) || (!r.declared && !r.kind.needed_without_echo()) {
             return;
         }
         out.push(
@@ -81,6 +83,16 @@ mod tests {
         ));
         let f = run(&super::ConnectionMissing, &src);
         assert_eq!(snippets(&src, &f), ["{}", "null", "\"\""]);
+    }
+
+    #[test]
+    fn a_data_structure_is_needed_only_when_the_echo_says_so() {
+        let src = blueprint(
+            r#"{"id":1,"module":"json:ParseJSON","parameters":{"type":""}},{"id":2,"module":"scenario-service:CallSubscenario","parameters":{"scenario":null}},{"id":3,"module":"json:CreateJSON","parameters":{"type":""},"metadata":{"parameters":[{"name":"type","type":"udt","required":true}]}}"#,
+        );
+        let f = run(&super::ConnectionMissing, &src);
+        assert_eq!(snippets(&src, &f), ["null", "\"\""]);
+        assert_eq!(f[1].message, "data-structure parameter `type` is empty");
     }
 
     #[test]

@@ -5,9 +5,10 @@ use crate::rules::{Context, Rule};
 
 declare_rule! {
     /// ## What it does
-    /// Reports a connection (or webhook, keychain, data store) parameter holding a string that
-    /// can never be an id: sanitized exports' `<CONN_02>`, `CONNECTION_PLACEHOLDER`, template
-    /// slots such as `{{YOUR_POSTGRES_CONNECTION}}`.
+    /// Reports a connection (or webhook, keychain, data store, data structure, sub-scenario)
+    /// parameter holding a string that can never be an id: sanitized exports' `<CONN_02>`,
+    /// `<DATASTRUCT_01>`, `CONNECTION_PLACEHOLDER`, template slots such as
+    /// `{{YOUR_POSTGRES_CONNECTION}}`.
     ///
     /// ## Why is this bad?
     /// The blueprint is a template, not a deployable scenario: every module with a placeholder

@@ -9,6 +9,11 @@ declare_rule! {
     /// `...data.connection`) is not among the types the module accepts (the echo's
     /// `account:<t1>,<t2>`).
     ///
+    /// A chosen type of `"undefined"` (the editor's stringified JavaScript `undefined`, seen
+    /// next to `"scoped": "undefined"`), `""` or `null` names no type and is not reported.
+    /// The finding points at the chosen type in `metadata.restore` (its pointer too) and
+    /// labels the connection parameter it belongs to.
+    ///
     /// ## Why is this bad?
     /// The blueprint was edited by hand or stitched from two exports: the module will refuse
     /// the connection (e.g. a `google` connection on a Google Drive module that needs
@@ -43,14 +48,18 @@ impl Rule for ConnectionTypeNotAllowed {
         if r.kind != RefKind::Connection || r.allowed_types.is_empty() {
             return;
         }
-        let Some(chosen) = &r.chosen_type else { return };
+        let (Some(chosen), Some(span), Some(pointer)) =
+            (&r.chosen_type, r.chosen_type_span, &r.chosen_type_pointer)
+        else {
+            return;
+        };
         if r.allowed_types.iter().any(|t| t == chosen) {
             return;
         }
         out.push(
             Finding::new(
                 &Self::META,
-                r.chosen_type_span.unwrap_or(r.span),
+                span,
                 format!(
                     "connection type `{chosen}` is not accepted by `{}`; it accepts {}",
                     r.key,
@@ -58,7 +67,9 @@ impl Rule for ConnectionTypeNotAllowed {
                 ),
             )
             .label("chosen type")
-            .reference(m, r),
+            .related(r.span, format!("the connection parameter `{}`", r.key))
+            .pointer(pointer.clone())
+            .module(m),
         );
     }
 }
@@ -83,5 +94,28 @@ mod tests {
     #[test]
     fn quiet_on_an_allowed_type() {
         assert!(run(&super::ConnectionTypeNotAllowed, &module("google-custom")).is_empty());
+    }
+
+    #[test]
+    fn an_unknown_chosen_type_is_no_choice() {
+        for unknown in ["undefined", "", " "] {
+            assert!(
+                run(&super::ConnectionTypeNotAllowed, &module(unknown)).is_empty(),
+                "{unknown:?}"
+            );
+        }
+        let null = module("x").replace("\"x\"", "null");
+        assert!(run(&super::ConnectionTypeNotAllowed, &null).is_empty());
+    }
+
+    #[test]
+    fn pointer_and_span_agree_and_the_parameter_is_labelled() {
+        let src = module("google");
+        let f = run(&super::ConnectionTypeNotAllowed, &src);
+        assert_eq!(
+            f[0].pointer.as_deref(),
+            Some("/flow/0/metadata/restore/parameters/__IMTCONN__/data/connection")
+        );
+        assert_eq!(&src[f[0].related[0].0.range()], "5");
     }
 }

@@ -1,0 +1,150 @@
+use crate::declare_rule;
+use crate::finding::Finding;
+use crate::json::Value;
+use crate::model::Module;
+use crate::model::leaves::for_each_string;
+use crate::rules::{Context, Rule};
+
+declare_rule! {
+    /// ## What it does
+    /// Reports strings in a module's `mapper`, `parameters`, filter conditions or If-Else
+    /// branch conditions whose IML expressions are malformed: a `{{` that opens inside another
+    /// expression (`{{{{33.`0`}}}}`), or one that is never closed (`Hello {{1.name`).
+    ///
+    /// Stray `}}` are not reported: JSON written as text ends objects with them.
+    ///
+    /// ## Why is this bad?
+    /// Make's expressions do not nest: such a string is not evaluated as the author meant,
+    /// and the module sends (or a filter compares) braces and text instead of the value.
+    /// Doubled braces usually come from pasting a mapped value into a field that already
+    /// held `{{ }}`.
+    ///
+    /// ## Example
+    /// ```json
+    /// { "mapper": { "text": "{{{{33.`0`}}}}" } }
+    /// ```
+    ///
+    /// ## Use instead
+    /// ```json
+    /// { "mapper": { "text": "{{33.`0`}}" } }
+    /// ```
+    pub struct MalformedExpression {
+        code: "BP019",
+        name: "malformed-expression",
+        severity: Warning,
+        kind: Offline,
+        summary: "an IML expression is malformed (nested or unclosed `{{`)",
+    }
+}
+
+/// What is wrong with the expressions of `text`, if anything.
+fn malformed(text: &str) -> Option<&'static str> {
+    let b = text.as_bytes();
+    let first = memchr::memmem::find(b, b"{{")?;
+    let mut open = false;
+    let mut i = first;
+    while i + 1 < b.len() {
+        match (b[i], b[i + 1], open) {
+            (b'{', b'{', true) => return Some("`{{` opens inside another expression"),
+            (b'{', b'{', false) => {
+                open = true;
+                i += 2;
+            }
+            (b'}', b'}', true) => {
+                open = false;
+                i += 2;
+            }
+            _ => i += 1,
+        }
+    }
+    open.then_some("an expression opened with `{{` is never closed")
+}
+
+/// The parts of a module whose strings are expressions: (pointer suffix, value).
+fn sections<'d>(obj: Value<'d>) -> Vec<(String, Value<'d>)> {
+    let mut out: Vec<(String, Value<'d>)> = ["mapper", "parameters"]
+        .into_iter()
+        .filter_map(|s| obj.get(s).map(|v| (format!("/{s}"), v)))
+        .collect();
+    out.extend(crate::rules::offline::filter_operand_literal::condition_lists(obj));
+    out
+}
+
+impl Rule for MalformedExpression {
+    fn check_module(&self, cx: &Context<'_>, m: &Module, out: &mut Vec<Finding>) {
+        for (at, root) in sections(cx.doc.value(m.node)) {
+            for_each_string(root, &mut |leaf| {
+                let raw = leaf.value.raw();
+                if !raw.contains("{{") {
+                    return;
+                }
+                let text = leaf.value.as_str().unwrap_or_default();
+                let Some(problem) = malformed(&text) else {
+                    return;
+                };
+                let key = leaf.key_text();
+                let place = if key.is_empty() {
+                    at.trim_start_matches('/').to_string()
+                } else {
+                    format!("field `{}`", crate::model::truncate(&key, 40))
+                };
+                out.push(
+                    Finding::new(
+                        &Self::META,
+                        leaf.value.span(),
+                        format!("{place} of {} has a malformed expression: {problem}", m.display_name()),
+                    )
+                    .label("malformed expression")
+                    .help("write each expression once, as {{...}}; map the value again in Make if unsure")
+                    .pointer(format!("{}{at}{}", m.pointer, leaf.pointer()))
+                    .module(m),
+                );
+            });
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::malformed;
+    use crate::rules::testing::*;
+
+    #[test]
+    fn finds_nested_and_unclosed_expressions() {
+        assert_eq!(
+            malformed("{{{{33.`0`}}}}"),
+            Some("`{{` opens inside another expression")
+        );
+        assert_eq!(
+            malformed("Hello {{1.name"),
+            Some("an expression opened with `{{` is never closed")
+        );
+        for ok in [
+            "{{1.a}}",
+            "{\"a\": {\"b\": \"{{1.b}}\"}}",
+            "{{{1.b}}}",
+            "{{#each x}}{{name}}{{/each}}",
+            "no braces",
+            "}} stray",
+        ] {
+            assert_eq!(malformed(ok), None, "{ok}");
+        }
+    }
+
+    #[test]
+    fn reports_mapper_and_filter_strings() {
+        let src = blueprint(
+            r#"{"id":2,"module":"slack:CreateMessage","mapper":{"text":"{{{{33.`0`}}}}","ok":"{{33.a}}"},"filter":{"name":"f","conditions":[[{"a":"{{1.a","o":"exist"}]]}}"#,
+        );
+        let f = run(&super::MalformedExpression, &src);
+        assert_eq!(snippets(&src, &f), ["\"{{{{33.`0`}}}}\"", "\"{{1.a\""]);
+        assert_eq!(
+            f[0].message,
+            "field `text` of module 2 (slack:CreateMessage) has a malformed expression: `{{` opens inside another expression"
+        );
+        assert_eq!(
+            f[1].pointer.as_deref(),
+            Some("/flow/0/filter/conditions/0/0/a")
+        );
+    }
+}
