@@ -11,6 +11,7 @@ use clap::{Args, CommandFactory, Parser, Subcommand, ValueEnum};
 use crate::config::{self, Config};
 use crate::discover::{self, Input};
 use crate::filter::{self, Baseline};
+use crate::finding::Severity;
 use crate::live::api::{self, ApiConfig, MakeApi, Token};
 use crate::live::snapshot::Snapshot;
 use crate::live::{Catalog, ConnectionSource, LiveSettings};
@@ -18,7 +19,7 @@ use crate::pipeline::{self, FileResult, Options, Status};
 use crate::redact;
 use crate::remap;
 use crate::report::{self, Diagnostic, Report, format_table};
-use crate::rules::{self, OfflineSettings, RuleSet, Severity, declarative};
+use crate::rules::{self, OfflineSettings, RuleSet, declarative};
 
 /// Exit codes: nothing at or above --fail-on / findings / could not check.
 const EXIT_CLEAN: u8 = 0;
@@ -1329,10 +1330,10 @@ fn run_inventory(args: InventoryArgs, cfg: &Config) -> Result<u8, String> {
         args.expiry_warning_days,
     );
     let text = match args.format {
-        InventoryFormat::Table => report::inventory::table(&inv),
-        InventoryFormat::Json => report::inventory::json(&inv)?,
-        InventoryFormat::Csv => report::inventory::csv(&inv)?,
-        InventoryFormat::Markdown => report::inventory::markdown(&inv),
+        InventoryFormat::Table => inventory::render::table(&inv),
+        InventoryFormat::Json => inventory::render::json(&inv)?,
+        InventoryFormat::Csv => inventory::render::csv(&inv)?,
+        InventoryFormat::Markdown => inventory::render::markdown(&inv),
     };
     write_output(args.output.as_ref(), &text)?;
     for d in results

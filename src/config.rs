@@ -17,7 +17,8 @@ use crate::redact;
 use serde::Deserialize;
 use toml::Spanned;
 
-use crate::rules::{RuleSet, Severity};
+use crate::finding::Severity;
+use crate::rules::RuleSet;
 use crate::side_file::{SideFileKind, read_side_file};
 
 pub const FILE_NAME: &str = "bplint.toml";

@@ -15,9 +15,9 @@ use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 use crate::atomic_file::{self, WriteError};
+use crate::finding::location::SourceIndex;
 use crate::json::{self, Kind};
 use crate::model::{self, Detected, RefKind, RefValue};
-use crate::report::location::SourceIndex;
 use crate::side_file::{SideFileKind, read_side_file};
 
 /// Old id -> new id.

@@ -8,7 +8,7 @@ use miette::{
 };
 
 use super::{Diagnostic, Excerpt, Position, Report};
-use crate::rules::Severity;
+use crate::finding::Severity;
 
 /// Serves the stored excerpt to miette with the file's real line numbers.
 struct ExcerptSource<'a> {
