@@ -21,4 +21,5 @@ pub mod redact;
 pub mod remap;
 pub mod report;
 pub mod rules;
+pub mod settings;
 pub mod side_file;
