@@ -21,5 +21,6 @@ pub mod redact;
 pub mod remap;
 pub mod report;
 pub mod rules;
+pub mod run;
 pub mod settings;
 pub mod side_file;

@@ -14,6 +14,9 @@ pub fn run(args: InventoryArgs, settings: &Settings) -> Result<u8, String> {
     let now = parse_now(args.now.as_deref())?;
     let opts = Options {
         max_file_size: settings.max_file_size,
+        // Only the models are wanted; with no rules run no secret is known, so no excerpts.
+        run_rules: false,
+        excerpts: false,
         ..Options::default()
     };
     let (inputs, problems) = scoped_inputs(&args.paths, settings);

@@ -31,6 +31,9 @@ struct RefRow {
 pub fn run(args: RefsArgs, settings: &Settings) -> Result<u8, String> {
     let opts = Options {
         max_file_size: settings.max_file_size,
+        // Only the models are wanted; with no rules run no secret is known, so no excerpts.
+        run_rules: false,
+        excerpts: false,
         ..Options::default()
     };
     let (inputs, problems) = scoped_inputs(&args.paths, settings);

@@ -278,16 +278,18 @@ impl RuleSet {
         out
     }
 
-    /// Runs every live rule over the references of one scenario.
+    /// Runs every live rule over the references of one scenario. Each finding comes with the
+    /// index of the reference it is about, so it is located without a lookup.
     pub fn run_live(
         &self,
         cx: &LiveContext<'_>,
         lookup: &dyn Fn(&Reference) -> Option<Lookup>,
         object_lookup: &dyn Fn(&Reference) -> Option<ObjectLookup>,
-    ) -> Vec<Finding> {
+    ) -> Vec<(usize, Finding)> {
+        let mut about = Vec::new();
         let mut out = Vec::new();
         let live: Vec<&dyn Rule> = self.of_kind(RuleKind::Live).collect();
-        for reference in &cx.scenario.references {
+        for (index, reference) in cx.scenario.references.iter().enumerate() {
             let module = &cx.scenario.modules[reference.module];
             if reference.kind == crate::model::RefKind::Connection {
                 let Some(found) = lookup(reference) else {
@@ -301,8 +303,10 @@ impl RuleSet {
                     rule.check_object(cx, module, reference, &found, &mut out);
                 }
             }
+            // The findings just added are about this reference (a `continue` above adds none).
+            about.resize(out.len(), index);
         }
-        out
+        about.into_iter().zip(out).collect()
     }
 }
 
