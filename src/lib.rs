@@ -9,6 +9,7 @@ pub mod cli;
 pub mod commands;
 pub mod config;
 pub mod discover;
+pub mod draw;
 pub mod filter;
 pub mod finding;
 pub mod inventory;

@@ -163,16 +163,10 @@ pub fn main() -> ExitCode {
         Some(path) => match Config::load(path, &rules) {
             Ok(c) => c,
             Err(e) => {
-                let handler = if color {
-                    miette::GraphicalReportHandler::new()
-                } else {
-                    miette::GraphicalReportHandler::new_themed(
-                        miette::GraphicalTheme::unicode_nocolor(),
-                    )
-                };
-                let mut out = String::new();
-                let _ = handler.render_report(&mut out, e.as_ref());
-                eprint!("{out}");
+                eprint!(
+                    "{}",
+                    crate::draw::render(e.as_ref(), color, 80).unwrap_or_default()
+                );
                 return ExitCode::from(EXIT_TROUBLE);
             }
         },
