@@ -34,10 +34,7 @@ pub fn parse_pairs(text: &str, source: &str, map: &mut IdMap) -> Result<(), Stri
             .split_once('=')
             .ok_or_else(|| format!("{source}: entry {} `{entry}` is not OLD=NEW", n + 1))?;
         let id = |s: &str| -> Result<u64, String> {
-            s.trim()
-                .parse::<u64>()
-                .ok()
-                .filter(|v| *v > 0)
+            model::positive_id(s)
                 .ok_or_else(|| format!("{source}: `{}` is not a positive integer id", s.trim()))
         };
         insert(map, id(old)?, id(new)?, source)?;
@@ -89,14 +86,14 @@ fn load_json_map(text: &str, source: &str, map: &mut IdMap) -> Result<(), String
         let key = member.key_str();
         let value = member.value;
         let new = match value.kind() {
-            Kind::Number => value.raw().parse::<u64>().ok(),
-            Kind::String => value.as_str().and_then(|s| s.trim().parse::<u64>().ok()),
+            Kind::Number => model::positive_id(value.raw()),
+            Kind::String => value.as_str().and_then(|s| model::positive_id(&s)),
             _ => None,
         };
         let key_at = index.position(member.key.span().start as usize);
         let here = format!("{source}:{}:{}", key_at.line, key_at.column);
-        let (old, new) = match (key.trim().parse::<u64>(), new) {
-            (Ok(old), Some(new)) if old > 0 && new > 0 => (old, new),
+        let (old, new) = match (model::positive_id(&key), new) {
+            (Some(old), Some(new)) => (old, new),
             _ => {
                 return Err(format!(
                     "{here}: `{}: {}` is not a pair of positive integer ids",
