@@ -249,3 +249,17 @@ fn completions_run_whatever_the_config_says() {
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(run.stdout.contains("bplint"));
 }
+
+#[test]
+fn the_harness_scrubs_the_test_runners_environment() {
+    // A developer's own settings must not reach the binary: every other run in this file would
+    // see this zone if the harness let it through.
+    // SAFETY: the other tests of this binary only read the environment through the harness,
+    // which removes exactly this variable from what it starts.
+    unsafe { std::env::set_var("BPLINT_ZONE", "nowhere") };
+    let dir = project("scrubbed", "");
+    let run = run_in(&dir, &["connections", "export", "--team", "100"]);
+    assert_eq!(run.code, 2);
+    assert!(!run.stderr.contains("BPLINT_ZONE"), "{}", run.stderr);
+    assert!(run.stderr.contains("needs --zone"), "{}", run.stderr);
+}
