@@ -165,7 +165,8 @@ pub fn main() -> ExitCode {
             Err(e) => {
                 eprint!(
                     "{}",
-                    crate::draw::render(e.as_ref(), color, 80).unwrap_or_default()
+                    // 200 columns: miette's default, which config errors have always been drawn at.
+                    crate::draw::render(e.as_ref(), color, 200).unwrap_or_default()
                 );
                 return ExitCode::from(EXIT_TROUBLE);
             }
