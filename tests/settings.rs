@@ -3,17 +3,18 @@
 
 mod support;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde_json::Value;
 use support::bin::{Run, codes, run_in};
 
 const NOW: &str = "2026-03-01T00:00:00Z";
 
-/// A fresh folder holding the demo blueprints under `bp/`, its snapshot, and `config`.
-fn project(name: &str, config: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("bplint-settings-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
+/// A fresh folder (removed when dropped) holding the demo blueprints under `bp/`, their
+/// snapshot, and `config` as bplint.toml. `name` says which test it is for, in the folder name.
+fn project(name: &str, config: &str) -> tempfile::TempDir {
+    let tmp = tempfile::Builder::new().prefix(name).tempdir().unwrap();
+    let dir = tmp.path();
     std::fs::create_dir_all(dir.join("bp")).unwrap();
     let demo = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/demo");
     for f in ["lead-router.blueprint.json", "weekly-digest.json"] {
@@ -21,7 +22,7 @@ fn project(name: &str, config: &str) -> PathBuf {
     }
     std::fs::copy(demo.join("connections.json"), dir.join("connections.json")).unwrap();
     std::fs::write(dir.join("bplint.toml"), config).unwrap();
-    dir
+    tmp
 }
 
 fn json_of(run: &Run) -> Value {
@@ -51,24 +52,24 @@ fn ids(v: &Value, key: &str) -> Vec<u64> {
 #[test]
 fn check_takes_fail_on_and_max_file_size_from_the_config_and_flags_win() {
     let dir = project("check", "fail_on = \"never\"\n");
-    let run = run_in(&dir, &["check", "bp", "--format", "json"]);
+    let run = run_in(dir.path(), &["check", "bp", "--format", "json"]);
     assert_eq!(run.code, 0, "fail_on = never: {}", run.stderr);
     assert!(!codes(&run.json()).is_empty(), "the demo has findings");
     let run = run_in(
-        &dir,
+        dir.path(),
         &["check", "bp", "--format", "json", "--fail-on", "warning"],
     );
     assert_eq!(run.code, 1, "--fail-on beats the config: {}", run.stderr);
 
     let dir = project("check-size", "max_file_size = 10\n");
-    let run = run_in(&dir, &["check", "bp", "--format", "json"]);
+    let run = run_in(dir.path(), &["check", "bp", "--format", "json"]);
     assert!(
         codes(&run.json()).iter().all(|c| c == "BP007"),
         "{}",
         run.stdout
     );
     let run = run_in(
-        &dir,
+        dir.path(),
         &[
             "check",
             "bp",
@@ -94,9 +95,9 @@ fn baseline_reads_the_same_settings_as_check() {
         "--output",
         "base.json",
     ];
-    let run = run_in(&dir, &args);
+    let run = run_in(dir.path(), &args);
     assert_eq!(run.code, 0, "{}", run.stderr);
-    let text = std::fs::read_to_string(dir.join("base.json")).unwrap();
+    let text = std::fs::read_to_string(dir.path().join("base.json")).unwrap();
     assert!(text.contains("lead-router"), "{text}");
     assert!(
         !text.contains("weekly-digest"),
@@ -107,16 +108,16 @@ fn baseline_reads_the_same_settings_as_check() {
 #[test]
 fn refs_applies_exclude_and_max_file_size_and_the_flag_wins() {
     let dir = project("refs", "exclude = [\"bp/weekly-digest.json\"]\n");
-    let v = json_of(&run_in(&dir, &["refs", "bp", "--format", "json"]));
+    let v = json_of(&run_in(dir.path(), &["refs", "bp", "--format", "json"]));
     assert_eq!(ref_files(&v), vec!["bp/lead-router.blueprint.json"]);
 
     let dir = project("refs-size", "max_file_size = 10\n");
-    let run = run_in(&dir, &["refs", "bp", "--format", "json"]);
+    let run = run_in(dir.path(), &["refs", "bp", "--format", "json"]);
     let v = json_of(&run);
     assert!(ref_files(&v).is_empty(), "too large for the config: {v}");
     assert_eq!(v["problems"].as_array().unwrap().len(), 2, "{v}");
     let run = run_in(
-        &dir,
+        dir.path(),
         &[
             "refs",
             "bp",
@@ -145,7 +146,7 @@ fn inventory_applies_expiry_warning_days_and_exclude_and_the_flag_wins() {
         "--format",
         "json",
     ];
-    let v = json_of(&run_in(&dir, &base));
+    let v = json_of(&run_in(dir.path(), &base));
     assert_eq!(
         ids(&v, "expiring"),
         Vec::<u64>::new(),
@@ -161,12 +162,12 @@ fn inventory_applies_expiry_warning_days_and_exclude_and_the_flag_wins() {
     assert!(!used.is_empty());
     let mut args = base.to_vec();
     args.extend(["--expiry-warning-days", "14"]);
-    let v = json_of(&run_in(&dir, &args));
+    let v = json_of(&run_in(dir.path(), &args));
     assert_eq!(ids(&v, "expiring"), vec![1006], "the flag wins");
 
     // Without the exclude the weekly digest's connections count as used too.
     let all = project("inventory-all", "");
-    let everything = json_of(&run_in(&all, &base));
+    let everything = json_of(&run_in(all.path(), &base));
     assert!(
         ids(&everything, "unused").len() < ids(&v, "unused").len(),
         "{v}"
@@ -177,7 +178,7 @@ fn inventory_applies_expiry_warning_days_and_exclude_and_the_flag_wins() {
 /// `--zone` beats it (and the run then stops at the missing token, before any request).
 fn assert_zone_applies(name: &str, args: &[&str]) {
     let dir = project(name, "zone = \"nowhere\"\n");
-    let run = run_in(&dir, args);
+    let run = run_in(dir.path(), args);
     assert_eq!(run.code, 2, "{}", run.stderr);
     assert!(
         run.stderr.contains("bplint.toml `zone`"),
@@ -186,7 +187,7 @@ fn assert_zone_applies(name: &str, args: &[&str]) {
     );
     let mut with_flag = args.to_vec();
     with_flag.extend(["--zone", "eu1"]);
-    let run = run_in(&dir, &with_flag);
+    let run = run_in(dir.path(), &with_flag);
     assert_eq!(run.code, 2);
     assert!(
         !run.stderr.contains("bplint.toml"),
@@ -223,7 +224,7 @@ fn rules_and_explain_take_rule_folders_from_the_config() {
     let packs = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/rule-files/team/acme.toml");
     let config = format!("rules_dirs = [{:?}]\n", packs.display().to_string());
     let dir = project("rules", &config);
-    let run = run_in(&dir, &["rules", "--format", "json"]);
+    let run = run_in(dir.path(), &["rules", "--format", "json"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     let rows = run.json();
     let pack: Vec<&Value> = rows
@@ -237,7 +238,7 @@ fn rules_and_explain_take_rule_folders_from_the_config() {
         "the config's rule folder is loaded: {rows}"
     );
     let code = pack[0]["code"].as_str().unwrap();
-    let run = run_in(&dir, &["explain", code]);
+    let run = run_in(dir.path(), &["explain", code]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(run.stdout.contains(code));
 }
@@ -245,7 +246,7 @@ fn rules_and_explain_take_rule_folders_from_the_config() {
 #[test]
 fn completions_run_whatever_the_config_says() {
     let dir = project("completions", "zone = \"nowhere\"\nfail_on = \"never\"\n");
-    let run = run_in(&dir, &["completions", "bash"]);
+    let run = run_in(dir.path(), &["completions", "bash"]);
     assert_eq!(run.code, 0, "{}", run.stderr);
     assert!(run.stdout.contains("bplint"));
 }
@@ -258,7 +259,7 @@ fn the_harness_scrubs_the_test_runners_environment() {
     // which removes exactly this variable from what it starts.
     unsafe { std::env::set_var("BPLINT_ZONE", "nowhere") };
     let dir = project("scrubbed", "");
-    let run = run_in(&dir, &["connections", "export", "--team", "100"]);
+    let run = run_in(dir.path(), &["connections", "export", "--team", "100"]);
     assert_eq!(run.code, 2);
     assert!(!run.stderr.contains("BPLINT_ZONE"), "{}", run.stderr);
     assert!(run.stderr.contains("needs --zone"), "{}", run.stderr);
