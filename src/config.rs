@@ -17,7 +17,8 @@ use crate::redact;
 use serde::Deserialize;
 use toml::Spanned;
 
-use crate::rules::{RuleSet, Severity};
+use crate::finding::Severity;
+use crate::rules::RuleSet;
 use crate::side_file::{SideFileKind, read_side_file};
 
 pub const FILE_NAME: &str = "bplint.toml";
@@ -47,13 +48,26 @@ impl Level {
     }
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+/// The lowest severity that fails a run: the one enum of `--fail-on` and `fail_on`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
 pub enum FailOn {
     Error,
     Warning,
     Info,
     Never,
+}
+
+impl FailOn {
+    /// The lowest severity that fails a run; `None` for `never`.
+    pub fn threshold(self) -> Option<Severity> {
+        match self {
+            FailOn::Error => Some(Severity::Error),
+            FailOn::Warning => Some(Severity::Warning),
+            FailOn::Info => Some(Severity::Info),
+            FailOn::Never => None,
+        }
+    }
 }
 
 #[derive(Debug, Deserialize, Default)]

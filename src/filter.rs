@@ -15,7 +15,7 @@ use crate::side_file::{SideFileKind, read_side_file};
 /// and the message with digit runs blanked (ids and day counts drift; the problem does not).
 /// The same fingerprint SARIF reports as `partialFingerprints`, so both agree.
 pub fn fingerprint(d: &Diagnostic) -> String {
-    crate::report::sarif::fingerprint(d)
+    d.fingerprint()
 }
 
 #[derive(Debug, Serialize, Deserialize)]

@@ -31,6 +31,9 @@ pub struct Options {
     /// Keep each file's model after checking it (the live stage and `refs` need it). Without
     /// it, memory holds only the findings.
     pub keep_model: bool,
+    /// Run the offline rules. `refs` and `inventory` only need the models: without the rules
+    /// a file is read, parsed and modelled, and nothing else.
+    pub run_rules: bool,
 }
 
 impl Default for Options {
@@ -41,6 +44,7 @@ impl Default for Options {
             rules: RuleSet::builtin(),
             excerpts: true,
             keep_model: true,
+            run_rules: true,
         }
     }
 }
@@ -261,7 +265,11 @@ pub fn check_bytes(display: &str, explicit: bool, bytes: &[u8], opts: &Options) 
     };
     let scenario = model::build(&doc, root, form, base);
     let cx = Context::new(&doc, &scenario, &opts.offline);
-    let findings = opts.rules.run_offline(&cx);
+    let findings = if opts.run_rules {
+        opts.rules.run_offline(&cx)
+    } else {
+        Vec::new()
+    };
     let secrets: Vec<Span> = findings.iter().filter_map(|f| f.secret).collect();
     let index = SourceIndex::new(src, secrets);
     let locate = |span: Span| {
@@ -440,14 +448,8 @@ pub fn live_check(
             }
         };
         let findings = rules.run_live(&cx, &|r| lookup(r.value.effective_id()?), &object_lookup);
-        let by_span: HashMap<Span, &Location> = scenario
-            .references
-            .iter()
-            .zip(&result.reference_locations)
-            .map(|(r, l)| (r.span, l))
-            .collect();
-        for f in findings {
-            let loc = by_span.get(&f.span).map(|l| (*l).clone());
+        for (reference, f) in findings {
+            let loc = result.reference_locations.get(reference).cloned();
             result
                 .diagnostics
                 .push(Diagnostic::new(f, &result.display, loc));
@@ -498,4 +500,29 @@ pub fn summarize(results: &[FileResult]) -> Summary {
         s.references += r.references;
     }
     s
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const STRUCTURE: &str = include_str!("../fixtures/cases/structure.json");
+
+    #[test]
+    fn modelling_without_rules_keeps_the_model_and_runs_no_rule() {
+        let checked = check_bytes("s.json", true, STRUCTURE.as_bytes(), &Options::default());
+        assert!(!checked.diagnostics.is_empty(), "the fixture has findings");
+        let opts = Options {
+            run_rules: false,
+            ..Options::default()
+        };
+        let modelled = check_bytes("s.json", true, STRUCTURE.as_bytes(), &opts);
+        assert!(modelled.diagnostics.is_empty());
+        let scenario = modelled.scenario.expect("the model is kept");
+        assert_eq!(
+            scenario.references.len(),
+            modelled.reference_locations.len()
+        );
+        assert_eq!(modelled.modules, checked.modules);
+    }
 }

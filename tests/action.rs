@@ -162,6 +162,9 @@ fn run_action(dir: &Path, inputs: &[(&str, &str)], token: Option<&str>) -> (i32,
     let outputs = dir.join("github-output.txt");
     let _ = std::fs::remove_file(&outputs);
     let mut cmd = Command::new("bash");
+    for name in support::bin::scrubbed_vars() {
+        cmd.env_remove(name);
+    }
     cmd.arg(Path::new(ROOT).join("action/run.sh"))
         .current_dir(dir)
         .env("BPLINT", env!("CARGO_BIN_EXE_bplint"))

@@ -1,6 +1,8 @@
 //! Declarative rules end to end: every shipped rule against its fixtures, a team's rule
 //! folder through the binary, and a spanned error for each kind of bad rule file.
 
+mod support;
+
 use std::path::Path;
 
 use assert_cmd::Command;
@@ -12,11 +14,9 @@ use serde_json::Value;
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 
 fn bplint() -> Command {
-    let mut cmd = Command::cargo_bin("bplint").expect("binary builds");
-    cmd.env_remove("MAKE_API_TOKEN")
-        .env_remove("BPLINT_NO_DECLARATIVE")
-        .env("NO_COLOR", "1")
-        .current_dir(ROOT);
+    let mut cmd = support::bin::bplint_in(std::path::Path::new(ROOT));
+    // These tests are about the shipped declarative rules: they stay on.
+    cmd.env_remove("BPLINT_NO_DECLARATIVE");
     cmd
 }
 

@@ -65,6 +65,9 @@ fn a_sparse_1_gib_file_is_refused_unread_fast_and_small() {
         r#"ulimit -v 409600 && exec "$0" check . --format json"#
     };
     let mut sh = assert_cmd::Command::new("sh");
+    for name in support::bin::scrubbed_vars() {
+        sh.env_remove(name);
+    }
     sh.env_remove("MAKE_API_TOKEN")
         .env("BPLINT_NO_DECLARATIVE", "1")
         .env("NO_COLOR", "1")

@@ -26,11 +26,7 @@ fn rows_with_unused() -> Vec<Value> {
 }
 
 fn bplint(token: Option<&str>) -> Command {
-    let mut cmd = Command::cargo_bin("bplint").unwrap();
-    cmd.current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env("NO_COLOR", "1")
-        .env("BPLINT_NO_DECLARATIVE", "1")
-        .env_remove("MAKE_API_TOKEN");
+    let mut cmd = support::bin::bplint();
     if let Some(t) = token {
         cmd.env("MAKE_API_TOKEN", t);
     }

@@ -2,7 +2,6 @@
 
 mod support;
 
-use assert_cmd::Command;
 use serde_json::{Value, json};
 use support::make_server::{MakeServer, TOKEN};
 
@@ -57,10 +56,9 @@ fn demo_server() -> MakeServer {
 }
 
 fn check(args: &[&str], token: Option<&str>) -> (i32, Value, String) {
-    let mut cmd = Command::cargo_bin("bplint").unwrap();
-    cmd.current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env("NO_COLOR", "1")
-        .env_remove("MAKE_API_TOKEN");
+    let mut cmd = support::bin::bplint();
+    // These runs include the shipped declarative rules.
+    cmd.env_remove("BPLINT_NO_DECLARATIVE");
     if let Some(t) = token {
         cmd.env("MAKE_API_TOKEN", t);
     }
@@ -219,8 +217,9 @@ fn export_writes_a_snapshot_that_checks_the_same() {
     let server = demo_server();
     let dir = tempfile::tempdir().unwrap();
     let snap = dir.path().join("snap.json");
-    let mut cmd = Command::cargo_bin("bplint").unwrap();
+    let mut cmd = support::bin::bplint();
     let out = cmd
+        .env_remove("BPLINT_NO_DECLARATIVE")
         .env("MAKE_API_TOKEN", TOKEN)
         .args([
             "connections",
@@ -414,9 +413,8 @@ fn the_token_appears_in_no_output_of_any_subcommand() {
         ],
     ];
     for args in runs {
-        let out = Command::cargo_bin("bplint")
-            .unwrap()
-            .current_dir(env!("CARGO_MANIFEST_DIR"))
+        let out = support::bin::bplint()
+            .env_remove("BPLINT_NO_DECLARATIVE")
             .env("MAKE_API_TOKEN", TOKEN)
             .env("RUST_LOG", "trace")
             .env("RUST_BACKTRACE", "1")

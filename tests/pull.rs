@@ -2,7 +2,6 @@
 
 mod support;
 
-use assert_cmd::Command;
 use serde_json::{Value, json};
 use support::make_server::{MakeServer, TOKEN};
 
@@ -32,11 +31,7 @@ fn server() -> MakeServer {
 }
 
 fn bplint(args: &[&str]) -> (i32, String, String) {
-    let out = Command::cargo_bin("bplint")
-        .unwrap()
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env("NO_COLOR", "1")
-        .env("BPLINT_NO_DECLARATIVE", "1")
+    let out = support::bin::bplint()
         .env("MAKE_API_TOKEN", TOKEN)
         .args(args)
         .output()
@@ -150,11 +145,7 @@ fn pull_exits_2_when_the_list_fails() {
 fn check_team_scenarios_audits_fetched_blueprints_without_writing() {
     let server = server();
     let dir = tempfile::tempdir().unwrap();
-    let (code, stdout, err) = Command::cargo_bin("bplint")
-        .unwrap()
-        .current_dir(dir.path())
-        .env("NO_COLOR", "1")
-        .env("BPLINT_NO_DECLARATIVE", "1")
+    let (code, stdout, err) = support::bin::bplint_in(dir.path())
         .env("MAKE_API_TOKEN", TOKEN)
         .args([
             "check",

@@ -3,18 +3,13 @@
 
 mod support;
 
-use assert_cmd::Command;
 use serde_json::{Value, json};
 use support::make_server::{MakeServer, TOKEN};
 
 const FIXTURE: &str = "fixtures/audit/stored-objects.json";
 
 fn bplint(args: &[&str], token: bool) -> (i32, Value, String) {
-    let mut cmd = Command::cargo_bin("bplint").unwrap();
-    cmd.current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env("NO_COLOR", "1")
-        .env("BPLINT_NO_DECLARATIVE", "1")
-        .env_remove("MAKE_API_TOKEN");
+    let mut cmd = support::bin::bplint();
     if token {
         cmd.env("MAKE_API_TOKEN", TOKEN);
     }
@@ -218,11 +213,7 @@ fn without_a_team_nothing_is_listed_and_verbose_says_why() {
     )
     .unwrap();
     let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(FIXTURE);
-    let out = Command::cargo_bin("bplint")
-        .unwrap()
-        .current_dir(dir.path())
-        .env("NO_COLOR", "1")
-        .env("BPLINT_NO_DECLARATIVE", "1")
+    let out = support::bin::bplint_in(dir.path())
         .env("MAKE_API_TOKEN", TOKEN)
         .args(["--verbose", "check"])
         .arg(&fixture)

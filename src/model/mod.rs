@@ -10,7 +10,7 @@ mod walk;
 
 pub use reference::{
     OUT_OF_RANGE_DIGIT_STRING, OUT_OF_RANGE_NUMBER, RefKind, RefValue, Reference, classify_string,
-    truncate,
+    positive_id, truncate,
 };
 pub use walk::{BlueprintForm, Detected, build, detect};
 

@@ -185,15 +185,21 @@ pub const OUT_OF_RANGE_NUMBER: &str = "number out of range";
 pub const OUT_OF_RANGE_DIGIT_STRING: &str = "digit string out of range";
 
 /// Classifies a parameter value. `input_default` resolves `var.input.<name>` to its default id.
+/// A positive integer id written as text (surrounding whitespace allowed): the one parser of
+/// ids, for blueprint values, input defaults, `--map` pairs and map files.
+pub fn positive_id(text: &str) -> Option<u64> {
+    text.trim().parse::<u64>().ok().filter(|id| *id > 0)
+}
+
 pub(crate) fn classify_value(
     v: Value<'_>,
     input_default: &dyn Fn(&str) -> Option<u64>,
 ) -> RefValue {
     match v.kind() {
         Kind::Null => RefValue::Null,
-        Kind::Number => match v.raw().parse::<u64>() {
-            Ok(id) if id > 0 => RefValue::Id { id, quoted: false },
-            _ => RefValue::Invalid {
+        Kind::Number => match positive_id(v.raw()) {
+            Some(id) => RefValue::Id { id, quoted: false },
+            None => RefValue::Invalid {
                 json: if v.raw().contains(['.', 'e', 'E']) {
                     "float"
                 } else if v.raw().starts_with('-') || v.raw() == "0" {
@@ -269,6 +275,14 @@ fn iml_expression(s: &str) -> Option<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ids_are_positive_integers_only() {
+        assert_eq!(positive_id(" 42 "), Some(42));
+        for bad in ["0", "-3", "1.5", "", "abc", "99999999999999999999"] {
+            assert_eq!(positive_id(bad), None, "{bad}");
+        }
+    }
 
     fn no_input(_: &str) -> Option<u64> {
         None

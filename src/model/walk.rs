@@ -214,8 +214,8 @@ fn input_defaults(root: Value<'_>) -> HashMap<String, u64> {
             continue;
         };
         let default = spec.get("default").and_then(|d| match d.kind() {
-            Kind::Number => d.raw().parse::<u64>().ok().filter(|n| *n > 0),
-            Kind::String => d.as_str()?.trim().parse().ok().filter(|n| *n > 0),
+            Kind::Number => super::reference::positive_id(d.raw()),
+            Kind::String => super::reference::positive_id(&d.as_str()?),
             _ => None,
         });
         if let Some(id) = default {

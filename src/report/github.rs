@@ -11,7 +11,7 @@
 //! commands is printed.
 
 use super::{Diagnostic, Report};
-use crate::rules::Severity;
+use crate::finding::Severity;
 
 /// Escapes a command's message (the part after `::`).
 pub fn escape_data(s: &str) -> String {

@@ -2,13 +2,10 @@
 
 use std::fmt;
 
-use miette::{
-    GraphicalReportHandler, GraphicalTheme, LabeledSpan, MietteError, MietteSpanContents,
-    SourceCode, SourceSpan, SpanContents,
-};
+use miette::{LabeledSpan, MietteError, MietteSpanContents, SourceCode, SourceSpan, SpanContents};
 
 use super::{Diagnostic, Excerpt, Position, Report};
-use crate::rules::Severity;
+use crate::finding::Severity;
 
 /// Serves the stored excerpt to miette with the file's real line numbers.
 struct ExcerptSource<'a> {
@@ -111,14 +108,7 @@ impl miette::Diagnostic for Rendered<'_> {
 }
 
 pub fn render(report: &Report<'_>, color: bool) -> String {
-    let theme = if color {
-        GraphicalTheme::unicode()
-    } else {
-        GraphicalTheme::unicode_nocolor()
-    };
-    let handler = GraphicalReportHandler::new_themed(theme)
-        .with_links(false)
-        .with_width(120);
+    let handler = crate::draw::handler(color, 120);
     let mut out = String::new();
     for d in report.diagnostics {
         let rendered = Rendered {

@@ -17,7 +17,7 @@ use std::collections::BTreeSet;
 use quick_junit::{NonSuccessKind, Report as JunitReport, TestCase, TestCaseStatus, TestSuite};
 
 use super::{Diagnostic, Report};
-use crate::rules::Severity;
+use crate::finding::Severity;
 
 const SUITE: &str = "bplint";
 

@@ -4,17 +4,16 @@
 pub mod compact;
 pub mod github;
 pub mod human;
-pub mod inventory;
 pub mod json;
 pub mod junit;
-pub mod location;
 pub mod rules_doc;
 pub mod sarif;
 
-use crate::finding::Finding;
+use crate::finding::fingerprint::{self, FingerprintKey};
+pub use crate::finding::location::{Excerpt, Location, Position, SourceIndex};
+use crate::finding::{Finding, Severity};
 use crate::redact;
-use crate::rules::{RuleSet, Severity};
-pub use location::{Excerpt, Location, Position, SourceIndex};
+use crate::rules::RuleSet;
 
 /// A finding with its file and location, ready for any renderer.
 #[derive(Debug, Clone)]
@@ -73,6 +72,17 @@ impl Diagnostic {
         }
         self.related = related;
         self
+    }
+
+    /// The stable fingerprint SARIF reports and the baseline matches on.
+    pub fn fingerprint(&self) -> String {
+        fingerprint::fingerprint(FingerprintKey {
+            code: self.code,
+            file: &self.file,
+            pointer: self.pointer.as_deref(),
+            module_id: self.module_id,
+            message: &self.message,
+        })
     }
 
     /// Sort key: file, then position, then code.

@@ -34,7 +34,9 @@ use serde_sarif::sarif::{
 };
 
 use super::{Diagnostic, Report};
-use crate::rules::{RuleMeta, RuleSet, Severity, declarative};
+use crate::finding::fingerprint::uri_of;
+use crate::finding::{RuleMeta, Severity};
+use crate::rules::{RuleSet, declarative};
 
 /// The `$schema` written into the log.
 pub const SCHEMA_URI: &str = "https://json.schemastore.org/sarif-2.1.0.json";
@@ -144,93 +146,6 @@ fn driver(metas: &[(&'static RuleMeta, String)]) -> ToolComponent {
     driver
 }
 
-/// A relative URI reference for a displayed path: forward slashes, and every byte outside
-/// RFC 3986 `pchar` (less `:`, which could read as a scheme) percent-encoded. Absolute paths
-/// (and, on Windows, `C:/...` ones) become `file://` URIs.
-pub fn uri_of(path: &str) -> String {
-    let path = if cfg!(windows) {
-        path.replace('\\', "/")
-    } else {
-        path.to_string()
-    };
-    let path = path.strip_prefix("./").unwrap_or(&path);
-    let mut out = String::with_capacity(path.len());
-    let bytes = path.as_bytes();
-    let drive = cfg!(windows)
-        && bytes.len() >= 3
-        && bytes[0].is_ascii_alphabetic()
-        && bytes[1] == b':'
-        && bytes[2] == b'/';
-    if path.starts_with('/') {
-        out.push_str("file://");
-    } else if drive {
-        out.push_str("file:///");
-    }
-    for (i, &b) in bytes.iter().enumerate() {
-        let keep = b.is_ascii_alphanumeric()
-            || b"-._~!$&'()*+,;=@/".contains(&b)
-            || (drive && i == 1 && b == b':');
-        if keep {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
-}
-
-/// FNV-1a, 64 bits: simple, stable across platforms and releases.
-pub fn fnv1a64(bytes: &[u8]) -> u64 {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
-    for &b in bytes {
-        hash ^= u64::from(b);
-        hash = hash.wrapping_mul(0x0000_0100_0000_01b3);
-    }
-    hash
-}
-
-/// The message with each run of digits replaced by `0` and whitespace collapsed, so counts,
-/// dates and ids that drift do not make a finding new.
-fn normalize_message(message: &str) -> String {
-    let mut out = String::with_capacity(message.len());
-    let mut in_digits = false;
-    for word in message.split_whitespace() {
-        if !out.is_empty() {
-            out.push(' ');
-        }
-        for c in word.chars() {
-            if c.is_ascii_digit() {
-                if !in_digits {
-                    out.push('0');
-                }
-                in_digits = true;
-            } else {
-                out.push(c);
-                in_digits = false;
-            }
-        }
-        in_digits = false;
-    }
-    out
-}
-
-/// The stable fingerprint of a finding: code, file, where in the blueprint, normalized message.
-pub fn fingerprint(d: &Diagnostic) -> String {
-    let anchor = match (&d.pointer, d.module_id) {
-        (Some(p), _) => p.clone(),
-        (None, Some(id)) => format!("module:{id}"),
-        (None, None) => String::new(),
-    };
-    let key = [
-        d.code,
-        &uri_of(&d.file),
-        &anchor,
-        &normalize_message(&d.message),
-    ]
-    .join("\u{1f}");
-    format!("{:016x}", fnv1a64(key.as_bytes()))
-}
-
 fn location(d: &Diagnostic) -> SarifLocation {
     let artifact = ArtifactLocation::builder().uri(uri_of(&d.file)).build();
     let physical = match &d.location {
@@ -273,7 +188,7 @@ fn properties(d: &Diagnostic) -> Option<PropertyBag> {
 
 fn result(d: &Diagnostic, metas: &[(&'static RuleMeta, String)]) -> SarifResult {
     let mut fingerprints = BTreeMap::new();
-    fingerprints.insert(FINGERPRINT_KEY.to_string(), fingerprint(d));
+    fingerprints.insert(FINGERPRINT_KEY.to_string(), d.fingerprint());
     let mut r = SarifResult::builder()
         .rule_id(d.code)
         .level(level(d.severity))
@@ -362,6 +277,11 @@ pub fn render(report: &Report<'_>) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::finding::fingerprint::fnv1a64;
+
+    fn fingerprint(d: &Diagnostic) -> String {
+        d.fingerprint()
+    }
     use crate::json::Span;
     use crate::report::{Location, Position, Summary};
 

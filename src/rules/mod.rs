@@ -10,85 +10,10 @@ pub mod file;
 pub mod live;
 pub mod offline;
 
-use crate::finding::Finding;
+pub use crate::finding::{Finding, RuleKind, RuleMeta, Severity};
 use crate::json::{Doc, SerdeCache};
 use crate::live::{LiveSettings, Lookup, ObjectLookup};
 use crate::model::{Module, Reference, Scenario};
-
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
-)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    Info,
-    Warning,
-    Error,
-}
-
-impl Severity {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Severity::Info => "info",
-            Severity::Warning => "warning",
-            Severity::Error => "error",
-        }
-    }
-}
-
-impl std::fmt::Display for Severity {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// When a rule runs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "lowercase")]
-pub enum RuleKind {
-    /// Reported by the pipeline while reading and parsing a file.
-    File,
-    /// Runs on the model, without the network.
-    Offline,
-    /// Needs connection data from the API or a snapshot.
-    Live,
-}
-
-impl RuleKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            RuleKind::File => "file",
-            RuleKind::Offline => "offline",
-            RuleKind::Live => "live",
-        }
-    }
-}
-
-/// What every rule declares about itself.
-#[derive(Debug)]
-pub struct RuleMeta {
-    /// Stable code, e.g. `BP011`.
-    pub code: &'static str,
-    /// Kebab-case name, e.g. `connection-placeholder`.
-    pub name: &'static str,
-    /// One line for listings.
-    pub summary: &'static str,
-    pub severity: Severity,
-    pub kind: RuleKind,
-    /// Markdown docs (the rule's doc comment), printed by `bplint explain`.
-    pub docs: &'static str,
-}
-
-impl RuleMeta {
-    /// The doc comment with the one leading space rustdoc leaves on each line removed.
-    pub fn docs_markdown(&self) -> String {
-        let mut out = String::new();
-        for line in self.docs.lines() {
-            out.push_str(line.strip_prefix(' ').unwrap_or(line));
-            out.push('\n');
-        }
-        out.trim().to_string()
-    }
-}
 
 /// Implemented by [`declare_rule!`].
 pub trait HasMeta {
@@ -363,16 +288,18 @@ impl RuleSet {
         out
     }
 
-    /// Runs every live rule over the references of one scenario.
+    /// Runs every live rule over the references of one scenario. Each finding comes with the
+    /// index of the reference it is about, so it is located without a lookup.
     pub fn run_live(
         &self,
         cx: &LiveContext<'_>,
         lookup: &dyn Fn(&Reference) -> Option<Lookup>,
         object_lookup: &dyn Fn(&Reference) -> Option<ObjectLookup>,
-    ) -> Vec<Finding> {
+    ) -> Vec<(usize, Finding)> {
+        let mut about = Vec::new();
         let mut out = Vec::new();
         let live: Vec<&dyn Rule> = self.of_kind(RuleKind::Live).collect();
-        for reference in &cx.scenario.references {
+        for (index, reference) in cx.scenario.references.iter().enumerate() {
             let module = &cx.scenario.modules[reference.module];
             if reference.kind == crate::model::RefKind::Connection {
                 let Some(found) = lookup(reference) else {
@@ -386,8 +313,10 @@ impl RuleSet {
                     rule.check_object(cx, module, reference, &found, &mut out);
                 }
             }
+            // The findings just added are about this reference (a `continue` above adds none).
+            about.resize(out.len(), index);
         }
-        out
+        about.into_iter().zip(out).collect()
     }
 }
 

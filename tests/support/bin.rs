@@ -31,15 +31,35 @@ impl Run {
     }
 }
 
-/// The binary, run in `dir`, with no token, no colors, and only the built-in Rust rules (the
-/// shipped declarative rules have their own tests in tests/declarative.rs).
+/// Variables that change what the binary does: none of the test runner's may leak in (a
+/// developer's MAKE_API_TOKEN, BPLINT_ZONE or BPLINT_API_URL would change results).
+const SCRUBBED_ENV_PREFIXES: &[&str] = &["MAKE_", "BPLINT_", "RUST_LOG", "CLICOLOR", "FORCE_COLOR"];
+
+/// The one place a test builds the command: the binary, run in `dir`, with the environment
+/// scrubbed, no token, no colors, and only the built-in Rust rules (the shipped declarative
+/// rules have their own tests in tests/declarative.rs, which remove BPLINT_NO_DECLARATIVE).
 pub fn bplint_in(dir: &Path) -> Command {
     let mut cmd = Command::cargo_bin("bplint").expect("binary builds");
+    for name in scrubbed_vars() {
+        cmd.env_remove(name);
+    }
     cmd.env_remove("MAKE_API_TOKEN")
         .env("BPLINT_NO_DECLARATIVE", "1")
         .env("NO_COLOR", "1")
         .current_dir(dir);
     cmd
+}
+
+/// The test runner's variables to remove from any process that ends up running the binary
+/// (tests that start it through a shell script remove them too).
+pub fn scrubbed_vars() -> Vec<std::ffi::OsString> {
+    std::env::vars_os()
+        .map(|(name, _)| name)
+        .filter(|name| {
+            let text = name.to_string_lossy();
+            SCRUBBED_ENV_PREFIXES.iter().any(|p| text.starts_with(p))
+        })
+        .collect()
 }
 
 /// The binary, run in the project folder (fixture paths are relative to it).

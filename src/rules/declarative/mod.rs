@@ -19,7 +19,7 @@ use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 use globset::{GlobBuilder, GlobSet, GlobSetBuilder};
-use miette::{GraphicalReportHandler, GraphicalTheme, NamedSource, SourceSpan};
+use miette::{NamedSource, SourceSpan};
 use toml::Spanned;
 
 use file::{RawFile, RawRule};
@@ -53,19 +53,8 @@ pub struct RuleFileError {
 impl RuleFileError {
     /// The error drawn with its snippet, as the terminal shows it.
     pub fn render(&self, color: bool) -> String {
-        let theme = if color {
-            GraphicalTheme::unicode()
-        } else {
-            GraphicalTheme::unicode_nocolor()
-        };
-        let mut out = String::new();
-        let handler = GraphicalReportHandler::new_themed(theme)
-            .with_links(false)
-            .with_width(100);
-        if handler.render_report(&mut out, self).is_err() {
-            out = format!("error: {}: {}\n", self.src.name(), self.message);
-        }
-        out
+        crate::draw::render(self, color, 100)
+            .unwrap_or_else(|| format!("error: {}: {}\n", self.src.name(), self.message))
     }
 
     pub fn message(&self) -> &str {

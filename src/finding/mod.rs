@@ -1,9 +1,87 @@
-//! A finding as rules produce it: byte spans only. Line, column and excerpt are added when the
-//! pipeline turns it into a [`crate::report::Diagnostic`].
+//! A finding as rules produce it, and what it is made of: the rule's metadata and severity,
+//! its locations (byte spans, turned into lines and excerpts by [`location`]) and its stable
+//! fingerprint. Everything here sits below both the rules and the renderers.
+
+pub mod fingerprint;
+pub mod location;
 
 use crate::json::Span;
 use crate::model::{Module, Reference};
-use crate::rules::{RuleMeta, Severity};
+
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Warning,
+    Error,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+}
+
+impl std::fmt::Display for Severity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// When a rule runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RuleKind {
+    /// Reported by the pipeline while reading and parsing a file.
+    File,
+    /// Runs on the model, without the network.
+    Offline,
+    /// Needs connection data from the API or a snapshot.
+    Live,
+}
+
+impl RuleKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RuleKind::File => "file",
+            RuleKind::Offline => "offline",
+            RuleKind::Live => "live",
+        }
+    }
+}
+
+/// What every rule declares about itself.
+#[derive(Debug)]
+pub struct RuleMeta {
+    /// Stable code, e.g. `BP011`.
+    pub code: &'static str,
+    /// Kebab-case name, e.g. `connection-placeholder`.
+    pub name: &'static str,
+    /// One line for listings.
+    pub summary: &'static str,
+    pub severity: Severity,
+    pub kind: RuleKind,
+    /// Markdown docs (the rule's doc comment), printed by `bplint explain`.
+    pub docs: &'static str,
+}
+
+impl RuleMeta {
+    /// The doc comment with the one leading space rustdoc leaves on each line removed.
+    pub fn docs_markdown(&self) -> String {
+        let mut out = String::new();
+        for line in self.docs.lines() {
+            out.push_str(line.strip_prefix(' ').unwrap_or(line));
+            out.push('\n');
+        }
+        out.trim().to_string()
+    }
+}
 
 #[derive(Debug, Clone)]
 pub struct Finding {

@@ -178,7 +178,7 @@ pub fn table(inv: &Inventory) -> String {
         out.push('\n');
         let mut table = vec![header.iter().map(|h| h.to_string()).collect::<Vec<_>>()];
         table.extend(rows);
-        out.push_str(&super::format_table(&table));
+        out.push_str(&crate::report::format_table(&table));
     }
     out
 }

@@ -3,7 +3,9 @@
 //!
 //! Pure data: built from checked files, the team's connection list and a [`Resolution`] of the
 //! referenced ids the list lacks; the I/O happens before, the rendering after
-//! (`report::inventory`).
+//! ([`render`]).
+
+pub mod render;
 
 use crate::redact;
 use std::collections::{BTreeMap, BTreeSet};
