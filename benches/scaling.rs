@@ -19,7 +19,11 @@ fn blueprint(modules: usize) -> Vec<u8> {
         if i > 0 {
             out.push(',');
         }
-        let app = ["slack:CreateMessage", "google-sheets:addRow", "http:ActionSendData"][i % 3];
+        let app = [
+            "slack:CreateMessage",
+            "google-sheets:addRow",
+            "http:ActionSendData",
+        ][i % 3];
         out.push_str(&format!(
             "{{\"id\":{},\"module\":\"{app}\",\"version\":2,\"parameters\":{{\"__IMTCONN__\":{}}},\
              \"mapper\":{{\"text\":\"row {{{{{}.value}}}}\",\"url\":\"https://example.com/{i}\"}},\

@@ -149,6 +149,17 @@ struct ApiArgs {
     /// Rows asked per list page (tests use small pages to exercise paging).
     #[arg(long, hide = true, value_name = "N")]
     page_size: Option<u32>,
+    /// How MAKE_API_TOKEN is sent: `token` (`Authorization: Token`, Make API keys) or `bearer`
+    /// (`Authorization: Bearer`, OAuth 2.0 access tokens). Default: `token` for a key shaped
+    /// like Make's API keys (a UUID v4), else `bearer`, as Make's SDK does.
+    #[arg(long, value_enum, value_name = "SCHEME")]
+    auth_scheme: Option<AuthSchemeArg>,
+}
+
+#[derive(Copy, Clone, Debug, ValueEnum, PartialEq, Eq)]
+enum AuthSchemeArg {
+    Token,
+    Bearer,
 }
 
 /// Where the run's declarative rules come from, beside the shipped ones.
@@ -577,7 +588,10 @@ fn api_base_url(api: &ApiArgs, cfg: &Config) -> Result<url::Url, String> {
     if let Some(zone) = &cfg.zone {
         return api::zone_base_url(zone).map_err(|e| format!("bplint.toml `zone`: {e}"));
     }
-    Err("the Make API needs --zone (e.g. --zone eu1) or --api-url (or `zone` in bplint.toml)".into())
+    Err(
+        "the Make API needs --zone (e.g. --zone eu1) or --api-url (or `zone` in bplint.toml)"
+            .into(),
+    )
 }
 
 fn api_client(api: &ApiArgs, cfg: &Config) -> Result<MakeApi, String> {
@@ -591,6 +605,10 @@ fn api_client(api: &ApiArgs, cfg: &Config) -> Result<MakeApi, String> {
     if let Some(n) = api.page_size {
         cfg.page_size = n;
     }
+    cfg.auth_scheme = api.auth_scheme.map(|s| match s {
+        AuthSchemeArg::Token => api::AuthScheme::Token,
+        AuthSchemeArg::Bearer => api::AuthScheme::Bearer,
+    });
     MakeApi::new(cfg)
 }
 
@@ -953,7 +971,11 @@ fn run_refs(args: RefsArgs) -> Result<u8, String> {
                 value: redact::clean(&reference.value.display()),
                 value_kind: reference.value.kind_name(),
                 resolved_id: reference.value.effective_id(),
-                allowed_types: reference.allowed_types.iter().map(|t| redact::clean(t)).collect(),
+                allowed_types: reference
+                    .allowed_types
+                    .iter()
+                    .map(|t| redact::clean(t))
+                    .collect(),
                 chosen_type: reference.chosen_type.as_deref().map(redact::clean),
                 label: reference.label.as_deref().map(redact::clean),
                 required: reference.required,
@@ -1268,9 +1290,7 @@ fn run_inventory(args: InventoryArgs, cfg: &Config) -> Result<u8, String> {
             };
             (listed, snap.resolve(&request))
         }
-        None => {
-            api_client(&args.api, cfg)?.team_inventory(team, &referenced)?
-        }
+        None => api_client(&args.api, cfg)?.team_inventory(team, &referenced)?,
     };
     let inv = inventory::build(
         team,

@@ -296,7 +296,12 @@ mod tests {
                 "abcdefghijk123".into(),
             ),
             (
-                concat!("https://api.telegram.org/bot123456789:", "AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsawz", "/send").into(),
+                concat!(
+                    "https://api.telegram.org/bot123456789:",
+                    "AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsawz",
+                    "/send"
+                )
+                .into(),
                 "AAHdqTcvCH1vGWJxfSeofSAs0K5PALDsawz".into(),
             ),
         ];

@@ -280,7 +280,11 @@ fn a_fifo_or_device_named_or_walked_as_a_blueprint_is_bp008_and_never_blocks() {
         let r = run_cmd(cmd, &args);
         assert_eq!(r.code, 2, "{args:?}: {}\n{}", r.stdout, r.stderr);
         let v = r.json();
-        assert!(codes(&v).contains(&"BP008".to_string()), "{args:?}: {}", r.stdout);
+        assert!(
+            codes(&v).contains(&"BP008".to_string()),
+            "{args:?}: {}",
+            r.stdout
+        );
         assert!(r.stdout.contains("not a regular file"), "{}", r.stdout);
     }
 }

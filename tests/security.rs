@@ -92,7 +92,10 @@ fn corpus() -> tempfile::TempDir {
 
 fn assert_clean(what: &str, text: &str) {
     for s in secrets() {
-        assert!(!text.contains(&s), "{what}: the secret {s:?} is printed:\n{text}");
+        assert!(
+            !text.contains(&s),
+            "{what}: the secret {s:?} is printed:\n{text}"
+        );
     }
     for bad in ['\u{1b}', '\u{7}', '\u{202e}', '\u{fffe}', '\u{85}', '\r'] {
         assert!(
@@ -157,7 +160,11 @@ fn the_findings_still_say_what_they_are_about() {
     // The placeholder is named as one, masked; the escaped injection is shown escaped.
     assert!(r.stdout.contains("BP011"), "{}", r.stdout);
     assert!(r.stdout.contains("****"), "{}", r.stdout);
-    assert!(r.stdout.contains("\\n::error file=pwned.json"), "{}", r.stdout);
+    assert!(
+        r.stdout.contains("\\n::error file=pwned.json"),
+        "{}",
+        r.stdout
+    );
     assert!(r.stdout.contains("\\u{1b}"), "{}", r.stdout);
     assert!(r.stdout.contains("\\u{202e}"), "{}", r.stdout);
 }

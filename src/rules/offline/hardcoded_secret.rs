@@ -116,14 +116,12 @@ impl Rule for HardcodedSecret {
         let obj = cx.doc.value(m.node);
         // Every `mapper` and `parameters` member, shadowed duplicates too: Make runs the last,
         // but a secret in an earlier one is still in the file.
-        let sections = obj
-            .all_members()
-            .filter_map(|m| {
-                ["mapper", "parameters"]
-                    .into_iter()
-                    .find(|s| m.key_eq(s))
-                    .map(|s| (s, m.value))
-            });
+        let sections = obj.all_members().filter_map(|m| {
+            ["mapper", "parameters"]
+                .into_iter()
+                .find(|s| m.key_eq(s))
+                .map(|s| (s, m.value))
+        });
         for (section, root) in sections {
             for_each_string(root, &mut |leaf| {
                 // Work on the raw text: nothing shorter than 8 bytes is a credential, and only
