@@ -1155,22 +1155,39 @@ impl Run {
         Ok((rows, MAX_PAGES))
     }
 
-    /// The blueprint of a scenario, as the JSON text the API sent (key order kept).
+    /// The blueprint of a scenario, as the JSON text the API sent (key order kept), with what
+    /// the answer holds beside it put back as real exports have it: the scenario's inputs and
+    /// outputs (`response.metadata.input_spec`/`output_spec`) as `io`, and `scheduling`. Without
+    /// the inputs a connection given as a scenario input could not be resolved.
     async fn blueprint(&self, id: u64) -> Result<String, Fail> {
+        use serde_json::value::RawValue;
         #[derive(serde::Deserialize)]
         struct Answer<'a> {
             #[serde(borrow)]
-            response: Inner<'a>,
+            response: Response<'a>,
         }
         #[derive(serde::Deserialize)]
-        struct Inner<'a> {
+        struct Response<'a> {
             #[serde(borrow)]
-            blueprint: &'a serde_json::value::RawValue,
+            blueprint: &'a RawValue,
+            #[serde(borrow, default)]
+            scheduling: Option<&'a RawValue>,
+            #[serde(borrow, default)]
+            metadata: Option<&'a RawValue>,
         }
         let url = self.endpoint(&["scenarios", &id.to_string(), "blueprint"]);
         let body = self.call_raw(Method::GET, &url).await?;
         match serde_json::from_slice::<Answer<'_>>(&body) {
-            Ok(a) => Ok(a.response.blueprint.get().to_string()),
+            Ok(a) => {
+                let r = a.response;
+                let io = r.metadata.and_then(|m| scenario_io(m.get()));
+                let scheduling = r.scheduling.map(RawValue::get).filter(|s| *s != "null");
+                Ok(crate::pull::with_scenario_parts(
+                    r.blueprint.get(),
+                    io.as_deref(),
+                    scheduling,
+                ))
+            }
             Err(e) => Err(Fail::new(
                 FailKind::Other,
                 &url,
@@ -1266,6 +1283,29 @@ impl Run {
         }
         Err(last.unwrap_or_else(|| Fail::plain(FailKind::Other, "no verify endpoint".into())))
     }
+}
+
+/// `{"input_spec": [...], "output_spec": [...]}` from a blueprint answer's `response.metadata`,
+/// each as Make sent it; `None` when the metadata holds neither, or only empty ones.
+fn scenario_io(metadata: &str) -> Option<String> {
+    use serde_json::value::RawValue;
+    let fields: BTreeMap<String, &RawValue> = serde_json::from_str(metadata).ok()?;
+    let parts: Vec<String> = ["input_spec", "output_spec"]
+        .iter()
+        .filter_map(|key| {
+            let raw = fields.get(*key)?.get();
+            Some(format!("\"{key}\":{raw}"))
+        })
+        .collect();
+    let empty = ["input_spec", "output_spec"].iter().all(|key| {
+        fields.get(*key).is_none_or(|raw| {
+            raw.get()
+                .trim_start_matches('[')
+                .trim_start()
+                .starts_with(']')
+        })
+    });
+    (!parts.is_empty() && !empty).then(|| format!("{{{}}}", parts.join(",")))
 }
 
 /// A scope check: connection type and the scopes it must hold.
@@ -1574,11 +1614,16 @@ async fn resolve(run: Arc<Run>, req: ResolveRequest) -> Resolution {
     if req.verify {
         let mut ids: Vec<u64> = out.res.found.keys().copied().collect();
         ids.sort_unstable();
-        for id in ids {
-            let run = run.clone();
-            jobs.spawn(async move { Job::Verify(id, run.verify(id).await) });
+        // The first test alone: a token without `connections:write` is then refused once, not
+        // once per connection in flight.
+        let rest = ids.split_off(ids.len().min(1));
+        for batch in [ids, rest] {
+            for id in batch {
+                let run = run.clone();
+                jobs.spawn(async move { Job::Verify(id, run.verify(id).await) });
+            }
+            drain(&mut jobs, &mut out, &mut pending).await;
         }
-        drain(&mut jobs, &mut out, &mut pending).await;
     }
     finish(out, &run)
 }
@@ -2091,6 +2136,23 @@ mod tests {
         let h = t.header(AuthScheme::Bearer).unwrap();
         assert_eq!(h.to_str().unwrap(), "Bearer an-oauth-token");
         assert!(h.is_sensitive());
+    }
+
+    #[test]
+    fn scenario_io_keeps_the_specs_as_sent_and_skips_empty_ones() {
+        assert_eq!(
+            scenario_io(
+                r#"{"input_spec": [{"name": "c", "default": 5}], "output_spec": [], "x": 1}"#
+            )
+            .as_deref(),
+            Some(r#"{"input_spec":[{"name": "c", "default": 5}],"output_spec":[]}"#)
+        );
+        assert_eq!(
+            scenario_io(r#"{"input_spec": [], "output_spec": [ ]}"#),
+            None
+        );
+        assert_eq!(scenario_io(r#"{"other": 1}"#), None);
+        assert_eq!(scenario_io("[1]"), None);
     }
 
     #[test]
