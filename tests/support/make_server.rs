@@ -133,7 +133,8 @@ impl Logged {
 // ---------------------------------------------------------------------------------------------
 // Configuration
 
-/// Paths are below `/api/v2`; a trailing `*` matches a prefix (`/connections/*`), and a query
+/// Paths are below `/api/v2`; a trailing `*` matches a prefix (`/connections/*`), a `*` segment
+/// elsewhere matches one segment (`/connections/*/test`), and a query
 /// (`/connections?type[]=google`) must be part of the request's (decoded) query.
 #[derive(Debug, Clone)]
 struct PathFault {
@@ -158,9 +159,18 @@ enum FaultKind {
 
 fn matches(pattern: &str, path: &str, query: &[(String, String)]) -> bool {
     let (want_path, want_query) = pattern.split_once('?').unwrap_or((pattern, ""));
+    let inner_wildcard = want_path
+        .trim_end_matches('*')
+        .split('/')
+        .any(|seg| seg == "*");
     let path_ok = match want_path.strip_suffix('*') {
-        Some(prefix) => path.starts_with(prefix),
-        None => want_path == path,
+        Some(prefix) if !inner_wildcard => path.starts_with(prefix),
+        _ if inner_wildcard => {
+            let want: Vec<&str> = want_path.split('/').collect();
+            let got: Vec<&str> = path.split('/').collect();
+            want.len() == got.len() && want.iter().zip(&got).all(|(w, g)| *w == "*" || w == g)
+        }
+        _ => want_path == path,
     };
     path_ok
         && parse_query(Some(want_query))
