@@ -543,3 +543,69 @@ fn an_oauth_access_token_is_sent_as_bearer_and_auth_scheme_forces_a_scheme() {
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("--auth-scheme"), "{err}");
 }
+
+#[test]
+fn no_scope_question_for_a_connection_the_module_refuses_by_type_or_that_is_not_oauth() {
+    let server = MakeServer::builder()
+        .team(
+            7,
+            vec![
+                support::make_server::real_row(1, "Sheets", "google", 7, &[]),
+                support::make_server::real_row(2, "Bot", "slack2", 7, &["channels:read"]),
+                support::make_server::basic_row(3, "Token", "airtable3", 7),
+            ],
+        )
+        .start();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("types.json");
+    std::fs::write(
+        &file,
+        r#"{"name": "types", "flow": [
+  {"id": 1, "module": "slack:CreateMessage", "version": 1, "parameters": {"__IMTCONN__": 1}},
+  {"id": 2, "module": "slack:CreateMessage", "version": 1, "parameters": {"__IMTCONN__": 2}},
+  {"id": 3, "module": "airtable:ActionCreateRecord", "version": 1, "parameters": {"__IMTCONN__": 3}}
+], "metadata": {"version": 1}}"#,
+    )
+    .unwrap();
+    let (code, v, err) = check(
+        &[
+            "check",
+            file.to_str().unwrap(),
+            "--online",
+            "--api-url",
+            server.base_url(),
+            "--team",
+            "7",
+            "--format",
+            "json",
+        ],
+        Some(TOKEN),
+    );
+    assert_eq!(code, 1, "{err}");
+    let got: Vec<(String, String)> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["code"].as_str().unwrap().starts_with("BP1"))
+        .map(|f| {
+            (
+                f["code"].as_str().unwrap().to_string(),
+                f["module_id"].to_string(),
+            )
+        })
+        .collect();
+    // The Google connection on a Slack module: BP105 only; the Slack one lacking chat:write:
+    // BP104; the Airtable API key: nothing (it holds no scopes, none are asked).
+    assert_eq!(
+        got,
+        [
+            ("BP105".to_string(), "1".to_string()),
+            ("BP104".to_string(), "2".to_string())
+        ]
+    );
+    // The listing and the one (slack2, chat:write) group; nothing by id.
+    let lists = server.list_calls();
+    assert_eq!(server.count(), 2, "{:?}", server.requests());
+    assert_eq!(lists[1].params("type[]"), ["slack2"]);
+    assert!(server.by_id_calls().is_empty());
+}

@@ -296,3 +296,26 @@ fn check_team_scenarios_resolves_a_connection_input_to_its_default() {
     assert_eq!(server.count(), 4, "{:?}", server.requests());
     assert_eq!(server.by_id_calls(), [1999]);
 }
+
+#[test]
+fn a_refused_token_names_the_scope_pull_needs() {
+    let server = MakeServer::builder().token("another-key").start();
+    let dir = tempfile::tempdir().unwrap();
+    let (code, _, err) = bplint(&[
+        "pull",
+        "--team",
+        "7",
+        "--out",
+        dir.path().to_str().unwrap(),
+        "--api-url",
+        server.base_url(),
+    ]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("refused the token (401 on GET /api/v2/scenarios")
+            && err.contains("lacks the `scenarios:read` scope"),
+        "{err}"
+    );
+    assert!(!err.contains(TOKEN));
+    assert_eq!(server.count(), 1);
+}
