@@ -121,6 +121,16 @@ fn server_ignoring_paging_terminates_with_correct_answer() {
     assert_eq!(server.list_calls().len(), 1);
     assert_eq!(server.by_id_calls(), [99]);
     assert_eq!(res.requests, 2);
+
+    // Exactly a page of rows: the next page repeats them (no new id), and paging stops there.
+    let server = MakeServer::builder()
+        .team(TEAM, team_rows(10))
+        .ignore_paging()
+        .start();
+    let res = api(&server).resolve(&ask(Some(TEAM), &[10]));
+    assert_eq!(ids(res.found.keys()), [10]);
+    assert_eq!(server.list_calls().len(), 2);
+    assert_eq!(res.requests, 2);
 }
 
 #[test]
