@@ -175,7 +175,7 @@ pub struct Resolution {
     pub verification: HashMap<u64, Verification>,
     /// Run-level problems (e.g. a 401): printed, and they make the run exit 2 when ids are unchecked.
     pub errors: Vec<String>,
-    /// Things worth saying under `--verbose` (e.g. verification refused for a read-only token).
+    /// Things worth saying under `--verbose` (e.g. kinds a snapshot does not record).
     pub notes: Vec<String>,
     /// HTTP requests made (0 for a snapshot).
     pub requests: u64,
