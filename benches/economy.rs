@@ -11,7 +11,7 @@
 //!   --missing N        distinct referenced ids that exist nowhere (default 200)
 //!   --concurrency N    requests in flight (default: the client's, 8)
 //!   --page-size N      `pg[limit]` (default: the client's, 500)
-//!   --only NAME        run one scenario: `clean` or `throttled`
+//!   --only NAME        run one scenario: `clean`, `throttled` or `real-shape`
 //! ```
 //!
 //! Two scenarios drive `MakeApi` + `ConnectionSource::resolve` exactly as `bplint check
@@ -20,6 +20,15 @@
 //! the wall time, and checks the answer against what the server holds, so that a faster but
 //! wrong client cannot pass. The goal is requests <= ceil(team size / page size) + referenced
 //! ids not in the team list, in under 5 s for `clean`.
+//!
+//! A third scenario, `real-shape`, is the list as Make really answers (rows without `scopes`,
+//! only `scopesCnt`; `pg[]` ignored, every row in one answer) and 30 blueprints with 336
+//! distinct connection ids, many on modules that do not accept their type, checked through the
+//! pipeline (`live_request` + `live_check` with the built-in catalog and rules), as `bplint
+//! check --online --team 1` does. Its goal (issue 13): requests <= list pages + (type, scope
+//! set) groups + the cheaper of per-scope listings or per-id records for the failing ones + ids
+//! outside the team, never more than one request per referenced id beyond the listing, and at
+//! most a quarter of the distinct ids. Its knobs: `--latency-ms`, `--concurrency`.
 
 #[path = "../tests/support/make_server.rs"]
 mod make_server;
@@ -28,8 +37,11 @@ use std::collections::BTreeSet;
 use std::time::{Duration, Instant};
 
 use bplint::live::api::{ApiConfig, DEFAULT_CONCURRENCY, DEFAULT_PAGE_SIZE, MakeApi, Token};
-use bplint::live::{ConnectionSource, ResolveRequest};
-use make_server::{MakeServer, TOKEN, real_row};
+use bplint::live::{Catalog, ConnectionSource, LiveSettings, ResolveRequest};
+use bplint::pipeline::{self, Options};
+use bplint::rules::RuleSet;
+use make_server::{MakeServer, TOKEN, basic_row, real_row};
+use serde_json::{Value, json};
 
 /// The team `bplint check --team` is run for.
 const TEAM: u64 = 1;
@@ -187,6 +199,9 @@ fn scenario(cfg: &Config, rate_limit_every: Option<u64>) -> Outcome {
 
 fn main() {
     let cfg = parse_args();
+    if cfg.only.as_deref() == Some("real-shape") {
+        std::process::exit(i32::from(!real_shape(&cfg)));
+    }
     let pages = cfg.per_team.div_ceil(u64::from(cfg.page_size.max(1)));
     let outside = cfg.elsewhere + cfg.missing;
     let goal = pages + outside;
@@ -233,7 +248,270 @@ fn main() {
             out.wall.as_secs_f64()
         );
     }
+    if cfg.only.is_none() {
+        println!();
+        failed |= !real_shape(&cfg);
+    }
     if failed {
         std::process::exit(1);
     }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The real list shape
+
+const SHEETS: &str = "https://www.googleapis.com/auth/spreadsheets";
+const SHEETS_READ: &str = "https://www.googleapis.com/auth/spreadsheets.readonly";
+const DRIVE: &str = "https://www.googleapis.com/auth/drive";
+
+/// Referenced connections by what they are and which module uses them: (name, count, module,
+/// the finding each reference must get).
+struct Kind {
+    name: &'static str,
+    count: u64,
+    module: &'static str,
+    finding: Option<&'static str>,
+}
+
+const KINDS: &[Kind] = &[
+    Kind {
+        name: "slack2, holds chat:write",
+        count: 120,
+        module: "slack:CreateMessage",
+        finding: None,
+    },
+    Kind {
+        name: "slack2, lacks chat:write",
+        count: 12,
+        module: "slack:CreateMessage",
+        finding: Some("BP104"),
+    },
+    Kind {
+        name: "google, holds spreadsheets",
+        count: 60,
+        module: "google-sheets:getSheetContent",
+        finding: None,
+    },
+    Kind {
+        name: "google, holds spreadsheets.readonly",
+        count: 4,
+        module: "google-sheets:getSheetContent",
+        finding: None,
+    },
+    Kind {
+        name: "google, holds drive only",
+        count: 4,
+        module: "google-sheets:getSheetContent",
+        finding: Some("BP104"),
+    },
+    Kind {
+        name: "google on a Drive module (google-restricted)",
+        count: 50,
+        module: "google-drive:uploadAFile",
+        finding: Some("BP105"),
+    },
+    Kind {
+        name: "google on a Slack module",
+        count: 20,
+        module: "slack:CreateMessage",
+        finding: Some("BP105"),
+    },
+    Kind {
+        name: "airtable3 API key (basic)",
+        count: 30,
+        module: "airtable:ActionCreateRecord",
+        finding: None,
+    },
+    Kind {
+        name: "slack2 of team 2",
+        count: 24,
+        module: "slack:CreateMessage",
+        finding: Some("BP103"),
+    },
+    Kind {
+        name: "missing everywhere",
+        count: 12,
+        module: "slack:CreateMessage",
+        finding: Some("BP100"),
+    },
+];
+
+/// Team 1's other, unreferenced connections: the listing is more than one page of 500.
+const UNREFERENCED: u64 = 1200;
+const BLUEPRINTS: usize = 30;
+
+/// The list row of the `i`-th connection of kind `k` (`None`: it exists nowhere).
+fn kind_row(k: usize, id: u64) -> Option<(u64, Value)> {
+    let name = format!("conn {id}");
+    Some(match k {
+        0 | 8 => {
+            let team = if k == 8 { 2 } else { TEAM };
+            (team, real_row(id, &name, "slack2", team, &["chat:write"]))
+        }
+        1 => (
+            TEAM,
+            real_row(id, &name, "slack2", TEAM, &["channels:read"]),
+        ),
+        2 | 5 | 6 => (TEAM, real_row(id, &name, "google", TEAM, &[SHEETS])),
+        3 => (TEAM, real_row(id, &name, "google", TEAM, &[SHEETS_READ])),
+        4 => (TEAM, real_row(id, &name, "google", TEAM, &[DRIVE])),
+        7 => (TEAM, basic_row(id, &name, "airtable3", TEAM)),
+        _ => return None,
+    })
+}
+
+/// Runs the real-shape scenario; true when its goal is met.
+fn real_shape(cfg: &Config) -> bool {
+    let mut builder = MakeServer::builder()
+        .latency(Duration::from_millis(cfg.latency_ms))
+        .ignore_paging();
+    // (id, kind) of every referenced connection, in kind order.
+    let mut referenced: Vec<(u64, usize)> = Vec::new();
+    let mut next = 1u64;
+    for (k, kind) in KINDS.iter().enumerate() {
+        for _ in 0..kind.count {
+            let id = 5_000_000 + next;
+            next += 1;
+            if let Some((team, row)) = kind_row(k, id) {
+                builder = builder.team(team, vec![row]);
+            }
+            referenced.push((id, k));
+        }
+    }
+    let others = (0..UNREFERENCED)
+        .map(|i| {
+            real_row(
+                7_000_000 + i,
+                &format!("other {i}"),
+                "slack2",
+                TEAM,
+                &["chat:write"],
+            )
+        })
+        .collect();
+    let server = builder.team(TEAM, others).start();
+
+    // 30 blueprints; each id referenced once, a fifth of them twice (another module, another
+    // file), as a folder of exports that share connections does.
+    let mut rng = fastrand::Rng::with_seed(7);
+    let mut references = referenced.clone();
+    for _ in 0..referenced.len() / 5 {
+        references.push(referenced[rng.usize(..referenced.len())]);
+    }
+    rng.shuffle(&mut references);
+    let mut flows: Vec<Vec<Value>> = vec![Vec::new(); BLUEPRINTS];
+    let mut expected: std::collections::BTreeMap<&str, usize> = Default::default();
+    for (n, (id, k)) in references.iter().enumerate() {
+        let kind = &KINDS[*k];
+        if let Some(code) = kind.finding {
+            *expected.entry(code).or_default() += 1;
+        }
+        let flow = &mut flows[n % BLUEPRINTS];
+        flow.push(json!({
+            "id": flow.len() + 1, "module": kind.module, "version": 1,
+            "parameters": {"__IMTCONN__": id}, "mapper": {}
+        }));
+    }
+    let opts = Options::default();
+    let mut results: Vec<_> = flows
+        .into_iter()
+        .enumerate()
+        .map(|(i, flow)| {
+            let bp =
+                json!({"name": format!("Scenario {i}"), "flow": flow, "metadata": {"version": 1}});
+            pipeline::check_bytes(
+                &format!("bp{i:02}.json"),
+                true,
+                bp.to_string().as_bytes(),
+                &opts,
+            )
+        })
+        .collect();
+    let distinct = referenced.len() as u64;
+
+    let mut api_cfg = ApiConfig::new(server.url(), Token::new(TOKEN).unwrap());
+    api_cfg.concurrency = cfg.concurrency;
+    let api = MakeApi::new(api_cfg).unwrap();
+    let settings = LiveSettings {
+        now: chrono::Utc::now(),
+        expiry_warning_days: 14,
+        catalog: Catalog::builtin(),
+        verify: false,
+    };
+    let rules = RuleSet::builtin();
+    let start = Instant::now();
+    let outcome = pipeline::live_check(
+        &mut results,
+        &api,
+        &settings,
+        Some(TEAM),
+        &|_| vec![TEAM],
+        &rules,
+    );
+    let wall = start.elapsed();
+
+    // Correct or it does not count: every id settled, every reference's finding and no other.
+    let res = &outcome.resolution;
+    assert!(res.errors.is_empty(), "errors: {:?}", res.errors);
+    assert!(
+        outcome.unchecked.is_empty(),
+        "unchecked: {:?}",
+        outcome.unchecked
+    );
+    let mut got: std::collections::BTreeMap<&str, usize> = Default::default();
+    for d in results.iter().flat_map(|r| &r.diagnostics) {
+        if d.code.starts_with("BP1") {
+            *got.entry(d.code).or_default() += 1;
+        }
+    }
+    assert_eq!(got, expected, "live findings per rule");
+
+    // The goal, from the composition (not from what the client did): one list page (the list
+    // ignores `pg[]` and sends all 1,500 rows at once); two (type, scope set) groups, (slack2,
+    // chat:write) and (google, spreadsheets|spreadsheets.readonly); the failing slack2 ones
+    // need nothing more (one scope asked: the group's answer names it), the 8 failing google
+    // ones one listing for the other alternative (1 < 8 records); 36 ids outside the team.
+    let pages = 1u64;
+    let groups = 2u64;
+    let follow_ups = 1u64;
+    let outside = KINDS[8].count + KINDS[9].count;
+    let goal = pages + groups + follow_ups + outside;
+    let quarter = distinct / 4;
+    let requests = res.requests;
+    let lists = server.list_calls().len();
+    let by_id = server.by_id_calls().len();
+    let met = requests <= goal && requests - pages <= distinct && requests <= quarter;
+    println!(
+        "real-shape: {BLUEPRINTS} blueprints, {} references to {distinct} distinct ids; team {TEAM} lists {} rows (no scopes, pg[] ignored)",
+        references.len(),
+        KINDS
+            .iter()
+            .enumerate()
+            .filter(|(k, _)| !matches!(k, 8 | 9))
+            .map(|(_, k)| k.count)
+            .sum::<u64>()
+            + UNREFERENCED
+    );
+    for kind in KINDS {
+        println!("  {:>4}  {}", kind.count, kind.name);
+    }
+    println!(
+        "goal: requests <= {pages} page + {groups} groups + {follow_ups} follow-up + {outside} outside = {goal}, and <= {distinct}/4 = {quarter}"
+    );
+    println!(
+        "{:<10} {:>9} {:>9} {:>9} {:>9}  verdict",
+        "scenario", "requests", "lists", "by id", "wall"
+    );
+    println!(
+        "{:<10} {:>9} {:>9} {:>9} {:>8.2}s  {}",
+        "real-shape",
+        requests,
+        lists,
+        by_id,
+        wall.as_secs_f64(),
+        if met { "met" } else { "MISSED" }
+    );
+    println!("  findings: {got:?}");
+    assert_eq!(requests as usize, server.count(), "client and server agree");
+    met
 }

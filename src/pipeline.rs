@@ -12,7 +12,7 @@ use crate::discover::Input;
 use crate::finding::Finding;
 use crate::json::{self, Span};
 use crate::live::{
-    ConnectionSource, LiveSettings, Lookup, ObjectLookup, Resolution, ResolveRequest,
+    ConnectionSource, LiveSettings, Lookup, ObjectLookup, Resolution, ResolveRequest, ScopeDemand,
 };
 use crate::model::{self, Detected, RefKind, Scenario};
 use crate::report::{Diagnostic, Location, Related, SourceIndex, Summary};
@@ -350,7 +350,7 @@ pub fn live_request(
     team: Option<u64>,
 ) -> ResolveRequest {
     let mut ids = BTreeSet::new();
-    let mut required_scopes: HashMap<u64, BTreeSet<String>> = HashMap::new();
+    let mut required_scopes: HashMap<u64, Vec<ScopeDemand>> = HashMap::new();
     let mut objects: BTreeMap<RefKind, BTreeSet<u64>> = BTreeMap::new();
     for s in results.iter().filter_map(|r| r.scenario.as_ref()) {
         for r in s
@@ -367,19 +367,22 @@ pub fn live_request(
                 continue;
             };
             ids.insert(id);
-            let Some(name) = &s.modules[r.module].name else {
+            let module = &s.modules[r.module];
+            let Some(name) = &module.name else {
                 continue;
             };
             let needs = settings.catalog.lookup(name).scopes;
             if !needs.is_empty() {
-                // The API's scope filter takes plain scopes: ask for the first alternative; a
-                // connection holding another alternative is settled by its full record.
-                let set = required_scopes.entry(id).or_default();
-                set.extend(
-                    needs
-                        .into_iter()
-                        .filter_map(|n| n.any_of.into_iter().next()),
-                );
+                let accepted =
+                    crate::rules::live::type_mismatch::accepted_types(&settings.catalog, module, r);
+                let demand = ScopeDemand {
+                    accepted_types: accepted.map(|(types, _)| types.into_iter().collect()),
+                    needs: needs.into_iter().map(|n| n.any_of).collect(),
+                };
+                let demands = required_scopes.entry(id).or_default();
+                if !demands.contains(&demand) {
+                    demands.push(demand);
+                }
             }
         }
     }

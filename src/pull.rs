@@ -124,6 +124,37 @@ pub fn check_blueprint(text: &str) -> Result<(), String> {
     }
 }
 
+/// The blueprint text of a pulled scenario with what Make's blueprint answer holds beside it
+/// put back as top-level members, in the shape real exports use: `io` (`{"input_spec",
+/// "output_spec"}`, JSON text) and `scheduling` (JSON text). They are appended before the
+/// closing brace, so the blueprint's own bytes and key order stay; a member the blueprint
+/// already has is kept, never doubled.
+pub fn with_scenario_parts(blueprint: &str, io: Option<&str>, scheduling: Option<&str>) -> String {
+    let body = blueprint.trim_end();
+    let Some(open) = body.strip_suffix('}') else {
+        return blueprint.to_string();
+    };
+    let has: std::collections::BTreeSet<String> = serde_json::from_str::<
+        std::collections::BTreeMap<String, &serde_json::value::RawValue>,
+    >(blueprint)
+    .map(|members| members.into_keys().collect())
+    .unwrap_or_default();
+    let mut out = open.to_string();
+    let mut empty = open.trim_end().ends_with('{');
+    for (key, value) in [("io", io), ("scheduling", scheduling)] {
+        let Some(value) = value.filter(|_| !has.contains(key)) else {
+            continue;
+        };
+        if !empty {
+            out.push(',');
+        }
+        out.push_str(&format!("\"{key}\":{value}"));
+        empty = false;
+    }
+    out.push('}');
+    out
+}
+
 /// Writes `text` to `dir/name` atomically (see [`crate::atomic_file`]): a reader never sees half
 /// a blueprint, an interrupted pull leaves the previous file intact, and a new file gets the
 /// umask's permissions like any tool's output.
@@ -196,6 +227,25 @@ mod tests {
         assert_eq!(slug("Überweisung/../x"), "berweisung-x");
         assert_eq!(slug(&"a".repeat(200)).len(), MAX_SLUG);
         assert_eq!(file_name(7, ""), "7-scenario.json");
+    }
+
+    #[test]
+    fn scenario_parts_are_appended_once_keeping_the_blueprint_bytes() {
+        let io = r#"{"input_spec":[{"name":"c","default":5}]}"#;
+        let sched = r#"{"type":"indefinitely","interval":900}"#;
+        assert_eq!(
+            with_scenario_parts(r#"{"name":"x","flow":[]}"#, Some(io), Some(sched)),
+            format!(r#"{{"name":"x","flow":[],"io":{io},"scheduling":{sched}}}"#)
+        );
+        assert_eq!(
+            with_scenario_parts("{ }", None, Some("{}")),
+            r#"{ "scheduling":{}}"#
+        );
+        // Already there: kept as it was.
+        let own = r#"{"flow":[],"io":{"input_spec":[]}}"#;
+        assert_eq!(with_scenario_parts(own, Some(io), None), own);
+        assert_eq!(with_scenario_parts("[1]", Some(io), None), "[1]");
+        assert_eq!(with_scenario_parts("{}", None, None), "{}");
     }
 
     #[test]

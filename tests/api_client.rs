@@ -2,14 +2,15 @@
 
 mod support;
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::time::{Duration, Instant};
 
-use bplint::live::api::{ApiConfig, MakeApi, Token, parse_api_url};
+use bplint::live::api::{ApiConfig, AuthScheme, MakeApi, Token, parse_api_url};
 use bplint::live::snapshot::Snapshot;
-use bplint::live::{ConnectionSource, Resolution, ResolveRequest};
+use bplint::live::{ConnectionSource, Resolution, ResolveRequest, ScopeDemand};
+use bplint::model::RefKind;
 use serde_json::{Value, json};
-use support::make_server::{Auth, MakeServer, TOKEN, real_row, seed_row};
+use support::make_server::{Auth, MakeServer, OAUTH_TOKEN, TOKEN, basic_row, real_row, seed_row};
 use url::Url;
 
 const TEAM: u64 = 7;
@@ -115,10 +116,21 @@ fn server_ignoring_paging_terminates_with_correct_answer() {
     let res = api(&server).resolve(&ask(Some(TEAM), &[1, 25, 99]));
     assert_eq!(ids(res.found.keys()), [1, 25]);
     assert_eq!(ids(&res.not_found), [99]);
-    // One page with every row, one that repeats it (no new ids), one by-id for 99.
-    assert_eq!(server.list_calls().len(), 2);
+    // One page with every row (longer than the 10 asked: the server ignored `pg[]`, so there
+    // is nothing more to ask), one by-id for 99.
+    assert_eq!(server.list_calls().len(), 1);
     assert_eq!(server.by_id_calls(), [99]);
-    assert_eq!(res.requests, 3);
+    assert_eq!(res.requests, 2);
+
+    // Exactly a page of rows: the next page repeats them (no new id), and paging stops there.
+    let server = MakeServer::builder()
+        .team(TEAM, team_rows(10))
+        .ignore_paging()
+        .start();
+    let res = api(&server).resolve(&ask(Some(TEAM), &[10]));
+    assert_eq!(ids(res.found.keys()), [10]);
+    assert_eq!(server.list_calls().len(), 2);
+    assert_eq!(res.requests, 2);
 }
 
 #[test]
@@ -204,10 +216,11 @@ fn runs_lookups_concurrently_within_the_limit() {
 // ---------------------------------------------------------------------------------------------
 // Scopes
 
-fn scope_needs(pairs: &[(u64, &[&str])]) -> HashMap<u64, BTreeSet<String>> {
+/// Each id needs these scopes (no alternatives), whatever its type.
+fn scope_needs(pairs: &[(u64, &[&str])]) -> HashMap<u64, Vec<ScopeDemand>> {
     pairs
         .iter()
-        .map(|(id, s)| (*id, s.iter().map(|s| s.to_string()).collect()))
+        .map(|(id, s)| (*id, vec![ScopeDemand::any_type(s)]))
         .collect()
 }
 
@@ -268,11 +281,13 @@ fn scoped_filter_asks_once_per_type_and_scope_set() {
         assert_eq!(res.found[&id].scoped, Some(true), "{id}");
         assert_eq!(res.found[&id].scopes, None, "{id}");
     }
-    // Not held: the connection's own record says what it has.
+    // Not held, two scopes asked: one record by id (cheaper than a listing per scope) says
+    // what it has.
     assert_eq!(res.found[&2].scoped, Some(false));
     assert_eq!(res.found[&2].scopes.clone().unwrap(), ["a"]);
+    // Not held, one scope asked: the group's answer already names the missing scope.
     assert_eq!(res.found[&5].scoped, Some(false));
-    assert_eq!(res.found[&5].scopes.clone().unwrap(), ["channels:read"]);
+    assert_eq!(res.found[&5].scopes.clone().unwrap(), Vec::<String>::new());
 
     let lists = server.list_calls();
     assert_eq!(
@@ -301,11 +316,9 @@ fn scoped_filter_asks_once_per_type_and_scope_set() {
             ("slack2".to_string(), vec!["chat:write".to_string()]),
         ]
     );
-    let mut by_id = server.by_id_calls();
-    by_id.sort_unstable();
-    assert_eq!(by_id, [2, 5]);
-    assert_eq!(res.requests, 6);
-    assert_eq!(server.count(), 6);
+    assert_eq!(server.by_id_calls(), [2]);
+    assert_eq!(res.requests, 5);
+    assert_eq!(server.count(), 5);
 }
 
 #[test]
@@ -338,9 +351,10 @@ fn a_failed_scope_check_keeps_the_connection_but_names_it_in_errors() {
     );
     assert_eq!(res.found[&3].scoped, Some(false));
     assert_eq!(res.found[&3].scopes.as_deref(), Some(&[][..]));
-    // Listing, two groups (the broken one is not retried), then 3 by id.
-    assert_eq!(server.by_id_calls(), [3]);
-    assert_eq!(res.requests, 4);
+    // Listing and two groups (the broken one is not retried); 3's single-scope group named
+    // what it lacks, so nothing is asked by id.
+    assert!(server.by_id_calls().is_empty());
+    assert_eq!(res.requests, 3);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -481,7 +495,9 @@ fn a_by_id_403_is_unchecked_not_missing() {
     assert_eq!(unchecked_ids(&res), [801]);
     let reason = &res.unchecked[&801];
     assert!(
-        reason.contains("refused access (403) to connection 801"),
+        reason.contains("refused access to connection 801")
+            && reason.contains("HTTP 403")
+            && reason.contains("another zone"),
         "{reason}"
     );
     assert_eq!(res.requests, 2, "a 403 is not retried");
@@ -502,7 +518,7 @@ fn an_error_message_cannot_drive_the_terminal() {
     let res = api(&server).resolve(&ask(Some(TEAM), &[1, 801]));
     let reason = &res.unchecked[&801];
     assert!(
-        reason.contains(r"(Denied\u{1b}[2J\u{9b}31m\r\nerror: all clear)"),
+        reason.contains(r"(Denied\u{1b}[2J\u{9b}31m\r\nerror: all clear"),
         "{reason}"
     );
     for text in res.unchecked.values().chain(&res.errors) {
@@ -804,24 +820,43 @@ fn verify_falls_back_to_the_seed_endpoint() {
 }
 
 #[test]
-fn verify_refused_for_a_read_only_token_is_a_note() {
-    let server = MakeServer::builder()
-        .team(TEAM, team_rows(3))
-        .forbid_verify()
-        .start();
-    let mut req = ask(Some(TEAM), &[1, 2]);
-    req.verify = true;
-    let res = api(&server).resolve(&req);
-    assert_eq!(ids(res.found.keys()), [1, 2]);
-    assert!(res.verification.is_empty());
-    assert!(res.unchecked.is_empty() && res.errors.is_empty());
-    assert_eq!(res.notes.len(), 1, "{:?}", res.notes);
-    assert!(
-        res.notes[0].contains("`connections:write`"),
-        "{:?}",
-        res.notes
-    );
-    assert_eq!(res.requests, 3);
+fn verify_refused_for_a_token_without_connections_write_is_unchecked_not_a_finding() {
+    // 403 as for a read-only token, and 401 (Make does not document which it sends).
+    for status in [403u16, 401] {
+        let mut builder = MakeServer::builder().team(TEAM, team_rows(3));
+        builder = if status == 403 {
+            builder.forbid_verify()
+        } else {
+            builder
+                .refuse("/connections/1/test", 401)
+                .refuse("/connections/2/test", 401)
+        };
+        let server = builder.start();
+        let mut req = ask(Some(TEAM), &[1, 2]);
+        req.verify = true;
+        // Default concurrency: the first test goes alone, so the refusal costs one request.
+        let res = api(&server).resolve(&req);
+        // Every other answer stands: the connections are found, with their team.
+        assert_eq!(ids(res.found.keys()), [1, 2], "{status}");
+        assert_eq!(res.found[&1].team_id, Some(TEAM));
+        assert!(res.verification.is_empty(), "no verification was made up");
+        assert_eq!(unchecked_ids(&res), [1, 2], "{status}");
+        assert!(
+            res.unchecked[&2].contains("not verified"),
+            "{:?}",
+            res.unchecked
+        );
+        assert_eq!(res.errors.len(), 1, "{:?}", res.errors);
+        let e = &res.errors[0];
+        assert!(
+            e.contains("the token lacks the `connections:write` scope")
+                && e.contains(&format!("HTTP {status}")),
+            "{e}"
+        );
+        // The listing, one refused test; the second is not sent.
+        assert_eq!(res.requests, 2, "{status}");
+        assert_eq!(server.count(), 2, "{status}");
+    }
 }
 
 #[test]
@@ -876,9 +911,11 @@ fn the_token_never_leaks() {
     texts.push(all_text(&client.resolve(&ask(Some(TEAM), &[1]))));
     texts.push(client.export_connections(TEAM).unwrap_err());
 
-    // 403 on verification, whose message quotes the header back.
+    // 403 on verification, whose message quotes the header back. The secret is no UUID, so it
+    // travels as a bearer token.
     let server = MakeServer::builder()
         .token(secret)
+        .bearer()
         .team(TEAM, team_rows(3))
         .forbid_verify()
         .echo_auth_in_errors()
@@ -887,7 +924,11 @@ fn the_token_never_leaks() {
     let mut req = ask(Some(TEAM), &[1, 42]);
     req.verify = true;
     let res = client.resolve(&req);
-    assert!(res.notes.iter().any(|n| n.contains("connections:write")));
+    assert!(
+        res.errors.iter().any(|n| n.contains("connections:write")),
+        "{:?}",
+        res.errors
+    );
     texts.push(all_text(&res));
     // 403 on a team listing, whose message quotes it too.
     let res = client.resolve(&ask(Some(99), &[1]));
@@ -976,4 +1017,431 @@ async fn scenario_endpoints_answer() {
     assert_eq!(wrapped["response"]["blueprint"], bp);
     assert_eq!(get("/scenarios/13/blueprint").await.unwrap().status(), 404);
     assert_eq!(server.count(), 3);
+}
+
+// ---------------------------------------------------------------------------------------------
+// The API as Make really answers: token scopes per endpoint, stored objects by id, OAuth
+// tokens, list rows without scopes, error texts
+
+fn object_row(id: u64, team: u64) -> Value {
+    json!({"id": id, "name": format!("object {id}"), "teamId": team})
+}
+
+fn objects(pairs: &[(RefKind, &[u64])]) -> BTreeMap<RefKind, BTreeSet<u64>> {
+    pairs
+        .iter()
+        .map(|(k, ids)| (*k, ids.iter().copied().collect()))
+        .collect()
+}
+
+#[test]
+fn a_token_refused_on_one_endpoint_keeps_every_other_answer() {
+    // The token reads connections and keys, but not hooks (401) or data stores (403).
+    let server = MakeServer::builder()
+        .team(TEAM, team_rows(3))
+        .hooks(TEAM, vec![object_row(52001, TEAM)])
+        .keys(TEAM, vec![object_row(901, TEAM)])
+        .refuse("/hooks*", 401)
+        .refuse("/data-stores*", 403)
+        .start();
+    let mut req = ask(Some(TEAM), &[1, 2, 99]);
+    req.objects = objects(&[
+        (RefKind::Hook, &[52001, 52002]),
+        (RefKind::DataStore, &[801]),
+        (RefKind::Keychain, &[901]),
+    ]);
+    let res = api(&server).resolve(&req);
+
+    assert_eq!(ids(res.found.keys()), [1, 2]);
+    assert_eq!(ids(&res.not_found), [99]);
+    assert!(res.unchecked.is_empty(), "{:?}", res.unchecked);
+    assert!(res.objects.contains_key(&(RefKind::Keychain, 901)));
+    let unchecked: Vec<(RefKind, u64)> = res.objects_unchecked.keys().copied().collect();
+    assert_eq!(
+        unchecked,
+        [
+            (RefKind::Hook, 52001),
+            (RefKind::Hook, 52002),
+            (RefKind::DataStore, 801)
+        ]
+    );
+    assert!(res.objects_not_found.is_empty(), "never called missing");
+    assert_eq!(res.errors.len(), 2, "{:?}", res.errors);
+    for (scope, status, path) in [
+        ("hooks:read", 401, "/hooks"),
+        ("datastores:read", 403, "/data-stores"),
+    ] {
+        let e = res
+            .errors
+            .iter()
+            .find(|e| e.contains(scope))
+            .unwrap_or_else(|| panic!("no error names {scope}: {:?}", res.errors));
+        assert!(
+            e.contains(&format!("the token lacks the `{scope}` scope"))
+                && e.contains(&format!("HTTP {status}"))
+                && e.contains(path),
+            "{e}"
+        );
+    }
+    // Listing, 99 by id, one request per object list; nothing asked by id behind a refusal.
+    assert_eq!(res.requests, 5, "{:?}", server.requests());
+    assert_eq!(server.count(), 5);
+    assert_eq!(server.count_where(|r| r.path.starts_with("/hooks/")), 0);
+}
+
+#[test]
+fn a_401_on_the_first_request_is_the_token_and_names_that_endpoint_scope() {
+    let server = MakeServer::builder()
+        .keys(TEAM, vec![object_row(901, TEAM)])
+        .refuse("/hooks*", 401)
+        .start();
+    let mut req = ask(Some(TEAM), &[]);
+    req.objects = objects(&[(RefKind::Hook, &[52001]), (RefKind::Keychain, &[901])]);
+    let res = api(&server).resolve(&req);
+    assert!(res.objects.is_empty() && res.objects_not_found.is_empty());
+    assert_eq!(res.errors.len(), 1, "{:?}", res.errors);
+    let e = &res.errors[0];
+    assert!(
+        e.contains("refused the token (401 on GET /api/v2/hooks")
+            && e.contains("missing, wrong, or lacks the `hooks:read` scope")
+            && e.contains("sent as an API key (`Authorization: Token`)"),
+        "{e}"
+    );
+    assert_eq!(
+        res.requests, 1,
+        "after the token is refused nothing is sent"
+    );
+}
+
+#[test]
+fn stored_objects_absent_from_the_team_list_are_asked_by_id_once() {
+    let server = MakeServer::builder()
+        .hooks(TEAM, vec![object_row(52001, TEAM)])
+        .hooks(OTHER_TEAM, vec![object_row(52002, OTHER_TEAM)])
+        .data_stores(OTHER_TEAM, vec![object_row(802, OTHER_TEAM)])
+        .start();
+    let mut req = ask(Some(TEAM), &[]);
+    req.objects = objects(&[
+        (RefKind::Hook, &[52001, 52002, 52003]),
+        (RefKind::DataStore, &[801, 802]),
+        (RefKind::Keychain, &[903]),
+    ]);
+    let res = api(&server).resolve(&req);
+    assert!(res.errors.is_empty(), "{:?}", res.errors);
+    assert_eq!(res.objects[&(RefKind::Hook, 52001)].team_id, Some(TEAM));
+    assert_eq!(
+        res.objects[&(RefKind::Hook, 52002)].team_id,
+        Some(OTHER_TEAM)
+    );
+    assert_eq!(
+        res.objects[&(RefKind::DataStore, 802)].team_id,
+        Some(OTHER_TEAM)
+    );
+    let missing: Vec<(RefKind, u64)> = res.objects_not_found.iter().copied().collect();
+    assert_eq!(
+        missing,
+        [
+            (RefKind::Hook, 52003),
+            (RefKind::Keychain, 903),
+            (RefKind::DataStore, 801)
+        ]
+    );
+    // Three lists, then one by id for each id its list lacks, never for a listed one.
+    for path in ["/hooks", "/data-stores", "/keys"] {
+        assert_eq!(server.count_of("GET", path), 1, "{path}");
+    }
+    for path in [
+        "/hooks/52002",
+        "/hooks/52003",
+        "/data-stores/801",
+        "/data-stores/802",
+        "/keys/903",
+    ] {
+        assert_eq!(server.count_of("GET", path), 1, "{path}");
+    }
+    assert_eq!(server.count_of("GET", "/hooks/52001"), 0);
+    assert_eq!(res.requests, 8);
+}
+
+#[test]
+fn without_a_team_stored_objects_are_asked_by_id_and_a_by_id_403_is_unchecked() {
+    let server = MakeServer::builder()
+        .hooks(OTHER_TEAM, vec![object_row(52002, OTHER_TEAM)])
+        .status("/hooks/52001", 403)
+        .error_body(
+            "/keys/903",
+            403,
+            r#"{"message": "Forbidden", "detail": "Access denied to key 903.", "code": "SC403"}"#,
+        )
+        .start();
+    let mut req = ask(None, &[]);
+    req.objects = objects(&[
+        (RefKind::Hook, &[52001, 52002, 52003]),
+        (RefKind::Keychain, &[903]),
+    ]);
+    // One at a time: 52001's refusal comes first and must not stop the other lookups.
+    let res = api_with(&server, |c| c.concurrency = 1).resolve(&req);
+    assert!(res.objects_unchecked.contains_key(&(RefKind::Hook, 52001)));
+    assert_eq!(
+        res.objects[&(RefKind::Hook, 52002)].team_id,
+        Some(OTHER_TEAM)
+    );
+    assert!(res.objects_not_found.contains(&(RefKind::Hook, 52003)));
+    // Not proof that the token lacks `keys:read`: one object's refusal names every reason.
+    let reason = &res.objects_unchecked[&(RefKind::Keychain, 903)];
+    assert!(
+        reason.contains("HTTP 403")
+            && reason.contains("another zone")
+            && reason.contains("lacks `keys:read`")
+            && reason.contains("Forbidden: Access denied to key 903. [SC403]"),
+        "{reason}"
+    );
+    assert_eq!(res.errors.len(), 2, "{:?}", res.errors);
+    assert!(
+        res.errors
+            .iter()
+            .any(|e| e.starts_with("keychain 903 could not be checked")),
+        "{:?}",
+        res.errors
+    );
+    assert_eq!(
+        server.count(),
+        4,
+        "one request per id, no list without a team"
+    );
+}
+
+#[test]
+fn an_oauth_access_token_is_sent_as_bearer_and_either_scheme_can_be_forced() {
+    let server = MakeServer::builder()
+        .token(OAUTH_TOKEN)
+        .bearer()
+        .team(TEAM, team_rows(2))
+        .start();
+    let oauth = |scheme: Option<AuthScheme>| {
+        api_with(&server, |c| {
+            c.token = Token::new(OAUTH_TOKEN).unwrap();
+            c.auth_scheme = scheme;
+        })
+    };
+    let res = oauth(None).resolve(&ask(Some(TEAM), &[1, 2]));
+    assert!(res.errors.is_empty(), "{:?}", res.errors);
+    assert_eq!(ids(res.found.keys()), [1, 2]);
+    let res = oauth(Some(AuthScheme::Bearer)).resolve(&ask(Some(TEAM), &[1]));
+    assert_eq!(ids(res.found.keys()), [1]);
+    assert!(
+        server
+            .requests()
+            .iter()
+            .all(|r| r.scheme.as_deref() == Some("Bearer") && r.auth == Auth::Correct)
+    );
+    // Forced to `Token`, the server refuses it; the message says how it was sent.
+    let res = oauth(Some(AuthScheme::Token)).resolve(&ask(Some(TEAM), &[1]));
+    assert_eq!(unchecked_ids(&res), [1]);
+    assert!(
+        res.errors[0].contains("401") && res.errors[0].contains("--auth-scheme bearer"),
+        "{:?}",
+        res.errors
+    );
+    assert!(!all_text(&res).contains(OAUTH_TOKEN));
+    assert_eq!(
+        server.requests().last().unwrap().scheme.as_deref(),
+        Some("Token")
+    );
+    assert_eq!(server.count(), 3);
+
+    // An API key (UUID v4) goes as `Token` by default.
+    let server = MakeServer::builder().team(TEAM, team_rows(1)).start();
+    let res = api(&server).resolve(&ask(Some(TEAM), &[1]));
+    assert_eq!(ids(res.found.keys()), [1]);
+    assert_eq!(server.requests()[0].scheme.as_deref(), Some("Token"));
+}
+
+/// One team of real list rows (no scopes, `scopesCnt`): Slack OAuth connections, a Google one,
+/// a basic (API key) Airtable one.
+fn mixed_team() -> Vec<Value> {
+    vec![
+        real_row(1, "s1", "slack2", TEAM, &["chat:write"]),
+        real_row(2, "s2", "slack2", TEAM, &["channels:read"]),
+        real_row(3, "g3", "google", TEAM, &[]),
+        basic_row(4, "a4", "airtable3", TEAM),
+    ]
+}
+
+fn demand(types: &[&str], needs: &[&[&str]]) -> ScopeDemand {
+    ScopeDemand {
+        accepted_types: Some(types.iter().map(|t| t.to_string()).collect()),
+        needs: needs
+            .iter()
+            .map(|n| n.iter().map(|s| s.to_string()).collect())
+            .collect(),
+    }
+}
+
+#[test]
+fn no_scope_question_for_a_type_the_module_refuses_or_a_connection_that_is_not_oauth() {
+    let server = MakeServer::builder().team(TEAM, mixed_team()).start();
+    let mut req = ask(Some(TEAM), &[1, 2, 3, 4]);
+    let slack = demand(&["slack2", "slack3"], &[&["chat:write"]]);
+    req.required_scopes = HashMap::from([
+        (1, vec![slack.clone()]),
+        (2, vec![slack.clone()]),
+        // A Slack module given a Google connection: BP105, no scope question.
+        (3, vec![slack]),
+        // Airtable scopes of a connection that is an API key: it holds none, none are asked.
+        (
+            4,
+            vec![demand(
+                &["airtable2", "airtable3"],
+                &[&["data.records:write"]],
+            )],
+        ),
+    ]);
+    let res = api(&server).resolve(&req);
+    assert!(res.unchecked.is_empty() && res.errors.is_empty());
+    assert_eq!(res.found[&1].scoped, Some(true));
+    assert_eq!(res.found[&2].scopes.clone().unwrap(), Vec::<String>::new());
+    assert_eq!(res.found[&3].scopes, None);
+    assert_eq!(res.found[&3].scoped, None);
+    assert_eq!(res.found[&4].scopes, None);
+    // The listing and one (slack2, chat:write) group: 2's missing scope is the group's one.
+    let lists = server.list_calls();
+    assert_eq!(lists.len(), 2);
+    assert_eq!(lists[1].params("type[]"), ["slack2"]);
+    assert_eq!(lists[1].params("slack2[]"), ["chat:write"]);
+    assert!(server.by_id_calls().is_empty());
+    assert_eq!(res.requests, 2);
+}
+
+#[test]
+fn failing_connections_are_named_by_per_scope_listings_when_cheaper_than_records() {
+    // Five Google connections fail a two-scope need; one listing per scope (2) costs less than
+    // one record each (5). The list ignores `pg[]`, as Make's may.
+    let rows = vec![
+        real_row(1, "g1", "google", TEAM, &["a"]),
+        real_row(2, "g2", "google", TEAM, &["b"]),
+        real_row(3, "g3", "google", TEAM, &[]),
+        real_row(4, "g4", "google", TEAM, &["a"]),
+        real_row(5, "g5", "google", TEAM, &["x"]),
+        real_row(6, "g6", "google", TEAM, &["a", "b"]),
+    ];
+    let server = MakeServer::builder()
+        .team(TEAM, rows)
+        .ignore_paging()
+        .start();
+    let mut req = ask(Some(TEAM), &[1, 2, 3, 4, 5, 6]);
+    let need = demand(&["google"], &[&["a"], &["b"]]);
+    req.required_scopes = (1..=6).map(|id| (id, vec![need.clone()])).collect();
+    let res = api(&server).resolve(&req);
+    assert!(res.unchecked.is_empty(), "{:?}", res.unchecked);
+    let scopes = |id: u64| res.found[&id].scopes.clone();
+    assert_eq!(scopes(1).unwrap(), ["a"]);
+    assert_eq!(scopes(2).unwrap(), ["b"]);
+    assert_eq!(scopes(3).unwrap(), Vec::<String>::new());
+    assert_eq!(scopes(5).unwrap(), Vec::<String>::new());
+    assert_eq!(scopes(6), None, "it holds both: the group answered");
+    assert_eq!(res.found[&6].scoped, Some(true));
+    let mut probes: Vec<Vec<String>> = server
+        .list_calls()
+        .iter()
+        .skip(2)
+        .map(|r| r.params("google[]").iter().map(|s| s.to_string()).collect())
+        .collect();
+    probes.sort();
+    assert_eq!(probes, [["a"], ["b"]]);
+    assert!(server.by_id_calls().is_empty());
+    // Listing, group, two per-scope listings.
+    assert_eq!(res.requests, 4);
+
+    // Two failing connections: one record each (2) beats a listing per scope (2 needs, and
+    // the alternative: 3).
+    let rows = vec![
+        real_row(1, "g1", "google", TEAM, &["a"]),
+        real_row(2, "g2", "google", TEAM, &["x"]),
+    ];
+    let server = MakeServer::builder().team(TEAM, rows).start();
+    let mut req = ask(Some(TEAM), &[1, 2]);
+    let need = demand(&["google"], &[&["a", "x"], &["b"]]);
+    req.required_scopes = (1..=2).map(|id| (id, vec![need.clone()])).collect();
+    let res = api(&server).resolve(&req);
+    assert_eq!(res.found[&1].scopes.clone().unwrap(), ["a"]);
+    assert_eq!(res.found[&2].scopes.clone().unwrap(), ["x"]);
+    let mut by_id = server.by_id_calls();
+    by_id.sort_unstable();
+    assert_eq!(by_id, [1, 2]);
+    assert_eq!(res.requests, 4);
+}
+
+#[test]
+fn a_single_need_with_alternatives_probes_only_the_other_alternatives() {
+    // Need `a|x`: the group asks `a`; the three failing connections are asked about `x` in one
+    // listing, not by id.
+    let rows = vec![
+        real_row(1, "g1", "google", TEAM, &["x"]),
+        real_row(2, "g2", "google", TEAM, &[]),
+        real_row(3, "g3", "google", TEAM, &["x", "y"]),
+    ];
+    let server = MakeServer::builder().team(TEAM, rows).start();
+    let mut req = ask(Some(TEAM), &[1, 2, 3]);
+    let need = demand(&["google"], &[&["a", "x"]]);
+    req.required_scopes = (1..=3).map(|id| (id, vec![need.clone()])).collect();
+    let res = api(&server).resolve(&req);
+    assert_eq!(res.found[&1].scopes.clone().unwrap(), ["x"]);
+    assert_eq!(res.found[&2].scopes.clone().unwrap(), Vec::<String>::new());
+    assert_eq!(res.found[&3].scopes.clone().unwrap(), ["x"]);
+    let lists = server.list_calls();
+    assert_eq!(lists[1].params("google[]"), ["a"]);
+    assert_eq!(lists[2].params("google[]"), ["x"]);
+    assert_eq!(res.requests, 3);
+}
+
+#[test]
+fn make_error_texts_show_detail_code_suberrors_and_the_zone_hint() {
+    let server = MakeServer::builder()
+        .team(TEAM, team_rows(1))
+        .error_body(
+            "/connections/801",
+            403,
+            r#"{"message": "Forbidden", "detail": "Access denied.", "code": "SC403",
+                "suberrors": [{"message": "Connection 801", "detail": "belongs to organization 5"}]}"#,
+        )
+        .error_body(
+            "/connections/802",
+            400,
+            r#"{"message": "Validation failed", "code": "IM003",
+                "suberrors": [{"message": "connectionId must be a number"}]}"#,
+        )
+        .start();
+    let res = api(&server).resolve(&ask(Some(TEAM), &[1, 801, 802]));
+    let forbidden = &res.unchecked[&801];
+    assert!(
+        forbidden.contains(
+            "Forbidden: Access denied. [SC403]; suberrors: Connection 801: belongs to organization 5"
+        ) && forbidden.contains("or to another zone"),
+        "{forbidden}"
+    );
+    let invalid = &res.unchecked[&802];
+    assert!(
+        invalid.contains("Validation failed [IM003]; suberrors: connectionId must be a number"),
+        "{invalid}"
+    );
+    assert_eq!(res.requests, 3);
+}
+
+#[test]
+fn real_rows_take_the_type_from_account_name_whatever_account_type_says() {
+    let mut odd = real_row(5, "odd", "slack2", TEAM, &["chat:write"]);
+    odd["accountType"] = json!("slack");
+    let server = MakeServer::builder()
+        .team(TEAM, vec![odd, basic_row(6, "key", "airtable3", TEAM)])
+        .start();
+    let mut req = ask(Some(TEAM), &[5, 6]);
+    req.required_scopes = HashMap::from([(5, vec![demand(&["slack2"], &[&["chat:write"]])])]);
+    let res = api(&server).resolve(&req);
+    assert_eq!(res.found[&5].connection_type.as_deref(), Some("slack2"));
+    assert_eq!(res.found[&5].account_label.as_deref(), Some("odd account"));
+    assert_eq!(res.found[&6].connection_type.as_deref(), Some("airtable3"));
+    // Its filter asked for type `slack2`, the accountName.
+    assert_eq!(server.list_calls()[1].params("type[]"), ["slack2"]);
+    assert_eq!(res.found[&5].scoped, Some(true));
 }

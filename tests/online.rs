@@ -3,7 +3,7 @@
 mod support;
 
 use serde_json::{Value, json};
-use support::make_server::{MakeServer, TOKEN};
+use support::make_server::{Builder, MakeServer, OAUTH_TOKEN, TOKEN};
 
 const NOW: &str = "2026-03-01T00:00:00Z";
 
@@ -20,8 +20,13 @@ fn demo_rows() -> Vec<Value> {
 /// The demo's connections served as the API serves them: team 100 lists its own, the
 /// other-team connection is found only by id.
 fn demo_server() -> MakeServer {
+    demo_server_with(|b| b)
+}
+
+/// [`demo_server`], configured further (faults, another token).
+fn demo_server_with(tweak: impl FnOnce(Builder) -> Builder) -> MakeServer {
     let rows = demo_rows();
-    let mut b = MakeServer::builder();
+    let mut b = tweak(MakeServer::builder());
     for team in [100u64, 200] {
         let own: Vec<Value> = rows
             .iter()
@@ -125,12 +130,11 @@ fn online_gives_the_same_findings_as_the_snapshot() {
     assert_eq!(code, 1, "{err}");
     assert_eq!(findings(&online), findings(&offline));
     // One list page for team 100, one by-id lookup each for the other-team and the missing id,
-    // one verification per found connection.
-    // Ids missing from team 100's list (other team, not found) are asked by id; so is the one
-    // connection whose scoped-filter answer says it lacks scopes, to learn which.
+    // one verification per found connection. The connection whose (slack2, chat:write) filter
+    // answer says it lacks its one scope is not asked by id: that answer names the scope.
     let mut by_id = server.by_id_calls();
     by_id.sort_unstable();
-    assert_eq!(by_id, [1004, 1005, 1999]);
+    assert_eq!(by_id, [1005, 1999]);
     assert!(online["summary"]["requests"].as_u64().unwrap() >= 3);
 }
 
@@ -431,4 +435,175 @@ fn the_token_appears_in_no_output_of_any_subcommand() {
     }
     let written = std::fs::read_to_string(&snap).unwrap();
     assert!(!written.contains(TOKEN));
+}
+
+fn demo_online(server: &MakeServer, extra: &[&str], token: &str) -> (i32, Value, String) {
+    let mut args = vec![
+        "check",
+        "fixtures/demo",
+        "--online",
+        "--api-url",
+        server.base_url(),
+        "--team",
+        "100",
+        "--now",
+        NOW,
+        "--format",
+        "json",
+    ];
+    args.extend_from_slice(extra);
+    check(&args, Some(token))
+}
+
+fn demo_snapshot_findings(verify: bool) -> Vec<(String, String, u64)> {
+    let mut args = vec![
+        "check",
+        "fixtures/demo",
+        "--connections",
+        "fixtures/demo/connections.json",
+        "--now",
+        NOW,
+        "--format",
+        "json",
+    ];
+    if verify {
+        args.push("--verify");
+    }
+    findings(&check(&args, None).1)
+}
+
+#[test]
+fn verify_refused_for_lack_of_connections_write_keeps_every_other_finding_and_exits_2() {
+    for status in [403u16, 401] {
+        let server = demo_server_with(|b| b.refuse("/connections/*/test", status));
+        let (code, v, err) = demo_online(&server, &["--verify"], TOKEN);
+        assert_eq!(code, 2, "{status}: {err}");
+        // Every finding of the run without --verify; BP106 needs the refused endpoint.
+        assert_eq!(findings(&v), demo_snapshot_findings(false), "{status}");
+        let errors = v["errors"].to_string();
+        assert!(
+            errors.contains("connections were not verified")
+                && errors.contains("the token lacks the `connections:write` scope"),
+            "{status}: {errors}"
+        );
+        // One refused test; the other verifications are not sent.
+        assert_eq!(
+            server.count_where(|r| r.method == "POST"),
+            1,
+            "{status}: {:?}",
+            server.requests()
+        );
+    }
+}
+
+#[test]
+fn an_oauth_access_token_is_sent_as_bearer_and_auth_scheme_forces_a_scheme() {
+    let server = demo_server_with(|b| b.token(OAUTH_TOKEN).bearer());
+    let (code, online, err) = demo_online(&server, &["--verify"], OAUTH_TOKEN);
+    assert_eq!(code, 1, "{err}");
+    assert_eq!(findings(&online), demo_snapshot_findings(true));
+    assert!(
+        server
+            .requests()
+            .iter()
+            .all(|r| r.scheme.as_deref() == Some("Bearer"))
+    );
+    let sent = server.count();
+    let (code, v, err) = demo_online(&server, &["--auth-scheme", "bearer"], OAUTH_TOKEN);
+    assert_eq!(code, 1, "{err}");
+    assert!(v["errors"].as_array().unwrap().is_empty());
+
+    // Forced to `token`, the OAuth token is refused: exit 2, the message says how it was sent.
+    let before = server.count();
+    let (code, v, err) = demo_online(&server, &["--auth-scheme", "token"], OAUTH_TOKEN);
+    assert_eq!(code, 2, "{err}");
+    let errors = v["errors"].to_string();
+    assert!(
+        errors.contains("refused the token (401") && errors.contains("--auth-scheme bearer"),
+        "{errors}"
+    );
+    assert_eq!(server.count(), before + 1);
+    assert_eq!(
+        server.requests().last().unwrap().scheme.as_deref(),
+        Some("Token")
+    );
+    assert!(sent > 1);
+    for text in [v.to_string(), err] {
+        assert!(!text.contains(OAUTH_TOKEN), "{text}");
+    }
+
+    // An API key (UUID v4) forced to `bearer` is refused by a server that wants `Token`.
+    let server = demo_server();
+    let (code, _, err) = demo_online(&server, &["--auth-scheme", "bearer"], TOKEN);
+    assert_eq!(code, 2, "{err}");
+    assert_eq!(server.requests()[0].scheme.as_deref(), Some("Bearer"));
+    let (code, _, err) = demo_online(&server, &["--auth-scheme", "nonsense"], TOKEN);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("--auth-scheme"), "{err}");
+}
+
+#[test]
+fn no_scope_question_for_a_connection_the_module_refuses_by_type_or_that_is_not_oauth() {
+    let server = MakeServer::builder()
+        .team(
+            7,
+            vec![
+                support::make_server::real_row(1, "Sheets", "google", 7, &[]),
+                support::make_server::real_row(2, "Bot", "slack2", 7, &["channels:read"]),
+                support::make_server::basic_row(3, "Token", "airtable3", 7),
+            ],
+        )
+        .start();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("types.json");
+    std::fs::write(
+        &file,
+        r#"{"name": "types", "flow": [
+  {"id": 1, "module": "slack:CreateMessage", "version": 1, "parameters": {"__IMTCONN__": 1}},
+  {"id": 2, "module": "slack:CreateMessage", "version": 1, "parameters": {"__IMTCONN__": 2}},
+  {"id": 3, "module": "airtable:ActionCreateRecord", "version": 1, "parameters": {"__IMTCONN__": 3}}
+], "metadata": {"version": 1}}"#,
+    )
+    .unwrap();
+    let (code, v, err) = check(
+        &[
+            "check",
+            file.to_str().unwrap(),
+            "--online",
+            "--api-url",
+            server.base_url(),
+            "--team",
+            "7",
+            "--format",
+            "json",
+        ],
+        Some(TOKEN),
+    );
+    assert_eq!(code, 1, "{err}");
+    let got: Vec<(String, String)> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["code"].as_str().unwrap().starts_with("BP1"))
+        .map(|f| {
+            (
+                f["code"].as_str().unwrap().to_string(),
+                f["module_id"].to_string(),
+            )
+        })
+        .collect();
+    // The Google connection on a Slack module: BP105 only; the Slack one lacking chat:write:
+    // BP104; the Airtable API key: nothing (it holds no scopes, none are asked).
+    assert_eq!(
+        got,
+        [
+            ("BP105".to_string(), "1".to_string()),
+            ("BP104".to_string(), "2".to_string())
+        ]
+    );
+    // The listing and the one (slack2, chat:write) group; nothing by id.
+    let lists = server.list_calls();
+    assert_eq!(server.count(), 2, "{:?}", server.requests());
+    assert_eq!(lists[1].params("type[]"), ["slack2"]);
+    assert!(server.by_id_calls().is_empty());
 }

@@ -3,7 +3,7 @@
 mod support;
 
 use serde_json::{Value, json};
-use support::make_server::{MakeServer, TOKEN};
+use support::make_server::{MakeServer, TOKEN, real_row};
 
 fn blueprint(name: &str, conn: u64) -> Value {
     json!({
@@ -84,7 +84,13 @@ fn pull_saves_every_blueprint_and_reports_the_one_that_failed() {
     // The inner blueprint, pretty-printed, keys in the order the API sent them.
     let text = std::fs::read_to_string(out.join("1-lead-router.json")).unwrap();
     assert!(text.starts_with("{\n  \"flow\": [\n"), "{text}");
-    let saved: Value = serde_json::from_str(&text).unwrap();
+    let mut saved: Value = serde_json::from_str(&text).unwrap();
+    // The answer's `scheduling` is put back beside the blueprint, as in real exports.
+    let scheduling = saved.as_object_mut().unwrap().remove("scheduling");
+    assert_eq!(
+        scheduling,
+        Some(json!({"type": "indefinitely", "interval": 900}))
+    );
     assert_eq!(saved, blueprint("Lead router", 1001));
 
     // Pages of 2, 2 and 1; one blueprint each, the failing one tried twice.
@@ -313,4 +319,130 @@ fn pull_refuses_answers_that_are_not_blueprints_and_saves_the_others() {
         assert!(err.contains(expected), "{expected}\n{err}");
     }
     assert!(err.contains("saved 1 of 6 blueprint(s) of team 7"), "{err}");
+}
+
+/// A scenario whose Slack connection is a scenario input: the blueprint says
+/// `{{var.input.slackConn}}`, and the default id is only in the answer's `response.metadata`.
+fn input_server() -> MakeServer {
+    let bp = json!({
+        "name": "Inputs",
+        "flow": [{"id": 1, "module": "slack:CreateMessage", "version": 1,
+                  "parameters": {"__IMTCONN__": "{{var.input.slackConn}}"}}],
+        "metadata": {"version": 1}
+    });
+    MakeServer::builder()
+        .team(7, vec![real_row(1001, "Slack", "slack2", 7, &["chat:write"])])
+        .scenario(7, 21, "Inputs", bp)
+        .scenario_io(
+            21,
+            json!([{"name": "slackConn", "type": "account:slack2", "required": true, "default": 1999}]),
+            json!([{"name": "ok", "type": "boolean"}]),
+        )
+        .start()
+}
+
+#[test]
+fn pull_keeps_the_scenario_inputs_outputs_and_scheduling_as_real_exports_do() {
+    let server = input_server();
+    let dir = tempfile::tempdir().unwrap();
+    let (code, _, err) = bplint(&[
+        "pull",
+        "--team",
+        "7",
+        "--out",
+        dir.path().to_str().unwrap(),
+        "--api-url",
+        server.base_url(),
+    ]);
+    assert_eq!(code, 0, "{err}");
+    let text = std::fs::read_to_string(dir.path().join("21-inputs.json")).unwrap();
+    let saved: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(saved["io"]["input_spec"][0]["default"], 1999, "{text}");
+    assert_eq!(saved["io"]["output_spec"][0]["name"], "ok");
+    assert_eq!(saved["scheduling"]["interval"], 900);
+    // Beside `flow`, after the blueprint's own members, in the order Make sent them.
+    let at = |key: &str| text.find(&format!("\n  \"{key}\"")).unwrap();
+    assert!(
+        at("flow") < at("metadata") && at("metadata") < at("io") && at("io") < at("scheduling")
+    );
+    assert_eq!(server.count(), 2);
+
+    // The saved file checks like the API's answer: the input's default is looked up.
+    let (code, stdout, err) = bplint(&[
+        "check",
+        dir.path().to_str().unwrap(),
+        "--online",
+        "--team",
+        "7",
+        "--api-url",
+        server.base_url(),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 1, "{err}");
+    let v: Value = serde_json::from_str(&stdout).unwrap();
+    let codes: Vec<&str> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["code"].as_str().unwrap())
+        .collect();
+    assert!(codes.contains(&"BP100"), "{v}");
+}
+
+#[test]
+fn check_team_scenarios_resolves_a_connection_input_to_its_default() {
+    let server = input_server();
+    let (code, stdout, err) = bplint(&[
+        "check",
+        "--team-scenarios",
+        "7",
+        "--online",
+        "--team",
+        "7",
+        "--api-url",
+        server.base_url(),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(code, 1, "{stdout}{err}");
+    let v: Value = serde_json::from_str(&stdout).unwrap();
+    let not_found: Vec<&Value> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["code"] == "BP100")
+        .collect();
+    assert_eq!(not_found.len(), 1, "{v}");
+    assert_eq!(not_found[0]["file"], "scenario:21-inputs");
+    assert!(
+        not_found[0]["message"].as_str().unwrap().contains("1999"),
+        "{v}"
+    );
+    // Scenario list and blueprint; the connection list and the default's lookup by id.
+    assert_eq!(server.count(), 4, "{:?}", server.requests());
+    assert_eq!(server.by_id_calls(), [1999]);
+}
+
+#[test]
+fn a_refused_token_names_the_scope_pull_needs() {
+    let server = MakeServer::builder().token("another-key").start();
+    let dir = tempfile::tempdir().unwrap();
+    let (code, _, err) = bplint(&[
+        "pull",
+        "--team",
+        "7",
+        "--out",
+        dir.path().to_str().unwrap(),
+        "--api-url",
+        server.base_url(),
+    ]);
+    assert_eq!(code, 2, "{err}");
+    assert!(
+        err.contains("refused the token (401 on GET /api/v2/scenarios")
+            && err.contains("lacks the `scenarios:read` scope"),
+        "{err}"
+    );
+    assert!(!err.contains(TOKEN));
+    assert_eq!(server.count(), 1);
 }

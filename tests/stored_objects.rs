@@ -4,7 +4,7 @@
 mod support;
 
 use serde_json::{Value, json};
-use support::make_server::{MakeServer, TOKEN};
+use support::make_server::{MakeServer, TOKEN, real_row};
 
 const FIXTURE: &str = "fixtures/audit/stored-objects.json";
 
@@ -53,7 +53,7 @@ fn server() -> MakeServer {
 }
 
 #[test]
-fn ids_missing_from_the_team_lists_are_reported_with_one_request_per_kind() {
+fn ids_missing_from_the_team_lists_are_asked_by_id_once_then_reported() {
     let server = server();
     let (code, v, err) = bplint(
         &[
@@ -78,11 +78,160 @@ fn ids_missing_from_the_team_lists_are_reported_with_one_request_per_kind() {
             ("BP114".to_string(), 10)
         ]
     );
-    // No connection is referenced: no connection request; each kind listed once.
-    assert_eq!(server.count(), 3, "{:?}", server.requests());
-    for path in ["/hooks", "/data-stores", "/keys"] {
+    // No connection is referenced: no connection request; each kind listed once, then each id
+    // its list lacks asked by id once (404: it exists nowhere the token can see).
+    assert_eq!(server.count(), 6, "{:?}", server.requests());
+    for path in [
+        "/hooks",
+        "/data-stores",
+        "/keys",
+        "/hooks/52002",
+        "/data-stores/802",
+        "/keys/902",
+    ] {
         assert_eq!(server.count_of("GET", path), 1, "{path}");
     }
+}
+
+#[test]
+fn another_teams_webhook_data_store_and_keychain_are_wrong_team_not_missing() {
+    let server = MakeServer::builder()
+        .hooks(7, vec![row(52001, 7)])
+        .hooks(9, vec![row(52002, 9)])
+        .data_stores(7, vec![row(801, 7)])
+        .data_stores(9, vec![row(802, 9)])
+        .keys(7, vec![row(901, 7)])
+        .keys(8, vec![row(902, 8)])
+        .start();
+    let (code, v, err) = bplint(
+        &[
+            "check",
+            FIXTURE,
+            "--online",
+            "--api-url",
+            server.base_url(),
+            "--team",
+            "7",
+            "--format",
+            "json",
+        ],
+        true,
+    );
+    assert_eq!(code, 1, "{err}");
+    assert_eq!(
+        live(&v),
+        [
+            ("BP111".to_string(), 5),
+            ("BP113".to_string(), 7),
+            ("BP115".to_string(), 10)
+        ]
+    );
+    let messages: Vec<&str> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|f| f["message"].as_str())
+        .collect();
+    assert!(
+        messages.contains(&"webhook 52002 \"object 52002\" (team 9) belongs to team 9, not team 7"),
+        "{messages:?}"
+    );
+    assert_eq!(server.count(), 6, "{:?}", server.requests());
+    assert_eq!(v["summary"]["requests"], 6);
+}
+
+#[test]
+fn a_token_without_hooks_read_keeps_the_other_findings_and_exits_2_naming_the_scope() {
+    let server = MakeServer::builder()
+        .team(
+            7,
+            vec![real_row(1001, "Slack", "slack2", 7, &["chat:write"])],
+        )
+        .refuse("/hooks*", 401)
+        .data_stores(7, vec![row(801, 7)])
+        .keys(7, vec![row(901, 7)])
+        .start();
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("mixed.json");
+    std::fs::write(
+        &file,
+        r#"{"name": "mixed", "flow": [
+  {"id": 1, "module": "slack:CreateMessage", "version": 1, "parameters": {"__IMTCONN__": 1001}},
+  {"id": 2, "module": "slack:CreateMessage", "version": 1, "parameters": {"__IMTCONN__": 1999}},
+  {"id": 3, "module": "gateway:CustomWebHook", "version": 1, "parameters": {"hook": 52001}},
+  {"id": 4, "module": "datastore:AddRecord", "version": 1, "parameters": {"datastore": 802}}
+], "metadata": {"version": 1}}"#,
+    )
+    .unwrap();
+    let (code, v, err) = bplint(
+        &[
+            "check",
+            file.to_str().unwrap(),
+            "--online",
+            "--api-url",
+            server.base_url(),
+            "--team",
+            "7",
+            "--format",
+            "json",
+        ],
+        true,
+    );
+    assert_eq!(code, 2, "{err}");
+    // The connection and data store findings stand; no webhook finding is made up.
+    let codes: Vec<&str> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["code"].as_str().unwrap())
+        .collect();
+    // BP200 (no error handler, once per scenario) is offline and stands too.
+    assert_eq!(codes, ["BP200", "BP100", "BP112"], "{v}");
+    let errors = v["errors"].as_array().unwrap();
+    assert_eq!(errors.len(), 1, "{errors:?}");
+    let e = errors[0].as_str().unwrap();
+    assert!(
+        e.contains("could not list the hooks of team 7, 1 hook(s) unchecked")
+            && e.contains("the token lacks the `hooks:read` scope"),
+        "{e}"
+    );
+    // The refused list is not followed by lookups by id.
+    assert_eq!(server.count_where(|r| r.path.starts_with("/hooks/")), 0);
+    // Connections list, 1999 by id, 1001's scope group, hooks, data stores, 802 by id.
+    assert_eq!(server.count(), 6, "{:?}", server.requests());
+}
+
+#[test]
+fn a_401_on_the_first_request_refuses_the_token_and_names_that_endpoint_scope() {
+    let server = MakeServer::builder().refuse("/hooks*", 401).start();
+    let (code, v, err) = bplint(
+        &[
+            "check",
+            FIXTURE,
+            "--online",
+            "--api-url",
+            server.base_url(),
+            "--team",
+            "7",
+            "--format",
+            "json",
+        ],
+        true,
+    );
+    assert_eq!(code, 2, "{err}");
+    assert!(live(&v).is_empty());
+    let e = v["errors"][0].as_str().unwrap();
+    assert!(
+        e.contains("refused the token (401 on GET /api/v2/hooks")
+            && e.contains("lacks the `hooks:read` scope"),
+        "{e}"
+    );
+    assert_eq!(
+        server.count(),
+        1,
+        "nothing is sent after the token is refused"
+    );
+    assert!(!err.contains(TOKEN) && !v.to_string().contains(TOKEN));
 }
 
 #[test]
@@ -204,7 +353,7 @@ fn a_snapshot_without_object_lists_checks_only_connections() {
 }
 
 #[test]
-fn without_a_team_nothing_is_listed_and_verbose_says_why() {
+fn without_a_team_each_object_is_asked_by_id_for_existence_only() {
     let server = server();
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(
@@ -215,7 +364,7 @@ fn without_a_team_nothing_is_listed_and_verbose_says_why() {
     let fixture = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(FIXTURE);
     let out = support::bin::bplint_in(dir.path())
         .env("MAKE_API_TOKEN", TOKEN)
-        .args(["--verbose", "check"])
+        .args(["check"])
         .arg(&fixture)
         .args([
             "--online",
@@ -227,10 +376,33 @@ fn without_a_team_nothing_is_listed_and_verbose_says_why() {
         .output()
         .unwrap();
     let err = String::from_utf8_lossy(&out.stderr);
-    assert_eq!(out.status.code(), Some(0), "{err}");
-    assert!(
-        err.contains("2 hook reference(s) not checked: the Make API lists hooks per team"),
-        "{err}"
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    // No team to compare with: what exists passes, what does not is reported.
+    assert_eq!(
+        live(&v),
+        [
+            ("BP110".to_string(), 5),
+            ("BP112".to_string(), 7),
+            ("BP114".to_string(), 10)
+        ]
     );
-    assert_eq!(server.count(), 0);
+    let messages: Vec<&str> = v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|f| f["message"].as_str())
+        .collect();
+    assert!(
+        messages.contains(&"webhook 52002 does not exist"),
+        "{messages:?}"
+    );
+    // No list (lists are per team); one request per referenced id.
+    assert_eq!(server.count(), 6, "{:?}", server.requests());
+    assert!(
+        server
+            .requests()
+            .iter()
+            .all(|r| r.path.matches('/').count() == 2)
+    );
 }

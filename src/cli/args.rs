@@ -57,6 +57,17 @@ pub struct ApiArgs {
     /// Rows asked per list page (tests use small pages to exercise paging).
     #[arg(long, hide = true, value_name = "N")]
     pub page_size: Option<u32>,
+    /// How MAKE_API_TOKEN is sent: `token` (`Authorization: Token`, Make API keys) or `bearer`
+    /// (`Authorization: Bearer`, OAuth 2.0 access tokens). Default: `token` for a key shaped
+    /// like Make's API keys (a UUID v4), else `bearer`, as Make's SDK does.
+    #[arg(long, value_enum, value_name = "SCHEME")]
+    pub auth_scheme: Option<AuthSchemeArg>,
+}
+
+#[derive(Copy, Clone, Debug, ValueEnum, PartialEq, Eq)]
+pub enum AuthSchemeArg {
+    Token,
+    Bearer,
 }
 
 /// Where the run's declarative rules come from, beside the shipped ones.

@@ -122,6 +122,10 @@ pub fn api_client(api: &ApiArgs, settings: &Settings) -> Result<MakeApi, String>
     if let Some(n) = api.page_size {
         cfg.page_size = n;
     }
+    cfg.auth_scheme = api.auth_scheme.map(|s| match s {
+        crate::cli::args::AuthSchemeArg::Token => crate::live::api::AuthScheme::Token,
+        crate::cli::args::AuthSchemeArg::Bearer => crate::live::api::AuthScheme::Bearer,
+    });
     MakeApi::new(cfg)
 }
 

@@ -251,6 +251,7 @@ mod tests {
             expire: expire.map(|e| e.parse().unwrap()),
             scopes: None,
             scoped: None,
+            auth: None,
         }
     }
 

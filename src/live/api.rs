@@ -18,8 +18,8 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::fmt;
 use std::future::Future;
 use std::net::IpAddr;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
 use reqwest::header::{
@@ -52,8 +52,10 @@ pub const DEFAULT_MAX_BODY_BYTES: usize = 32 << 20;
 const MAX_RATE_LIMIT_RETRIES: u32 = 10;
 /// A Retry-After far in the future would stall the run with no output; past this we wait this long.
 const MAX_RETRY_AFTER: Duration = Duration::from_secs(120);
-/// Enough of an error answer to quote Make's `message`.
-const ERROR_BODY_LIMIT: usize = 4096;
+/// Enough of an error answer to quote Make's `message`, `detail` and `suberrors`.
+const ERROR_BODY_LIMIT: usize = 16 << 10;
+/// Characters of Make's error text quoted in a message.
+const ERROR_TEXT_LIMIT: usize = 400;
 /// A server that keeps inventing new ids would otherwise page forever when no request cap is set.
 const MAX_PAGES: u64 = 100_000;
 
@@ -111,8 +113,23 @@ impl Token {
         }
     }
 
-    fn header(&self) -> Result<HeaderValue, String> {
-        let mut value = HeaderValue::from_str(&format!("Token {}", self.0)).map_err(|_| {
+    /// Make's API keys are UUID v4 (`xxxxxxxx-xxxx-4xxx-[89ab]xxx-xxxxxxxxxxxx`); anything else
+    /// is taken for an OAuth 2.0 access token, as Make's SDK does.
+    fn is_api_key(&self) -> bool {
+        let groups: Vec<&str> = self.0.split('-').collect();
+        let lens = [8, 4, 4, 4, 12];
+        groups.len() == 5
+            && groups
+                .iter()
+                .zip(lens)
+                .all(|(g, n)| g.len() == n && g.bytes().all(|b| b.is_ascii_hexdigit()))
+            && groups[2].starts_with('4')
+            && groups[3].starts_with(['8', '9', 'a', 'b', 'A', 'B'])
+    }
+
+    fn header(&self, scheme: AuthScheme) -> Result<HeaderValue, String> {
+        let text = format!("{} {}", scheme.word(), self.0);
+        let mut value = HeaderValue::from_str(&text).map_err(|_| {
             "the Make API token contains characters that cannot be sent in an HTTP header"
                 .to_string()
         })?;
@@ -125,6 +142,46 @@ impl Token {
 impl fmt::Debug for Token {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("Token(***)")
+    }
+}
+
+/// How the token travels: `Authorization: Token <key>` for Make API keys, `Authorization:
+/// Bearer <token>` for OAuth 2.0 access tokens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuthScheme {
+    Token,
+    Bearer,
+}
+
+impl AuthScheme {
+    /// As Make's SDK chooses: `Token` for a UUID v4 (an API key), else `Bearer`.
+    pub fn for_token(token: &Token) -> AuthScheme {
+        if token.is_api_key() {
+            AuthScheme::Token
+        } else {
+            AuthScheme::Bearer
+        }
+    }
+
+    pub fn word(self) -> &'static str {
+        match self {
+            AuthScheme::Token => "Token",
+            AuthScheme::Bearer => "Bearer",
+        }
+    }
+
+    /// For a refused token: how it was sent and how to send it the other way.
+    fn hint(self) -> &'static str {
+        match self {
+            AuthScheme::Token => {
+                "sent as an API key (`Authorization: Token`); for an OAuth access token use \
+                 --auth-scheme bearer"
+            }
+            AuthScheme::Bearer => {
+                "sent as an OAuth access token (`Authorization: Bearer`) because it is not a \
+                 UUID; for an API key use --auth-scheme token"
+            }
+        }
     }
 }
 
@@ -232,6 +289,8 @@ pub struct ApiConfig {
     pub max_backoff: Duration,
     /// Answers larger than this are refused rather than buffered.
     pub max_body_bytes: usize,
+    /// `None`: chosen from the token's shape ([`AuthScheme::for_token`]).
+    pub auth_scheme: Option<AuthScheme>,
 }
 
 impl ApiConfig {
@@ -247,6 +306,7 @@ impl ApiConfig {
             backoff_base: DEFAULT_BACKOFF_BASE,
             max_backoff: DEFAULT_MAX_BACKOFF,
             max_body_bytes: DEFAULT_MAX_BODY_BYTES,
+            auth_scheme: None,
         }
     }
 }
@@ -270,6 +330,11 @@ impl Drop for MakeApi {
 struct Inner {
     cfg: ApiConfig,
     client: reqwest::Client,
+    scheme: AuthScheme,
+    /// Path segments of the base URL (`api`, `v2`): what follows names the endpoint.
+    base_depth: usize,
+    /// What the API said about this client's token so far, across calls.
+    access: TokenAccess,
 }
 
 impl fmt::Debug for MakeApi {
@@ -290,8 +355,15 @@ impl MakeApi {
         cfg.concurrency = cfg.concurrency.max(1);
         cfg.page_size = cfg.page_size.max(1);
 
+        let scheme = cfg
+            .auth_scheme
+            .unwrap_or_else(|| AuthScheme::for_token(&cfg.token));
+        let base_depth = cfg
+            .base_url
+            .path_segments()
+            .map_or(0, |segs| segs.filter(|s| !s.is_empty()).count());
         let mut headers = HeaderMap::new();
-        headers.insert(AUTHORIZATION, cfg.token.header()?);
+        headers.insert(AUTHORIZATION, cfg.token.header(scheme)?);
         headers.insert(ACCEPT, HeaderValue::from_static("application/json"));
         headers.insert(
             USER_AGENT,
@@ -315,7 +387,13 @@ impl MakeApi {
             .build()
             .map_err(|e| format!("cannot start the async runtime: {e}"))?;
         Ok(MakeApi {
-            inner: Arc::new(Inner { cfg, client }),
+            inner: Arc::new(Inner {
+                cfg,
+                client,
+                scheme,
+                base_depth,
+                access: TokenAccess::default(),
+            }),
             runtime: Some(runtime),
         })
     }
@@ -365,8 +443,7 @@ impl MakeApi {
                 let run = run.clone();
                 jobs.spawn(async move { Job::ById(id, run.by_id(id).await) });
             }
-            let mut details = Vec::new();
-            drain(&mut jobs, &mut out, &mut details).await;
+            drain(&mut jobs, &mut out, &mut Pending::default()).await;
             Ok((listed, finish(out, &run)))
         });
         match result {
@@ -492,20 +569,22 @@ impl ConnectionSource for MakeApi {
         let run = Run::new(self.inner.clone());
         let req = request.clone();
         let work = async move {
-            let objects = resolve_objects(&run, req.team, &req.objects).await;
+            // Connections first: their listing needs the scope every audit token has
+            // (`connections:read`), so a refusal of the first request speaks about the token,
+            // and a later one about the scope of its own endpoint only.
             let mut res = if req.ids.is_empty() {
                 finish(Collect::default(), &run)
             } else {
-                resolve(run.clone(), req).await
+                resolve(run.clone(), req.clone()).await
             };
-            let (found, missing, errors, notes) = objects;
-            res.notes.extend(notes);
-            // A bad token is reported once, by whichever list met it first.
+            let objects = resolve_objects(&run, req.team, &req.objects).await;
+            // A bad token is reported once, by whichever request met it first.
             if !run.is_unauthorized() {
-                res.objects = found;
-                res.objects_not_found = missing;
+                res.objects = objects.found;
+                res.objects_not_found = objects.missing;
+                res.objects_unchecked = objects.unchecked;
             }
-            for e in errors {
+            for e in objects.errors {
                 if !res.errors.contains(&e) {
                     res.errors.push(e);
                 }
@@ -527,7 +606,11 @@ impl ConnectionSource for MakeApi {
 }
 
 fn scrub_resolution(res: &mut Resolution, token: &Token) {
-    for reason in res.unchecked.values_mut() {
+    for reason in res
+        .unchecked
+        .values_mut()
+        .chain(res.objects_unchecked.values_mut())
+    {
         *reason = token.scrub(reason);
     }
     for text in res.errors.iter_mut().chain(res.notes.iter_mut()) {
@@ -554,7 +637,11 @@ fn list_failure(team: u64, fail: Fail) -> String {
 enum FailKind {
     NotFound,
     Forbidden,
+    /// The token itself was refused (a 401 before any request succeeded): nothing is checked.
     Unauthorized,
+    /// The token works but lacks the token scope this endpoint needs: only what depends on
+    /// the endpoint is unchecked. The reason names the scope.
+    ScopeRefused,
     Cap,
     Other,
 }
@@ -616,16 +703,116 @@ fn templated(path: &str) -> String {
         .join("/")
 }
 
-const UNAUTHORIZED: &str = "the Make API refused the token (401): MAKE_API_TOKEN is missing, wrong, \
-     or lacks the `connections:read` scope";
+/// The token scope (as Make's SDK names them) an endpoint needs, from the path below the base
+/// URL: `["hooks"]`, `["connections", "5", "test"]`.
+fn token_scope(method: &Method, endpoint: &[&str]) -> Option<&'static str> {
+    Some(match endpoint.first().copied()? {
+        "connections" if *method == Method::POST => "connections:write",
+        "connections" => "connections:read",
+        "hooks" => "hooks:read",
+        "data-stores" => "datastores:read",
+        "keys" => "keys:read",
+        "scenarios" => "scenarios:read",
+        "credential-requests" => "apps:read",
+        "sdk" => "sdk-apps:read",
+        _ => return None,
+    })
+}
+
+/// What the API said about the token so far. Make does not document whether a token without a
+/// scope gets 401 or 403, so a refusal is read against what came before it: before any success
+/// a 401 means the token itself is wrong or missing; after one, a 401 or 403 on an endpoint
+/// whose scope nothing has proven means the token lacks that scope, and only that endpoint's
+/// answers are lost. A refused read of one object by id (`GET /hooks/5`) stays about that
+/// object (another team's, another zone's, or the scope: its message names all three), so one
+/// foreign id cannot stop the lookups of the others.
+#[derive(Default)]
+struct TokenAccess {
+    accepted: AtomicBool,
+    /// The message for a token refused outright; once set, nothing more is sent.
+    rejected: Mutex<Option<String>>,
+    /// Scopes some successful answer proved.
+    granted: Mutex<BTreeSet<&'static str>>,
+    /// Scopes refused after the token was accepted, with the reason; their endpoints are not
+    /// asked again.
+    refused: Mutex<BTreeMap<&'static str, String>>,
+}
+
+/// How to read a 401 or 403.
+enum Refusal {
+    /// The token is wrong or missing (the message says so).
+    Token(String),
+    /// The token lacks this scope.
+    Scope(String),
+    /// Access to this one object was refused.
+    Object,
+}
+
+impl TokenAccess {
+    fn rejected(&self) -> Option<String> {
+        self.rejected.lock().ok().and_then(|r| r.clone())
+    }
+
+    fn refused(&self, scope: Option<&'static str>) -> Option<String> {
+        let scope = scope?;
+        self.refused.lock().ok()?.get(scope).cloned()
+    }
+
+    fn succeeded(&self, scope: Option<&'static str>) {
+        self.accepted.store(true, Ordering::SeqCst);
+        if let (Some(scope), Ok(mut granted)) = (scope, self.granted.lock()) {
+            granted.insert(scope);
+        }
+    }
+
+    fn classify(
+        &self,
+        status: StatusCode,
+        scope: Option<&'static str>,
+        request: &str,
+        read_by_id: bool,
+        scheme: AuthScheme,
+        said: &str,
+    ) -> Refusal {
+        let proven = scope.is_some_and(|s| self.granted.lock().is_ok_and(|g| g.contains(s)));
+        if !self.accepted.load(Ordering::SeqCst) {
+            if status != StatusCode::UNAUTHORIZED {
+                return Refusal::Object;
+            }
+            let needs = scope.unwrap_or("connections:read");
+            let message = format!(
+                "the Make API refused the token (401 on {request}{said}): MAKE_API_TOKEN is \
+                 missing, wrong, or lacks the `{needs}` scope; it was {}",
+                scheme.hint()
+            );
+            if let Ok(mut r) = self.rejected.lock() {
+                // The first refusal names the request; later ones repeat it.
+                return Refusal::Token(r.get_or_insert(message).clone());
+            }
+            return Refusal::Token(message);
+        }
+        match scope {
+            Some(scope) if !proven && !read_by_id => {
+                let message = format!(
+                    "the token lacks the `{scope}` scope: the Make API refused {request} \
+                     (HTTP {}{said}) after accepting the token for other requests",
+                    status.as_u16()
+                );
+                match self.refused.lock() {
+                    Ok(mut r) => Refusal::Scope(r.entry(scope).or_insert(message).clone()),
+                    Err(_) => Refusal::Scope(message),
+                }
+            }
+            _ => Refusal::Object,
+        }
+    }
+}
 
 /// State shared by the requests of one `resolve` or export.
 struct Run {
     inner: Arc<Inner>,
     sem: Semaphore,
     requests: AtomicU64,
-    /// Set by the first 401: the token is bad for every request, so the rest are not sent.
-    unauthorized: AtomicBool,
 }
 
 enum ReadError {
@@ -640,7 +827,6 @@ impl Run {
             inner,
             sem: Semaphore::new(permits),
             requests: AtomicU64::new(0),
-            unauthorized: AtomicBool::new(false),
         })
     }
 
@@ -649,11 +835,23 @@ impl Run {
     }
 
     fn is_unauthorized(&self) -> bool {
-        self.unauthorized.load(Ordering::SeqCst)
+        self.inner.access.rejected().is_some()
     }
 
-    fn set_unauthorized(&self) {
-        self.unauthorized.store(true, Ordering::SeqCst);
+    /// The message for a token refused outright, when it was.
+    fn rejection(&self) -> Option<String> {
+        self.inner.access.rejected()
+    }
+
+    /// The path segments below the base URL: `["hooks", "5"]`.
+    fn endpoint_of<'u>(&self, url: &'u Url) -> Vec<&'u str> {
+        url.path_segments()
+            .map(|s| {
+                s.filter(|s| !s.is_empty())
+                    .skip(self.inner.base_depth)
+                    .collect()
+            })
+            .unwrap_or_default()
     }
 
     /// Counts a request about to be sent; false once the cap is reached.
@@ -709,6 +907,12 @@ impl Run {
     /// Sends one request, retrying what may pass on a second try, and returns the body of its
     /// (JSON-typed) answer.
     async fn call_raw(&self, method: Method, url: &Url) -> Result<Vec<u8>, Fail> {
+        let endpoint = self.endpoint_of(url);
+        let scope = token_scope(&method, &endpoint);
+        let read_by_id = method == Method::GET
+            && endpoint
+                .get(1)
+                .is_some_and(|s| s.bytes().all(|b| b.is_ascii_digit()));
         let mut attempts = 0u32;
         let mut failures = 0u32;
         let mut throttled = 0u32;
@@ -721,12 +925,12 @@ impl Run {
                     "internal error: request queue closed",
                 )
             })?;
-            // Checked with the permit held, so lookups queued behind a 401 are not sent.
-            if self.is_unauthorized() {
-                return Err(Fail::plain(
-                    FailKind::Unauthorized,
-                    UNAUTHORIZED.to_string(),
-                ));
+            // Checked with the permit held, so lookups queued behind a refusal are not sent.
+            if let Some(message) = self.rejection() {
+                return Err(Fail::plain(FailKind::Unauthorized, message));
+            }
+            if let Some(message) = self.inner.access.refused(scope) {
+                return Err(Fail::plain(FailKind::ScopeRefused, message));
             }
             if !self.take_request() {
                 return Err(self.cap_fail());
@@ -744,7 +948,10 @@ impl Run {
                     let status = resp.status();
                     if status.is_success() {
                         match self.read_body(&mut resp, url, &method).await {
-                            Ok(v) => return Ok(v),
+                            Ok(v) => {
+                                self.inner.access.succeeded(scope);
+                                return Ok(v);
+                            }
                             Err(Ok(fail)) => return Err(fail),
                             Err(Err(problem)) => problem,
                         }
@@ -765,15 +972,30 @@ impl Run {
                         format!("HTTP {status}")
                     } else {
                         let message = api_message(&mut resp).await;
-                        return Err(match status {
-                            StatusCode::NOT_FOUND => {
+                        let refused =
+                            matches!(status, StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN);
+                        let refusal = refused.then(|| {
+                            let request = format!("{method} {}", templated(url.path()));
+                            self.inner.access.classify(
+                                status,
+                                scope,
+                                &request,
+                                read_by_id,
+                                self.inner.scheme,
+                                &message,
+                            )
+                        });
+                        return Err(match (status, refusal) {
+                            (StatusCode::NOT_FOUND, _) => {
                                 Fail::new(FailKind::NotFound, url, &method, "HTTP 404 Not Found")
                             }
-                            StatusCode::UNAUTHORIZED => {
-                                self.set_unauthorized();
-                                Fail::plain(FailKind::Unauthorized, UNAUTHORIZED.to_string())
+                            (_, Some(Refusal::Token(text))) => {
+                                Fail::plain(FailKind::Unauthorized, text)
                             }
-                            StatusCode::FORBIDDEN => Fail::new(
+                            (_, Some(Refusal::Scope(text))) => {
+                                Fail::plain(FailKind::ScopeRefused, text)
+                            }
+                            (_, Some(Refusal::Object)) => Fail::new(
                                 FailKind::Forbidden,
                                 url,
                                 &method,
@@ -849,7 +1071,16 @@ impl Run {
 
     /// Every row of a team's (optionally filtered) connection list.
     async fn list_all(&self, team: u64, filter: Option<&Group>) -> Result<Vec<Value>, Fail> {
-        self.paged("connections", |offset| self.list_url(team, filter, offset))
+        Ok(self.list_counted(team, filter).await?.0)
+    }
+
+    /// [`Run::list_all`], with the requests the listing took.
+    async fn list_counted(
+        &self,
+        team: u64,
+        filter: Option<&Group>,
+    ) -> Result<(Vec<Value>, u64), Fail> {
+        self.paged_counted("connections", |offset| self.list_url(team, filter, offset))
             .await
     }
 
@@ -863,14 +1094,24 @@ impl Run {
         url
     }
 
-    /// Every row of the `key` list the URLs give, paging until a short page, `pg.total`, or a
-    /// page that brings no new id (a server that ignores `pg[]`).
+    /// Every row of the `key` list the URLs give.
     async fn paged(&self, key: &str, url_at: impl Fn(u64) -> Url) -> Result<Vec<Value>, Fail> {
+        Ok(self.paged_counted(key, url_at).await?.0)
+    }
+
+    /// Every row of the `key` list the URLs give, and the pages asked, paging until a short
+    /// page, `pg.total`, a page longer than asked (a server that ignores `pg[]` sends every
+    /// row at once), or a page that brings no new id.
+    async fn paged_counted(
+        &self,
+        key: &str,
+        url_at: impl Fn(u64) -> Url,
+    ) -> Result<(Vec<Value>, u64), Fail> {
         let page_size = u64::from(self.cfg().page_size);
         let mut rows = Vec::new();
         let mut seen = HashSet::new();
         let mut offset = 0u64;
-        for _ in 0..MAX_PAGES {
+        for page_number in 1..=MAX_PAGES {
             let url = url_at(offset);
             let answer = self.call(Method::GET, &url).await?;
             let decode::Page { rows: page, total } = decode::page(&answer, key)
@@ -887,20 +1128,85 @@ impl Run {
                     None => rows.push(row.clone()),
                 }
             }
-            offset += page.len() as u64;
-            if (page.len() as u64) < page_size || new == 0 || total.is_some_and(|t| offset >= t) {
-                return Ok(rows);
+            let len = page.len() as u64;
+            offset += len;
+            if len != page_size || new == 0 || total.is_some_and(|t| offset >= t) {
+                return Ok((rows, page_number));
             }
         }
-        Ok(rows)
+        Ok((rows, MAX_PAGES))
     }
 
-    /// The blueprint of a scenario, as the JSON text the API sent (key order kept).
+    /// The blueprint of a scenario, as the JSON text the API sent (key order kept), with what
+    /// the answer holds beside it put back as real exports have it: the scenario's inputs and
+    /// outputs (`response.metadata.input_spec`/`output_spec`) as `io`, and `scheduling`. Without
+    /// the inputs a connection given as a scenario input could not be resolved.
     async fn blueprint(&self, id: u64) -> Result<String, Fail> {
+        use serde_json::value::RawValue;
+        #[derive(serde::Deserialize)]
+        struct Answer<'a> {
+            #[serde(borrow)]
+            response: Response<'a>,
+        }
+        #[derive(serde::Deserialize)]
+        struct Response<'a> {
+            #[serde(borrow)]
+            blueprint: &'a RawValue,
+            #[serde(borrow, default)]
+            scheduling: Option<&'a RawValue>,
+            #[serde(borrow, default)]
+            metadata: Option<&'a RawValue>,
+        }
         let url = self.endpoint(&["scenarios", &id.to_string(), "blueprint"]);
         let body = self.call_raw(Method::GET, &url).await?;
-        decode::blueprint(&body)
-            .map_err(|e| Fail::new(FailKind::Other, &url, &Method::GET, &e.to_string()))
+        match serde_json::from_slice::<Answer<'_>>(&body) {
+            Ok(a) => {
+                let r = a.response;
+                let io = r.metadata.and_then(|m| scenario_io(m.get()));
+                let scheduling = r.scheduling.map(RawValue::get).filter(|s| *s != "null");
+                Ok(crate::pull::with_scenario_parts(
+                    r.blueprint.get(),
+                    io.as_deref(),
+                    scheduling,
+                ))
+            }
+            Err(e) => Err(Fail::new(
+                FailKind::Other,
+                &url,
+                &Method::GET,
+                &format!("the answer holds no `response.blueprint` ({e})"),
+            )),
+        }
+    }
+
+    /// `GET /hooks/{id}`, `/data-stores/{id}`, `/keys/{id}`: the object, whichever team it is in.
+    async fn object_by_id(&self, kind: RefKind, id: u64) -> Result<StoredObject, Fail> {
+        let Some((path, _)) = super::object_list(kind) else {
+            return Err(Fail::plain(
+                FailKind::Other,
+                format!("internal error: no endpoint for {}", kind.name()),
+            ));
+        };
+        let url = self.endpoint(&[path, &id.to_string()]);
+        let answer = self.call(Method::GET, &url).await?;
+        let row = super::object_record_key(kind)
+            .and_then(|key| answer.get(key))
+            .unwrap_or(&answer);
+        match StoredObject::from_json(kind, row) {
+            Some(o) if o.id == id => Ok(o),
+            Some(o) => Err(Fail::new(
+                FailKind::Other,
+                &url,
+                &Method::GET,
+                &format!("the answer describes {} {} instead", kind.name(), o.id),
+            )),
+            None => Err(Fail::new(
+                FailKind::Other,
+                &url,
+                &Method::GET,
+                &format!("the answer holds no {} with an id", kind.name()),
+            )),
+        }
     }
 
     async fn by_id(&self, id: u64) -> Result<Connection, Fail> {
@@ -930,6 +1236,29 @@ impl Run {
     }
 }
 
+/// `{"input_spec": [...], "output_spec": [...]}` from a blueprint answer's `response.metadata`,
+/// each as Make sent it; `None` when the metadata holds neither, or only empty ones.
+fn scenario_io(metadata: &str) -> Option<String> {
+    use serde_json::value::RawValue;
+    let fields: BTreeMap<String, &RawValue> = serde_json::from_str(metadata).ok()?;
+    let parts: Vec<String> = ["input_spec", "output_spec"]
+        .iter()
+        .filter_map(|key| {
+            let raw = fields.get(*key)?.get();
+            Some(format!("\"{key}\":{raw}"))
+        })
+        .collect();
+    let empty = ["input_spec", "output_spec"].iter().all(|key| {
+        fields.get(*key).is_none_or(|raw| {
+            raw.get()
+                .trim_start_matches('[')
+                .trim_start()
+                .starts_with(']')
+        })
+    });
+    (!parts.is_empty() && !empty).then(|| format!("{{{}}}", parts.join(",")))
+}
+
 /// A scope check: connection type and the scopes it must hold.
 type Group = (String, BTreeSet<String>);
 
@@ -947,7 +1276,7 @@ async fn read_limited(resp: &mut reqwest::Response, limit: usize) -> Result<Vec<
     Ok(body)
 }
 
-/// `: <Make's message>` from an error answer, when it has one.
+/// ` (<Make's message>: <detail> [code]; <suberrors>)` from an error answer, when it has any.
 async fn api_message(resp: &mut reqwest::Response) -> String {
     let mut body = Vec::new();
     while let Ok(Some(chunk)) = resp.chunk().await {
@@ -956,7 +1285,66 @@ async fn api_message(resp: &mut reqwest::Response) -> String {
             return String::new();
         }
     }
-    decode::error_message(&body)
+    let Ok(answer) = serde_json::from_slice::<Value>(&body) else {
+        return String::new();
+    };
+    let said = error_text(&answer);
+    if said.is_empty() {
+        return String::new();
+    }
+    // Masked before it is cut: cutting first could leave all of a token but its last bytes.
+    let said = crate::redact::mask(&said);
+    let mut shown: String = said.chars().take(ERROR_TEXT_LIMIT).collect();
+    if shown.len() < said.len() {
+        shown.push_str("...");
+    }
+    // An answer must not drive the terminal either.
+    format!(" ({})", crate::redact::neutralize(&shown))
+}
+
+/// Make's error shape, `{"message", "detail", "code", "suberrors": [...]}`, as one line:
+/// `Validation failed: Invalid team [IM003]; suberrors: teamId: must be a number`. Make's SDK
+/// shows `detail` first: it often says what `message` only names.
+fn error_text(answer: &Value) -> String {
+    let text = |v: &Value, key: &str| {
+        v.get(key)
+            .and_then(Value::as_str)
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+    };
+    let one = |v: &Value| -> String {
+        match (text(v, "message"), text(v, "detail")) {
+            (Some(m), Some(d)) if m != d => format!("{m}: {d}"),
+            (Some(m), _) => m,
+            (None, Some(d)) => d,
+            (None, None) => String::new(),
+        }
+    };
+    let mut said = one(answer);
+    if let Some(code) = text(answer, "code") {
+        if !said.is_empty() {
+            said.push_str(&format!(" [{code}]"));
+        }
+    }
+    let subs: Vec<String> = answer
+        .get("suberrors")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .map(|sub| match sub {
+            Value::String(s) => s.trim().to_string(),
+            other => one(other),
+        })
+        .filter(|s| !s.is_empty())
+        .collect();
+    if !subs.is_empty() {
+        if !said.is_empty() {
+            said.push_str("; ");
+        }
+        said.push_str(&format!("suberrors: {}", subs.join("; ")));
+    }
+    said
 }
 
 fn retry_after(headers: &HeaderMap) -> Option<Duration> {
@@ -1004,29 +1392,83 @@ impl Collect {
         }
     }
 
-    fn note(&mut self, text: String) {
-        if !self.res.notes.contains(&text) {
-            self.res.notes.push(text);
-        }
-    }
-
     fn unchecked(&mut self, id: u64, reason: String, summary: String) {
         self.res.unchecked.insert(id, reason);
         self.error(summary);
     }
 }
 
+/// A scope question: connections of one type whose modules need the same scopes. One filtered
+/// list call (`type[]=T&T[]=<first alternative of each need>`) answers it for all of them.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+struct ScopeGroup {
+    kind: String,
+    /// Each need is met by any one of its alternatives.
+    needs: BTreeSet<Vec<String>>,
+}
+
+impl ScopeGroup {
+    /// The filter of the group's list call: the first alternative of each need.
+    fn filter(&self) -> Group {
+        let scopes = self
+            .needs
+            .iter()
+            .filter_map(|n| n.first().cloned())
+            .collect();
+        (self.kind.clone(), scopes)
+    }
+
+    /// The scopes a failing connection must be asked about one by one to name what it lacks:
+    /// every alternative, except the one scope a single-scope filter already answered.
+    fn scopes_to_probe(&self) -> BTreeSet<String> {
+        let (_, asked) = self.filter();
+        let mut all: BTreeSet<String> = self.needs.iter().flatten().cloned().collect();
+        if asked.len() == 1 {
+            for s in &asked {
+                all.remove(s);
+            }
+        }
+        all
+    }
+}
+
 enum Job {
     ById(u64, Result<Connection, Fail>),
-    Group(Vec<u64>, Result<Vec<Value>, Fail>),
+    /// A group's filtered listing, and the requests it took.
+    Group(ScopeGroup, Vec<u64>, Result<(Vec<Value>, u64), Fail>),
+    /// One scope of a group asked alone (`type[]=T&T[]=s`) for its failing ids.
+    Probe(String, Vec<u64>, Result<(Vec<Value>, u64), Fail>),
     Detail(u64, Result<Connection, Fail>),
     Verify(u64, Result<Verification, Fail>),
+}
+
+/// Follow-up questions the answers so far raised.
+#[derive(Default)]
+struct Pending {
+    /// Ids whose own record must name their scopes.
+    details: Vec<u64>,
+    /// Per-scope filtered list calls: (type, scope, failing ids).
+    probes: Vec<(String, String, Vec<u64>)>,
+    /// What the probes answered: (id, scope) -> holds it; ids a probe failed for.
+    held: HashMap<(u64, String), bool>,
+    probed: BTreeMap<u64, BTreeSet<String>>,
+}
+
+/// The scopes to ask about for listed connection `c`: none when its record already lists them,
+/// when it is not OAuth (only OAuth connections hold scopes), or when no module that accepts
+/// its type needs any (a module of another type gets BP105, not a scope question).
+fn scope_question(req: &ResolveRequest, c: &Connection) -> Option<BTreeSet<Vec<String>>> {
+    if c.scopes.is_some() || c.auth == Some(super::connection::AccountAuth::Basic) {
+        return None;
+    }
+    let needs = req.needs_for(c.id, c.connection_type.as_deref());
+    (!needs.is_empty()).then_some(needs)
 }
 
 async fn resolve(run: Arc<Run>, req: ResolveRequest) -> Resolution {
     let mut out = Collect::default();
     let mut jobs: JoinSet<Job> = JoinSet::new();
-    let mut details = Vec::new();
+    let mut pending = Pending::default();
 
     if let Some(team) = req.team {
         let mut listed: HashMap<u64, Connection> = match run.list_all(team, None).await {
@@ -1047,7 +1489,7 @@ async fn resolve(run: Arc<Run>, req: ResolveRequest) -> Resolution {
             Err(fail) => {
                 // Fail closed: without the list nothing can be called missing.
                 let reason = match fail.kind {
-                    FailKind::Cap | FailKind::Unauthorized => fail.reason,
+                    FailKind::Cap | FailKind::Unauthorized | FailKind::ScopeRefused => fail.reason,
                     FailKind::Forbidden => format!(
                         "the Make API refused access (403) to the connections of team {team}: \
                          the token lacks the `connections:read` scope or access to team {team} ({})",
@@ -1065,7 +1507,7 @@ async fn resolve(run: Arc<Run>, req: ResolveRequest) -> Resolution {
             }
         };
 
-        let mut groups: BTreeMap<Group, Vec<u64>> = BTreeMap::new();
+        let mut groups: BTreeMap<ScopeGroup, Vec<u64>> = BTreeMap::new();
         for id in &req.ids {
             let Some(c) = listed.remove(id) else {
                 let run = run.clone();
@@ -1073,22 +1515,27 @@ async fn resolve(run: Arc<Run>, req: ResolveRequest) -> Resolution {
                 jobs.spawn(async move { Job::ById(id, run.by_id(id).await) });
                 continue;
             };
-            let needs = req.required_scopes.get(id).filter(|s| !s.is_empty());
-            if let Some(needs) = needs.filter(|_| c.scopes.is_none()) {
+            if let Some(needs) = scope_question(&req, &c) {
                 match &c.connection_type {
                     Some(kind) => groups
-                        .entry((kind.clone(), needs.clone()))
+                        .entry(ScopeGroup {
+                            kind: kind.clone(),
+                            needs,
+                        })
                         .or_default()
                         .push(*id),
                     // No type to filter by: only the connection itself can tell its scopes.
-                    None => details.push(*id),
+                    None => pending.details.push(*id),
                 }
             }
             out.res.found.insert(*id, c);
         }
         for (group, ids) in groups {
             let run = run.clone();
-            jobs.spawn(async move { Job::Group(ids, run.list_all(team, Some(&group)).await) });
+            jobs.spawn(async move {
+                let answer = run.list_counted(team, Some(&group.filter())).await;
+                Job::Group(group, ids, answer)
+            });
         }
     } else {
         for id in &req.ids {
@@ -1098,35 +1545,114 @@ async fn resolve(run: Arc<Run>, req: ResolveRequest) -> Resolution {
         }
     }
 
-    drain(&mut jobs, &mut out, &mut details).await;
-    for id in details.drain(..) {
-        let run = run.clone();
-        jobs.spawn(async move { Job::Detail(id, run.by_id(id).await) });
+    drain(&mut jobs, &mut out, &mut pending).await;
+    // Second wave: per-scope probes and records by id for the groups' failing connections.
+    if let Some(team) = req.team {
+        for (kind, scope, ids) in std::mem::take(&mut pending.probes) {
+            let run = run.clone();
+            jobs.spawn(async move {
+                let filter = (kind, BTreeSet::from([scope.clone()]));
+                Job::Probe(scope, ids, run.list_counted(team, Some(&filter)).await)
+            });
+        }
     }
-    drain(&mut jobs, &mut out, &mut details).await;
+    spawn_details(&run, &mut jobs, &mut pending);
+    drain(&mut jobs, &mut out, &mut pending).await;
+    settle_probes(&mut out, &mut pending);
+    // A probe answer that left an id out: its own record decides.
+    spawn_details(&run, &mut jobs, &mut pending);
+    drain(&mut jobs, &mut out, &mut pending).await;
 
     if req.verify {
         let mut ids: Vec<u64> = out.res.found.keys().copied().collect();
         ids.sort_unstable();
-        for id in ids {
-            let run = run.clone();
-            jobs.spawn(async move { Job::Verify(id, run.verify(id).await) });
+        // The first test alone: a token without `connections:write` is then refused once, not
+        // once per connection in flight.
+        let rest = ids.split_off(ids.len().min(1));
+        for batch in [ids, rest] {
+            for id in batch {
+                let run = run.clone();
+                jobs.spawn(async move { Job::Verify(id, run.verify(id).await) });
+            }
+            drain(&mut jobs, &mut out, &mut pending).await;
         }
-        drain(&mut jobs, &mut out, &mut details).await;
     }
     finish(out, &run)
 }
 
-async fn drain(jobs: &mut JoinSet<Job>, out: &mut Collect, details: &mut Vec<u64>) {
+fn spawn_details(run: &Arc<Run>, jobs: &mut JoinSet<Job>, pending: &mut Pending) {
+    for id in pending.details.drain(..) {
+        let run = run.clone();
+        jobs.spawn(async move { Job::Detail(id, run.by_id(id).await) });
+    }
+}
+
+async fn drain(jobs: &mut JoinSet<Job>, out: &mut Collect, pending: &mut Pending) {
     while let Some(joined) = jobs.join_next().await {
         match joined {
-            Ok(job) => record(job, out, details),
+            Ok(job) => record(job, out, pending),
             Err(e) => out.error(format!("internal error: a lookup task failed ({e})")),
         }
     }
 }
 
-fn record(job: Job, out: &mut Collect, details: &mut Vec<u64>) {
+/// The `scoped` flag of each row of a filtered listing.
+fn scoped_flags(rows: &[Value]) -> HashMap<u64, Option<bool>> {
+    rows.iter()
+        .filter_map(Connection::from_json)
+        .map(|c| (c.id, c.scoped))
+        .collect()
+}
+
+/// How to name what a group's failing connections lack: one filtered list call per scope, or
+/// one record by id per connection, whichever costs fewer requests (a listing costs what the
+/// group's own listing took).
+fn plan_failing(group: &ScopeGroup, failing: Vec<u64>, list_cost: u64, pending: &mut Pending) {
+    if failing.is_empty() {
+        return;
+    }
+    let probes = group.scopes_to_probe();
+    let probe_cost = (probes.len() as u64).saturating_mul(list_cost.max(1));
+    if probe_cost >= failing.len() as u64 && !probes.is_empty() {
+        pending.details.extend(failing);
+        return;
+    }
+    for id in &failing {
+        // Nothing to probe: the single-scope filter already said it is missing.
+        pending.probed.insert(*id, probes.clone());
+    }
+    for scope in probes {
+        pending
+            .probes
+            .push((group.kind.clone(), scope, failing.clone()));
+    }
+}
+
+/// Turns per-scope answers into each probed connection's held scopes; an id some probe did not
+/// list goes to its record by id.
+fn settle_probes(out: &mut Collect, pending: &mut Pending) {
+    for (id, scopes) in std::mem::take(&mut pending.probed) {
+        if out.res.unchecked.contains_key(&id) {
+            continue;
+        }
+        let mut held = Vec::new();
+        let mut unanswered = false;
+        for scope in scopes {
+            match pending.held.get(&(id, scope.clone())) {
+                Some(true) => held.push(scope),
+                Some(false) => {}
+                None => unanswered = true,
+            }
+        }
+        if unanswered {
+            pending.details.push(id);
+        } else if let Some(c) = out.res.found.get_mut(&id) {
+            c.scopes = Some(held);
+        }
+    }
+}
+
+fn record(job: Job, out: &mut Collect, pending: &mut Pending) {
     match job {
         Job::ById(id, Ok(mut c)) => {
             // Not an answer for our scope set; the record's `scopes` are.
@@ -1139,42 +1665,46 @@ fn record(job: Job, out: &mut Collect, details: &mut Vec<u64>) {
             }
             FailKind::Forbidden => {
                 let reason = format!(
-                    "the Make API refused access (403) to connection {id}: it belongs to a team \
-                     the token cannot read, or the token lacks `connections:read` ({})",
+                    "the Make API refused access to connection {id}: it belongs to a team the \
+                     token cannot read, or to another zone (connection ids are per zone: check \
+                     --zone), or the token lacks `connections:read` ({})",
                     f.reason
                 );
                 out.unchecked(id, reason, f.summary);
             }
             _ => out.unchecked(id, f.reason, f.summary),
         },
-        Job::Group(ids, Ok(rows)) => {
-            let flags: HashMap<u64, Option<bool>> = rows
-                .iter()
-                .filter_map(Connection::from_json)
-                .map(|c| (c.id, c.scoped))
-                .collect();
+        Job::Group(group, ids, Ok((rows, cost))) => {
+            let flags = scoped_flags(&rows);
+            let mut failing = Vec::new();
             for id in ids {
                 let flag = flags.get(&id).copied().flatten();
                 if let Some(c) = out.res.found.get_mut(&id) {
                     c.scoped = flag;
                 }
-                // Not scoped, or no answer: the connection's own record names what it holds.
-                if flag != Some(true) {
-                    details.push(id);
+                match flag {
+                    Some(true) => {}
+                    Some(false) => failing.push(id),
+                    // Left out of the answer: its own record names what it holds.
+                    None => pending.details.push(id),
+                }
+            }
+            plan_failing(&group, failing, cost, pending);
+        }
+        Job::Group(_, ids, Err(f)) => scope_check_failed(out, &ids, &f),
+        Job::Probe(scope, ids, Ok((rows, _))) => {
+            let flags = scoped_flags(&rows);
+            for id in ids {
+                if let Some(flag) = flags.get(&id).copied().flatten() {
+                    pending.held.insert((id, scope.clone()), flag);
                 }
             }
         }
-        Job::Group(ids, Err(f)) => {
-            // These ids are found, so the pipeline reads only the error: it must name them.
-            let reason = scope_reason(&f);
-            let list: Vec<String> = ids.iter().map(u64::to_string).collect();
-            let error = match f.kind {
-                FailKind::Cap | FailKind::Unauthorized => f.reason.clone(),
-                _ => format!("connection(s) {}: {reason}", list.join(", ")),
-            };
-            for id in ids {
-                out.unchecked(id, reason.clone(), error.clone());
+        Job::Probe(_, ids, Err(f)) => {
+            for id in &ids {
+                pending.probed.remove(id);
             }
+            scope_check_failed(out, &ids, &f);
         }
         Job::Detail(id, Ok(d)) => {
             if let Some(c) = out.res.found.get_mut(&id) {
@@ -1191,7 +1721,7 @@ fn record(job: Job, out: &mut Collect, details: &mut Vec<u64>) {
                 scope_reason(&f)
             };
             let error = match f.kind {
-                FailKind::Cap | FailKind::Unauthorized => f.reason,
+                FailKind::Cap | FailKind::Unauthorized | FailKind::ScopeRefused => f.reason,
                 _ => format!("connection {id}: {reason}"),
             };
             out.unchecked(id, reason, error);
@@ -1200,12 +1730,16 @@ fn record(job: Job, out: &mut Collect, details: &mut Vec<u64>) {
             out.res.verification.insert(id, v);
         }
         Job::Verify(id, Err(f)) => match f.kind {
-            // A read-only token says nothing about the connection itself.
-            FailKind::Forbidden => out.note(format!(
-                "verification needs a token with `connections:write`: the Make API refused it (403); \
-                 connections were not verified ({})",
-                f.summary
-            )),
+            // A token without `connections:write` says nothing about the connection itself:
+            // not a failed verification, but one that was not done.
+            FailKind::ScopeRefused => {
+                let reason = format!("not verified: {}", f.reason);
+                out.unchecked(
+                    id,
+                    reason,
+                    format!("--verify: connections were not verified: {}", f.reason),
+                );
+            }
             FailKind::Cap | FailKind::Unauthorized => out.unchecked(id, f.reason, f.summary),
             _ => {
                 let reason = format!("could not verify: {}", f.reason);
@@ -1215,76 +1749,145 @@ fn record(job: Job, out: &mut Collect, details: &mut Vec<u64>) {
     }
 }
 
-/// Found, not found, run errors, notes.
-type ObjectAnswers = (
-    HashMap<(RefKind, u64), StoredObject>,
-    BTreeSet<(RefKind, u64)>,
-    Vec<String>,
-    Vec<String>,
-);
+/// A scope listing failed: these ids are found, so the pipeline reads only the error, which
+/// must name them.
+fn scope_check_failed(out: &mut Collect, ids: &[u64], f: &Fail) {
+    let reason = scope_reason(f);
+    let list: Vec<String> = ids.iter().map(u64::to_string).collect();
+    let error = match f.kind {
+        FailKind::Cap | FailKind::Unauthorized => f.reason.clone(),
+        _ => format!("connection(s) {}: {reason}", list.join(", ")),
+    };
+    for id in ids {
+        out.unchecked(*id, reason.clone(), error.clone());
+    }
+}
 
-/// Lists each referenced kind of stored object once for the team. An id absent from the list
-/// is not found in the team; a list that could not be had is a run error (exit 2), never "not
-/// found".
+/// What the API said about the referenced webhooks, data stores and keychains.
+#[derive(Default)]
+struct ObjectAnswers {
+    found: HashMap<(RefKind, u64), StoredObject>,
+    missing: BTreeSet<(RefKind, u64)>,
+    unchecked: BTreeMap<(RefKind, u64), String>,
+    errors: Vec<String>,
+}
+
+/// Lists each referenced kind of stored object once for the team, then asks by id
+/// (`GET /hooks/{id}`...) once for each referenced id the list lacks, to tell another team's
+/// object from a missing one. Without a team every id is asked by id. A list that could not be
+/// had leaves its ids unchecked (exit 2), never "not found".
 async fn resolve_objects(
-    run: &Run,
+    run: &Arc<Run>,
     team: Option<u64>,
     objects: &BTreeMap<RefKind, BTreeSet<u64>>,
 ) -> ObjectAnswers {
-    let mut found = HashMap::new();
-    let mut missing = BTreeSet::new();
-    let mut errors = Vec::new();
-    let mut notes = Vec::new();
+    let mut out = ObjectAnswers::default();
+    let mut jobs: JoinSet<(RefKind, u64, Result<StoredObject, Fail>)> = JoinSet::new();
     for (kind, ids) in objects {
         let Some((path, key)) = super::object_list(*kind).filter(|_| !ids.is_empty()) else {
             continue;
         };
-        let Some(team) = team else {
-            // Make has no lookup by id for these: without a team there is no list to ask, and
-            // runs that named no team did not check them before either.
-            notes.push(format!(
-                "{} {} reference(s) not checked: the Make API lists {path} per team (--team)",
-                ids.len(),
-                kind.name()
-            ));
-            continue;
-        };
-        match run
-            .paged(key, |offset| run.team_url(path, team, offset))
-            .await
-        {
-            Ok(rows) => {
-                let listed: HashMap<u64, StoredObject> = rows
-                    .iter()
-                    .filter_map(|r| StoredObject::from_json(*kind, r))
-                    .map(|mut o| {
-                        o.team_id.get_or_insert(team);
-                        (o.id, o)
-                    })
-                    .collect();
-                for id in ids {
-                    match listed.get(id) {
+        let mut absent: Vec<u64> = ids.iter().copied().collect();
+        if let Some(team) = team {
+            match run
+                .paged(key, |offset| run.team_url(path, team, offset))
+                .await
+            {
+                Ok(rows) => {
+                    let listed: HashMap<u64, StoredObject> = rows
+                        .iter()
+                        .filter_map(|r| StoredObject::from_json(*kind, r))
+                        .map(|mut o| {
+                            o.team_id.get_or_insert(team);
+                            (o.id, o)
+                        })
+                        .collect();
+                    absent.retain(|id| match listed.get(id) {
                         Some(o) => {
-                            found.insert((*kind, *id), o.clone());
+                            out.found.insert((*kind, *id), o.clone());
+                            false
                         }
-                        None => {
-                            missing.insert((*kind, *id));
-                        }
+                        None => true,
+                    });
+                }
+                Err(f) => {
+                    let error = match f.kind {
+                        FailKind::Cap | FailKind::Unauthorized => f.reason.clone(),
+                        _ => format!(
+                            "could not list the {path} of team {team}, {} {}(s) unchecked: {}",
+                            ids.len(),
+                            kind.name(),
+                            f.reason
+                        ),
+                    };
+                    for id in ids {
+                        out.unchecked.insert((*kind, *id), f.reason.clone());
                     }
+                    out.errors.push(error);
+                    continue;
                 }
             }
-            Err(f) => errors.push(match f.kind {
-                FailKind::Cap | FailKind::Unauthorized => f.reason,
-                _ => format!(
-                    "could not list the {path} of team {team}, {} {}(s) unchecked: {}",
-                    ids.len(),
-                    kind.name(),
-                    f.reason
-                ),
-            }),
+        }
+        for id in absent {
+            let run = run.clone();
+            let kind = *kind;
+            jobs.spawn(async move { (kind, id, run.object_by_id(kind, id).await) });
         }
     }
-    (found, missing, errors, notes)
+    // Per cause (the reason with ids templated), the ids it left unchecked.
+    let mut causes: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    while let Some(joined) = jobs.join_next().await {
+        let Ok((kind, id, answer)) = joined else {
+            out.errors
+                .push("internal error: a lookup task failed".to_string());
+            continue;
+        };
+        let problem = match answer {
+            Ok(o) if team.is_some() && o.team_id.is_none() => Fail::plain(
+                FailKind::Other,
+                format!(
+                    "the team's list lacks it and its record (GET /{}/{id}) names no team",
+                    super::object_list(kind).map_or("", |(p, _)| p)
+                ),
+            ),
+            Ok(o) => {
+                out.found.insert((kind, id), o);
+                continue;
+            }
+            Err(f) if f.kind == FailKind::NotFound => {
+                out.missing.insert((kind, id));
+                continue;
+            }
+            Err(f) if f.kind == FailKind::Forbidden => {
+                let why = format!(
+                    "the Make API refused access: it belongs to a team the token cannot read, \
+                     or to another zone (ids are per zone: check --zone), or the token lacks \
+                     `{}`",
+                    token_scope(
+                        &Method::GET,
+                        &[super::object_list(kind).map_or("", |(p, _)| p)]
+                    )
+                    .unwrap_or("connections:read")
+                );
+                Fail {
+                    reason: format!("{why} ({})", f.reason),
+                    summary: format!("{why} ({})", f.summary),
+                    kind: f.kind,
+                }
+            }
+            Err(f) => f,
+        };
+        out.unchecked.insert((kind, id), problem.reason.clone());
+        causes
+            .entry(problem.summary.clone())
+            .or_default()
+            .push(format!("{} {id}", kind.name()));
+    }
+    for (cause, what) in causes {
+        out.errors
+            .push(format!("{} could not be checked: {cause}", what.join(", ")));
+    }
+    out
 }
 
 fn scope_reason(f: &Fail) -> String {
@@ -1296,8 +1899,8 @@ fn scope_reason(f: &Fail) -> String {
 
 fn finish(mut out: Collect, run: &Run) -> Resolution {
     out.res.requests = run.requests.load(Ordering::SeqCst);
-    if run.is_unauthorized() {
-        // One bad token invalidates every answer of the run.
+    if let Some(rejected) = run.rejection() {
+        // A token refused outright invalidates every answer of the run.
         let ids: BTreeSet<u64> = out
             .res
             .found
@@ -1309,11 +1912,8 @@ fn finish(mut out: Collect, run: &Run) -> Resolution {
         out.res.found.clear();
         out.res.not_found.clear();
         out.res.verification.clear();
-        out.res.unchecked = ids
-            .into_iter()
-            .map(|id| (id, UNAUTHORIZED.to_string()))
-            .collect();
-        out.res.errors = vec![UNAUTHORIZED.to_string()];
+        out.res.unchecked = ids.into_iter().map(|id| (id, rejected.clone())).collect();
+        out.res.errors = vec![rejected];
     }
     out.res
 }
@@ -1377,8 +1977,9 @@ mod tests {
         unsafe { std::env::set_var("MAKE_API_TOKEN", "env-token-123\n") };
         let t = Token::from_env().unwrap();
         assert_eq!(format!("{t:?}"), "Token(***)");
-        assert_eq!(t.header().unwrap().to_str().unwrap(), "Token env-token-123");
-        assert!(t.header().unwrap().is_sensitive());
+        let header = t.header(AuthScheme::Token).unwrap();
+        assert_eq!(header.to_str().unwrap(), "Token env-token-123");
+        assert!(header.is_sensitive());
         unsafe { std::env::remove_var("MAKE_API_TOKEN") };
     }
 
@@ -1412,6 +2013,98 @@ mod tests {
         assert_eq!(retry_after(&h), Some(Duration::ZERO));
         h.insert(RETRY_AFTER, HeaderValue::from_static("soon"));
         assert_eq!(retry_after(&h), None);
+    }
+
+    #[test]
+    fn error_texts_show_detail_code_and_suberrors() {
+        assert_eq!(
+            error_text(
+                &json!({"message": "Forbidden", "detail": "Permission denied.", "code": "SC403"})
+            ),
+            "Forbidden: Permission denied. [SC403]"
+        );
+        assert_eq!(
+            error_text(&json!({
+                "message": "Validation failed", "code": "IM003",
+                "suberrors": [{"message": "teamId", "detail": "must be a number"}, "pg[limit] too large"]
+            })),
+            "Validation failed [IM003]; suberrors: teamId: must be a number; pg[limit] too large"
+        );
+        assert_eq!(error_text(&json!({"detail": "Only detail"})), "Only detail");
+        assert_eq!(error_text(&json!({"code": "X"})), "");
+        assert_eq!(error_text(&json!([1])), "");
+    }
+
+    #[test]
+    fn token_scopes_per_endpoint() {
+        let get = Method::GET;
+        let post = Method::POST;
+        for (method, path, want) in [
+            (&get, &["connections"][..], "connections:read"),
+            (&get, &["connections", "5"], "connections:read"),
+            (&post, &["connections", "5", "test"], "connections:write"),
+            (&get, &["hooks", "5"], "hooks:read"),
+            (&get, &["data-stores"], "datastores:read"),
+            (&get, &["keys"], "keys:read"),
+            (&get, &["scenarios", "5", "blueprint"], "scenarios:read"),
+            (
+                &get,
+                &["credential-requests", "apps", "slack", "1"],
+                "apps:read",
+            ),
+            (
+                &get,
+                &["sdk", "apps", "x", "1", "modules", "y"],
+                "sdk-apps:read",
+            ),
+        ] {
+            assert_eq!(token_scope(method, path), Some(want), "{method} {path:?}");
+        }
+        assert_eq!(token_scope(&get, &["users", "me"]), None);
+    }
+
+    #[test]
+    fn api_keys_are_sent_as_token_and_other_tokens_as_bearer() {
+        let scheme = |t: &str| AuthScheme::for_token(&Token::new(t).unwrap());
+        assert_eq!(
+            scheme("6f1c2e4a-8b3d-4c5e-9f7a-1b2c3d4e5f60"),
+            AuthScheme::Token
+        );
+        assert_eq!(
+            scheme("6F1C2E4A-8B3D-4C5E-BF7A-1B2C3D4E5F60"),
+            AuthScheme::Token
+        );
+        // Not version 4, not the RFC variant, not hex, not a UUID at all.
+        for t in [
+            "6f1c2e4a-8b3d-1c5e-9f7a-1b2c3d4e5f60",
+            "6f1c2e4a-8b3d-4c5e-7f7a-1b2c3d4e5f60",
+            "6f1c2e4a-8b3d-4c5e-9f7a-1b2c3d4e5fzz",
+            "6f1c2e4a8b3d4c5e9f7a1b2c3d4e5f60",
+            "mko_at.3kF9qL2xR7vT1nB8wZ4cH6jD0sY5gP",
+        ] {
+            assert_eq!(scheme(t), AuthScheme::Bearer, "{t}");
+        }
+        let t = Token::new("an-oauth-token").unwrap();
+        let h = t.header(AuthScheme::Bearer).unwrap();
+        assert_eq!(h.to_str().unwrap(), "Bearer an-oauth-token");
+        assert!(h.is_sensitive());
+    }
+
+    #[test]
+    fn scenario_io_keeps_the_specs_as_sent_and_skips_empty_ones() {
+        assert_eq!(
+            scenario_io(
+                r#"{"input_spec": [{"name": "c", "default": 5}], "output_spec": [], "x": 1}"#
+            )
+            .as_deref(),
+            Some(r#"{"input_spec":[{"name": "c", "default": 5}],"output_spec":[]}"#)
+        );
+        assert_eq!(
+            scenario_io(r#"{"input_spec": [], "output_spec": [ ]}"#),
+            None
+        );
+        assert_eq!(scenario_io(r#"{"other": 1}"#), None);
+        assert_eq!(scenario_io("[1]"), None);
     }
 
     #[test]

@@ -8,8 +8,8 @@ use serde_json::Value;
 pub struct Connection {
     pub id: u64,
     pub name: String,
-    /// The connection type (`slack2`, `google`): `accountName` in the real API; in the seed shape
-    /// `accountType` holds it unless that is `oauth`/`basic`.
+    /// The connection type (`slack2`, `google`): `accountName` in the real API; `accountType`
+    /// only in rows of the seed document's shape (see [`is_seed_shape`]).
     pub connection_type: Option<String>,
     /// The account's label (`accountLabel`), when given.
     pub account_label: Option<String>,
@@ -17,10 +17,35 @@ pub struct Connection {
     pub team_id: Option<u64>,
     /// `None` for connections that never expire.
     pub expire: Option<DateTime<Utc>>,
-    /// Granted scopes when the source listed them; `None` when unknown (real list rows).
+    /// Granted scopes when known: the connection's own record, or (after per-scope filtered
+    /// list calls) those of the asked scopes it holds. `None` when unknown (real list rows).
     pub scopes: Option<Vec<String>>,
     /// The API's `scoped` flag for the scope set asked with the `type[]`/`<type>[]` filter.
     pub scoped: Option<bool>,
+    /// OAuth or not, from the real API's `accountType` (`oauth`/`basic`); `None` when the row
+    /// does not say (seed shape). Only OAuth connections hold scopes.
+    #[serde(skip)]
+    pub auth: Option<AccountAuth>,
+}
+
+/// How a connection authenticates, as the real API's `accountType` says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AccountAuth {
+    OAuth,
+    /// API keys, basic auth: no scopes (`scopesCnt: 0`).
+    Basic,
+}
+
+/// Whether a connection row is in the seed document's shape: `accountType` holds the type and
+/// `accountName` the account (`workspace@company.com`), scopes are plain strings. Make's real
+/// answers always carry `accountLabel` and `scopesCnt` and give scopes as `{id, name, account}`
+/// objects, so a row with any of those is in the real shape, whatever its `accountType` says.
+pub fn is_seed_shape(row: &Value) -> bool {
+    let real_scopes = row
+        .get("scopes")
+        .and_then(Value::as_array)
+        .is_some_and(|list| list.iter().any(Value::is_object));
+    row.get("accountLabel").is_none() && row.get("scopesCnt").is_none() && !real_scopes
 }
 
 impl Connection {
@@ -34,21 +59,26 @@ impl Connection {
         let text = |k: &str| v.get(k).and_then(Value::as_str).map(str::to_string);
         let account_type = text("accountType");
         let account_name = text("accountName");
-        // Real API: accountName = type, accountType = oauth|basic. Seed: accountType = type,
-        // accountName = the account's e-mail or workspace.
-        let (connection_type, account_label) = match account_type.as_deref() {
-            Some("oauth") | Some("basic") | None => (account_name, text("accountLabel")),
-            Some(_) => (account_type, text("accountLabel").or(account_name)),
+        let auth = match account_type.as_deref() {
+            Some("oauth") => Some(AccountAuth::OAuth),
+            Some("basic") => Some(AccountAuth::Basic),
+            _ => None,
+        };
+        // Real API: accountName = type, accountType = oauth|basic (any other value there is
+        // not a type). Seed: accountType = type, accountName = the account's e-mail or
+        // workspace.
+        let seed_type = account_type.filter(|_| auth.is_none() && is_seed_shape(v));
+        let (connection_type, account_label) = match seed_type {
+            Some(t) => (Some(t), text("accountLabel").or(account_name)),
+            None => (account_name, text("accountLabel")),
         };
         let scopes = v.get("scopes").and_then(Value::as_array).map(|list| {
             list.iter()
                 .filter_map(|s| match s {
                     Value::String(s) => Some(s.clone()),
-                    Value::Object(o) => o
-                        .get("id")
-                        .or_else(|| o.get("name"))
-                        .and_then(Value::as_str)
-                        .map(str::to_string),
+                    // `{id, name, account}`: `id` is the scope; `name` describes it
+                    // ("Send messages") and is never a scope.
+                    Value::Object(o) => o.get("id").and_then(Value::as_str).map(str::to_string),
                     _ => None,
                 })
                 .collect()
@@ -67,6 +97,7 @@ impl Connection {
             expire: v.get("expire").and_then(parse_time),
             scopes,
             scoped: v.get("scoped").and_then(Value::as_bool),
+            auth,
         })
     }
 
@@ -145,17 +176,61 @@ mod tests {
 
     #[test]
     fn real_api_shape() {
+        // As Make's SDK test data records `GET /connections/{id}`.
         let c = Connection::from_json(&json!({
             "id": 5, "name": "Slack", "accountName": "slack2", "accountLabel": "acme",
-            "accountType": "oauth", "teamId": 9, "expire": "2026-12-01T00:00:00.000Z",
-            "scopes": [{"id": "chat:write", "name": "chat:write", "account": 5}]
+            "packageName": null, "expire": "2026-12-01T00:00:00.000Z", "metadata": {},
+            "teamId": 9, "upgradeable": false, "scopesCnt": 2, "scoped": true,
+            "accountType": "oauth", "editable": true, "uid": null,
+            "scopes": [
+                {"id": "chat:write", "name": "Send messages", "account": "slack2"},
+                {"id": "channels:read", "account": "slack2"}
+            ]
         }))
         .unwrap();
         assert_eq!(c.connection_type.as_deref(), Some("slack2"));
         assert_eq!(c.account_label.as_deref(), Some("acme"));
-        assert_eq!(c.scopes.unwrap(), ["chat:write"]);
+        // `name` describes a scope; it is never taken for one.
+        assert_eq!(c.scopes.unwrap(), ["chat:write", "channels:read"]);
         assert_eq!(c.team_id, Some(9));
+        assert_eq!(c.auth, Some(AccountAuth::OAuth));
         assert!(c.expire.is_some());
+    }
+
+    #[test]
+    fn the_type_is_account_name_unless_the_row_is_in_the_seed_shape() {
+        // A real row (it has `accountLabel`/`scopesCnt`) whose `accountType` is neither
+        // `oauth` nor `basic`: still `accountName` is the type.
+        for row in [
+            json!({"id": 1, "accountName": "google", "accountLabel": "me@x", "accountType": "oauth2"}),
+            json!({"id": 1, "accountName": "google", "scopesCnt": 0, "accountType": "google"}),
+            json!({"id": 1, "accountName": "google", "accountType": "slack",
+                   "scopes": [{"id": "s", "account": "google"}]}),
+        ] {
+            let c = Connection::from_json(&row).unwrap();
+            assert_eq!(c.connection_type.as_deref(), Some("google"), "{row}");
+            assert_eq!(c.auth, None, "{row}");
+        }
+        // A real list row of a basic connection.
+        let c = Connection::from_json(&json!({"id": 2, "accountName": "airtable3",
+            "accountLabel": "token", "accountType": "basic", "scopesCnt": 0}))
+        .unwrap();
+        assert_eq!(c.connection_type.as_deref(), Some("airtable3"));
+        assert_eq!(c.auth, Some(AccountAuth::Basic));
+        assert_eq!(c.scopes, None, "a list row says nothing of scopes");
+        // The seed's shape: no label, no count, plain-string scopes.
+        assert!(is_seed_shape(
+            &json!({"accountType": "slack", "scopes": ["a"]})
+        ));
+        assert!(!is_seed_shape(
+            &json!({"accountType": "slack", "scopesCnt": 1})
+        ));
+        // `oauth`/`basic` are never a type, in either shape.
+        let c = Connection::from_json(
+            &json!({"id": 3, "accountName": "slack2", "accountType": "oauth"}),
+        )
+        .unwrap();
+        assert_eq!(c.connection_type.as_deref(), Some("slack2"));
     }
 
     #[test]
@@ -168,6 +243,7 @@ mod tests {
         .unwrap();
         assert_eq!(c.connection_type.as_deref(), Some("slack"));
         assert_eq!(c.account_label.as_deref(), Some("workspace@company.com"));
+        assert_eq!(c.auth, None);
         assert_eq!(c.expire, None);
         assert_eq!(c.scopes.unwrap().len(), 2);
     }

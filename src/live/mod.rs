@@ -28,13 +28,60 @@ pub struct ResolveRequest {
     pub team: Option<u64>,
     /// Every distinct connection id referenced by the checked files.
     pub ids: BTreeSet<u64>,
-    /// Scopes the modules referencing each id need (from the catalog); ids without needs are absent.
-    pub required_scopes: HashMap<u64, BTreeSet<String>>,
+    /// What the modules referencing each id need of its scopes (from the catalog), one entry
+    /// per distinct demand; ids without needs are absent.
+    pub required_scopes: HashMap<u64, Vec<ScopeDemand>>,
     /// `--verify`: ask Make to test each found connection against its service.
     pub verify: bool,
     /// Webhook, data store and keychain ids referenced, by kind; a kind nobody references is
     /// absent, so its list is never asked for.
     pub objects: BTreeMap<RefKind, BTreeSet<u64>>,
+}
+
+/// The scopes one referencing module needs, and the connection types it accepts.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ScopeDemand {
+    /// The types the module accepts (its parameter echo, else the catalog); `None` when
+    /// neither says. A connection of another type is never asked about scopes for this module:
+    /// BP105 reports it, and its scopes are beside the point.
+    pub accepted_types: Option<BTreeSet<String>>,
+    /// Each need is met by any one of its alternatives (`repo|public_repo`).
+    pub needs: Vec<Vec<String>>,
+}
+
+impl ScopeDemand {
+    /// A demand that applies to a connection of any type.
+    pub fn any_type<S: AsRef<str>>(scopes: &[S]) -> ScopeDemand {
+        ScopeDemand {
+            accepted_types: None,
+            needs: scopes
+                .iter()
+                .map(|s| vec![s.as_ref().to_string()])
+                .collect(),
+        }
+    }
+
+    fn applies_to(&self, connection_type: Option<&str>) -> bool {
+        match (&self.accepted_types, connection_type) {
+            (Some(accepted), Some(t)) => accepted.contains(t),
+            _ => true,
+        }
+    }
+}
+
+impl ResolveRequest {
+    /// The scope needs of connection `id`, of a connection of `connection_type`: those of the
+    /// modules that accept that type, each need once, sorted.
+    pub fn needs_for(&self, id: u64, connection_type: Option<&str>) -> BTreeSet<Vec<String>> {
+        self.required_scopes
+            .get(&id)
+            .into_iter()
+            .flatten()
+            .filter(|d| d.applies_to(connection_type))
+            .flat_map(|d| d.needs.iter().cloned())
+            .filter(|need| !need.is_empty())
+            .collect()
+    }
 }
 
 /// A webhook, data store or keychain as its team's list describes it.
@@ -89,6 +136,16 @@ pub fn object_list(kind: RefKind) -> Option<(&'static str, &'static str)> {
     }
 }
 
+/// The key of the object in the answer of `GET /{path}/{id}` (`{"hook": {...}}`).
+pub fn object_record_key(kind: RefKind) -> Option<&'static str> {
+    match kind {
+        RefKind::Hook => Some("hook"),
+        RefKind::DataStore => Some("dataStore"),
+        RefKind::Keychain => Some("key"),
+        RefKind::Connection | RefKind::DataStructure | RefKind::Scenario => None,
+    }
+}
+
 /// What the source said about a referenced webhook, data store or keychain.
 #[derive(Debug, Clone)]
 pub enum ObjectLookup {
@@ -121,14 +178,18 @@ pub struct Resolution {
     pub verification: HashMap<u64, Verification>,
     /// Run-level problems (e.g. a 401): printed, and they make the run exit 2 when ids are unchecked.
     pub errors: Vec<String>,
-    /// Things worth saying under `--verbose` (e.g. verification refused for a read-only token).
+    /// Things worth saying under `--verbose` (e.g. kinds a snapshot does not record).
     pub notes: Vec<String>,
     /// HTTP requests made (0 for a snapshot).
     pub requests: u64,
     /// Webhooks, data stores and keychains found.
     pub objects: HashMap<(RefKind, u64), StoredObject>,
-    /// Referenced webhooks, data stores and keychains their team's list lacks.
+    /// Referenced webhooks, data stores and keychains that do not exist (absent from their
+    /// team's list and 404 by id, or absent from a snapshot that lists the kind).
     pub objects_not_found: BTreeSet<(RefKind, u64)>,
+    /// Referenced webhooks, data stores and keychains that could not be checked, with the
+    /// reason; each is also summarized in `errors` (exit 2).
+    pub objects_unchecked: BTreeMap<(RefKind, u64), String>,
 }
 
 /// A place connections come from.

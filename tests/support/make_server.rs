@@ -23,21 +23,49 @@ use futures_util::{StreamExt, stream};
 use serde_json::{Value, json};
 use url::Url;
 
-pub const TOKEN: &str = "test-token-6f1c2e";
+/// An API key as Make issues them (UUID v4), so clients send it as `Token <key>`.
+pub const TOKEN: &str = "6f1c2e4a-8b3d-4c5e-9f7a-1b2c3d4e5f60";
+/// An OAuth 2.0 access token (not a UUID), sent as `Bearer <token>`.
+pub const OAUTH_TOKEN: &str = "mko_at.3kF9qL2xR7vT1nB8wZ4cH6jD0sY5gP";
 const API: &str = "/api/v2";
 
 // ---------------------------------------------------------------------------------------------
 // Rows
 
-/// A connection as the real API describes it in `GET /connections/{id}` (lists drop `scopes`).
+/// A connection as the real API describes it in `GET /connections/{id}` (lists drop `scopes`
+/// and keep `scopesCnt`). Scopes are `{id, name, account}` as in Make's SDK test data: `id` the
+/// scope, `name` a description (absent for some), `account` the connection type.
 pub fn real_row(id: u64, name: &str, kind: &str, team: u64, scopes: &[&str]) -> Value {
     json!({
         "id": id, "name": name, "accountName": kind, "accountLabel": format!("{name} account"),
         "accountType": "oauth", "packageName": kind, "expire": null, "metadata": {},
         "teamId": team, "upgradeable": false, "scopesCnt": scopes.len(), "scoped": true,
         "editable": true, "uid": null, "connectedSystemId": null, "organizationId": 1,
-        "scopes": scopes.iter().map(|s| json!({"id": s, "name": s, "account": id})).collect::<Vec<_>>(),
+        "scopes": scopes.iter().map(|s| real_scope(s, kind)).collect::<Vec<_>>(),
     })
+}
+
+/// `{"id": "chat:write", "name": "Send messages", "account": "slack2"}`.
+fn real_scope(scope: &str, kind: &str) -> Value {
+    let described = [
+        ("chat:write", "Send messages"),
+        (
+            "channels:read",
+            "View basic information about public channels",
+        ),
+        ("users:read", "View people in a workspace"),
+    ];
+    match described.iter().find(|(s, _)| *s == scope) {
+        Some((_, name)) => json!({"id": scope, "name": name, "account": kind}),
+        None => json!({"id": scope, "account": kind}),
+    }
+}
+
+/// A connection that is not OAuth (API key, basic auth): `accountType: basic`, no scopes.
+pub fn basic_row(id: u64, name: &str, kind: &str, team: u64) -> Value {
+    let mut row = real_row(id, name, kind, team, &[]);
+    row["accountType"] = json!("basic");
+    row
 }
 
 /// The seed document's shape: type in `accountType`, scopes as plain strings.
@@ -59,6 +87,14 @@ pub enum Auth {
     Correct,
 }
 
+/// How the server expects the token: `Token <key>` (API keys) or `Bearer <token>` (OAuth).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Scheme {
+    #[default]
+    Token,
+    Bearer,
+}
+
 #[derive(Debug, Clone)]
 pub struct Logged {
     /// 1-based, in arrival order.
@@ -68,6 +104,8 @@ pub struct Logged {
     pub path: String,
     pub query: Vec<(String, String)>,
     pub auth: Auth,
+    /// The Authorization header's scheme word as sent (`Token`, `Bearer`), never the token.
+    pub scheme: Option<String>,
     pub at: Instant,
 }
 
@@ -95,7 +133,8 @@ impl Logged {
 // ---------------------------------------------------------------------------------------------
 // Configuration
 
-/// Paths are below `/api/v2`; a trailing `*` matches a prefix (`/connections/*`), and a query
+/// Paths are below `/api/v2`; a trailing `*` matches a prefix (`/connections/*`), a `*` segment
+/// elsewhere matches one segment (`/connections/*/test`), and a query
 /// (`/connections?type[]=google`) must be part of the request's (decoded) query.
 #[derive(Debug, Clone)]
 struct PathFault {
@@ -114,13 +153,26 @@ enum FaultKind {
     Status(u16),
     /// A status with Make's error shape and this `message`.
     StatusMessage(u16, String),
+    /// A refusal as for a token that lacks this endpoint's scope, with Make's error shape.
+    Refuse(u16),
+    /// An error answer with this JSON body.
+    ErrorBody(u16, String),
 }
 
 fn matches(pattern: &str, path: &str, query: &[(String, String)]) -> bool {
     let (want_path, want_query) = pattern.split_once('?').unwrap_or((pattern, ""));
+    let inner_wildcard = want_path
+        .trim_end_matches('*')
+        .split('/')
+        .any(|seg| seg == "*");
     let path_ok = match want_path.strip_suffix('*') {
-        Some(prefix) => path.starts_with(prefix),
-        None => want_path == path,
+        Some(prefix) if !inner_wildcard => path.starts_with(prefix),
+        _ if inner_wildcard => {
+            let want: Vec<&str> = want_path.split('/').collect();
+            let got: Vec<&str> = path.split('/').collect();
+            want.len() == got.len() && want.iter().zip(&got).all(|(w, g)| *w == "*" || w == g)
+        }
+        _ => want_path == path,
     };
     path_ok
         && parse_query(Some(want_query))
@@ -146,11 +198,13 @@ struct Faults {
 #[derive(Debug, Default)]
 pub struct Builder {
     token: Option<String>,
+    scheme: Scheme,
     teams: BTreeMap<u64, Vec<Value>>,
     seed_shape: bool,
     faults: Faults,
     verifications: HashMap<u64, (bool, Option<String>)>,
     scenarios: Vec<(u64, Value, Value)>,
+    scenario_io: HashMap<u64, Value>,
     objects: BTreeMap<(&'static str, u64), Vec<Value>>,
 }
 
@@ -182,6 +236,13 @@ impl Builder {
     /// The token the server expects (default [`TOKEN`]).
     pub fn token(mut self, token: &str) -> Self {
         self.token = Some(token.to_string());
+        self
+    }
+
+    /// Expects `Authorization: Bearer <token>` (an OAuth access token) instead of `Token <key>`;
+    /// the other scheme is refused with 401, as Make refuses a token it cannot read.
+    pub fn bearer(mut self) -> Self {
+        self.scheme = Scheme::Bearer;
         self
     }
 
@@ -263,6 +324,18 @@ impl Builder {
         self.status(path, status)
     }
 
+    /// 401 or 403 to every request to `path` (e.g. `/hooks*`), with Make's error shape, as
+    /// for a token without that endpoint's scope. The body does not name the scope: the
+    /// client must know it.
+    pub fn refuse(self, path: &str, status: u16) -> Self {
+        self.path_fault(path, FaultKind::Refuse(status))
+    }
+
+    /// `status` with this JSON error body (e.g. with `detail` and `suberrors`).
+    pub fn error_body(self, path: &str, status: u16, json: &str) -> Self {
+        self.path_fault(path, FaultKind::ErrorBody(status, json.to_string()))
+    }
+
     fn path_fault(mut self, pattern: &str, kind: FaultKind) -> Self {
         self.faults.paths.push(PathFault {
             pattern: pattern.to_string(),
@@ -315,6 +388,16 @@ impl Builder {
         self
     }
 
+    /// The scenario's inputs and outputs, served in the blueprint answer's
+    /// `response.metadata` (`{"input_spec": [...], "output_spec": [...]}`), as Make does.
+    pub fn scenario_io(mut self, id: u64, input_spec: Value, output_spec: Value) -> Self {
+        self.scenario_io.insert(
+            id,
+            json!({"input_spec": input_spec, "output_spec": output_spec}),
+        );
+        self
+    }
+
     pub fn start(self) -> MakeServer {
         let std_listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind 127.0.0.1:0");
         std_listener
@@ -323,11 +406,13 @@ impl Builder {
         let addr = std_listener.local_addr().expect("local address");
         let state = Arc::new(Shared {
             token: self.token.unwrap_or_else(|| TOKEN.to_string()),
+            scheme: self.scheme,
             teams: self.teams,
             seed_shape: self.seed_shape,
             faults: self.faults,
             verifications: self.verifications,
             scenarios: self.scenarios,
+            scenario_io: self.scenario_io,
             objects: self.objects,
             log: Mutex::new(Vec::new()),
             counter: AtomicU64::new(0),
@@ -437,11 +522,13 @@ impl Drop for MakeServer {
 
 struct Shared {
     token: String,
+    scheme: Scheme,
     teams: BTreeMap<u64, Vec<Value>>,
     seed_shape: bool,
     faults: Faults,
     verifications: HashMap<u64, (bool, Option<String>)>,
     scenarios: Vec<(u64, Value, Value)>,
+    scenario_io: HashMap<u64, Value>,
     objects: BTreeMap<(&'static str, u64), Vec<Value>>,
     log: Mutex<Vec<Logged>>,
     counter: AtomicU64,
@@ -486,6 +573,18 @@ fn router(state: Arc<Shared>) -> Router {
             get(|st: St, q: RawQuery| list_objects(st, q, "keys")),
         )
         .route(
+            &format!("{API}/hooks/{{id}}"),
+            get(|st: St, id: Path<u64>| get_object(st, id, "hooks", "hook")),
+        )
+        .route(
+            &format!("{API}/data-stores/{{id}}"),
+            get(|st: St, id: Path<u64>| get_object(st, id, "dataStores", "dataStore")),
+        )
+        .route(
+            &format!("{API}/keys/{{id}}"),
+            get(|st: St, id: Path<u64>| get_object(st, id, "keys", "key")),
+        )
+        .route(
             &format!("{API}/scenarios/{{id}}/blueprint"),
             get(get_blueprint),
         )
@@ -494,8 +593,17 @@ fn router(state: Arc<Shared>) -> Router {
         .with_state(state)
 }
 
+/// Make's error shape: `{"detail", "message", "code"}`.
 fn error(status: StatusCode, message: &str, code: &str) -> Response {
-    (status, Json(json!({"message": message, "code": code}))).into_response()
+    let detail = match status.as_u16() {
+        401 => "The access token is missing, invalid or expired.",
+        403 => "Permission denied.",
+        404 => "The requested resource does not exist.",
+        429 => "Too many requests.",
+        _ => "The request could not be completed.",
+    };
+    let body = json!({"detail": detail, "message": message, "code": code});
+    (status, Json(body)).into_response()
 }
 
 fn parse_query(raw: Option<&str>) -> Vec<(String, String)> {
@@ -526,11 +634,19 @@ async fn gate(State(st): St, req: Request, next: Next) -> Response {
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .map(str::to_string);
+    let expected = match st.scheme {
+        Scheme::Token => format!("Token {}", st.token),
+        Scheme::Bearer => format!("Bearer {}", st.token),
+    };
     let auth = match &received {
         None => Auth::Missing,
-        Some(v) if *v == format!("Token {}", st.token) => Auth::Correct,
+        Some(v) if *v == expected => Auth::Correct,
         Some(_) => Auth::Wrong,
     };
+    let scheme = received
+        .as_deref()
+        .and_then(|v| v.split_whitespace().next())
+        .map(str::to_string);
     let path = req
         .uri()
         .path()
@@ -544,6 +660,7 @@ async fn gate(State(st): St, req: Request, next: Next) -> Response {
         path: path.clone(),
         query: query.clone(),
         auth,
+        scheme,
         at: Instant::now(),
     });
 
@@ -601,6 +718,21 @@ async fn gate(State(st): St, req: Request, next: Next) -> Response {
             }
             FaultKind::Oversized(bytes) => return json_body(oversized_body(*bytes)),
             FaultKind::Json(text) => return json_body(Body::from(text.clone())),
+            FaultKind::Refuse(code) => {
+                let status = StatusCode::from_u16(*code).unwrap_or(StatusCode::FORBIDDEN);
+                let message = if *code == 401 {
+                    "Unauthorized"
+                } else {
+                    "Forbidden"
+                };
+                return error(status, &format!("{message}.{echo}"), &format!("SC{code}"));
+            }
+            FaultKind::ErrorBody(code, body) => {
+                let status = StatusCode::from_u16(*code).unwrap_or(StatusCode::IM_A_TEAPOT);
+                let mut resp = json_body(Body::from(body.clone()));
+                *resp.status_mut() = status;
+                return resp;
+            }
             FaultKind::Status(code) => {
                 let status = StatusCode::from_u16(*code).unwrap_or(StatusCode::IM_A_TEAPOT);
                 return error(
@@ -788,11 +920,16 @@ async fn get_blueprint(State(st): St, Path(id): Path<u64>) -> Response {
         .iter()
         .find(|(_, row, _)| row.get("id").and_then(Value::as_u64) == Some(id));
     match found {
-        Some((_, _, blueprint)) => Json(json!({
-            "code": "OK",
-            "response": {"blueprint": blueprint, "scheduling": {"type": "indefinitely", "interval": 900}},
-        }))
-        .into_response(),
+        Some((_, _, blueprint)) => {
+            let mut response = json!({
+                "blueprint": blueprint,
+                "scheduling": {"type": "indefinitely", "interval": 900},
+            });
+            if let Some(io) = st.scenario_io.get(&id) {
+                response["metadata"] = io.clone();
+            }
+            Json(json!({"code": "OK", "response": response})).into_response()
+        }
         None => error(StatusCode::NOT_FOUND, "Scenario not found", "IM005"),
     }
 }
@@ -813,4 +950,18 @@ async fn list_objects(State(st): St, RawQuery(raw): RawQuery, key: &'static str)
     };
     let rows = st.objects.get(&(key, team)).cloned().unwrap_or_default();
     page(&q, rows, key, st.faults.ignore_paging)
+}
+
+/// `GET /hooks/{id}` (and data stores, keys): the row from any team, as `{"hook": {...}}`.
+async fn get_object(State(st): St, Path(id): Path<u64>, list: &str, key: &str) -> Response {
+    let found = st
+        .objects
+        .iter()
+        .filter(|((k, _), _)| *k == list)
+        .flat_map(|(_, rows)| rows)
+        .find(|row| row.get("id").and_then(Value::as_u64) == Some(id));
+    match found {
+        Some(row) => Json(json!({ key: row })).into_response(),
+        None => error(StatusCode::NOT_FOUND, "Not found", "IM005"),
+    }
 }

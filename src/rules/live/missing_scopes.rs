@@ -47,6 +47,16 @@ impl Rule for ConnectionMissingScopes {
         if info.scopes.is_empty() {
             return;
         }
+        // A connection of a type the module does not accept is BP105's finding; its scopes
+        // were not asked about and say nothing useful.
+        if let (Some(actual), Some((accepted, _))) = (
+            &c.connection_type,
+            super::type_mismatch::accepted_types(&cx.settings.catalog, m, r),
+        ) {
+            if !accepted.iter().any(|t| t == actual) {
+                return;
+            }
+        }
         let missing: Vec<String> = match (&c.scopes, c.scoped) {
             (Some(granted), _) => info
                 .scopes
@@ -102,6 +112,19 @@ mod tests {
         assert!(f[0].message.contains("chat:write"), "{}", f[0].message);
         c.scopes = Some(vec!["chat:write".into()]);
         assert!(findings(&super::ConnectionMissingScopes, &found(c), &[]).is_empty());
+    }
+
+    #[test]
+    fn a_connection_of_a_type_the_module_refuses_gets_bp105_not_bp104() {
+        let mut c = conn();
+        c.connection_type = Some("google".into());
+        c.scopes = Some(vec![]);
+        assert!(codes(&super::ConnectionMissingScopes, &found(c.clone()), &[]).is_empty());
+        c.connection_type = Some("slack3".into());
+        assert_eq!(
+            codes(&super::ConnectionMissingScopes, &found(c), &[]),
+            ["BP104"]
+        );
     }
 
     #[test]

@@ -28,6 +28,7 @@ pub fn conn() -> Connection {
         expire: None,
         scopes: Some(vec!["chat:write".into()]),
         scoped: None,
+        auth: None,
     }
 }
 

@@ -1,6 +1,6 @@
 use crate::declare_rule;
 use crate::finding::Finding;
-use crate::live::Lookup;
+use crate::live::{Catalog, Lookup};
 use crate::model::{Module, Reference};
 use crate::rules::{LiveContext, Rule};
 
@@ -29,6 +29,29 @@ declare_rule! {
     }
 }
 
+/// The connection types module `m` accepts for reference `r`, and where that comes from: the
+/// blueprint's own parameter echo when it has one, else the catalog; `None` when neither says.
+/// BP105, BP104 and the live request (no scope question for a type the module refuses) agree
+/// through this one function.
+pub(crate) fn accepted_types(
+    catalog: &Catalog,
+    m: &Module,
+    r: &Reference,
+) -> Option<(Vec<String>, String)> {
+    if !r.allowed_types.is_empty() {
+        return Some((
+            r.allowed_types.clone(),
+            "the module's parameter declaration".to_string(),
+        ));
+    }
+    let info = m.name.as_deref().map(|n| catalog.lookup(n))?;
+    let types = info.types?;
+    Some((
+        types,
+        format!("the catalog ({})", info.types_source.unwrap_or_default()),
+    ))
+}
+
 impl Rule for ConnectionTypeMismatch {
     fn check_connection(
         &self,
@@ -44,24 +67,8 @@ impl Rule for ConnectionTypeMismatch {
         let Some(actual) = &c.connection_type else {
             return;
         };
-        let (allowed, source) = if !r.allowed_types.is_empty() {
-            (
-                r.allowed_types.clone(),
-                "the module's parameter declaration".to_string(),
-            )
-        } else {
-            let info = m
-                .name
-                .as_deref()
-                .map(|n| cx.settings.catalog.lookup(n))
-                .unwrap_or_default();
-            match info.types {
-                Some(t) => (
-                    t,
-                    format!("the catalog ({})", info.types_source.unwrap_or_default()),
-                ),
-                None => return,
-            }
+        let Some((allowed, source)) = accepted_types(&cx.settings.catalog, m, r) else {
+            return;
         };
         if allowed.iter().any(|t| t == actual) {
             return;
