@@ -64,6 +64,24 @@ pub struct ApiArgs {
     pub auth_scheme: Option<AuthSchemeArg>,
 }
 
+/// A display threshold (`--min-severity`).
+#[derive(Copy, Clone, Debug, ValueEnum, PartialEq, Eq)]
+pub enum ShowLevel {
+    Info,
+    Warning,
+    Error,
+}
+
+impl From<ShowLevel> for crate::finding::Severity {
+    fn from(level: ShowLevel) -> Self {
+        match level {
+            ShowLevel::Info => crate::finding::Severity::Info,
+            ShowLevel::Warning => crate::finding::Severity::Warning,
+            ShowLevel::Error => crate::finding::Severity::Error,
+        }
+    }
+}
+
 #[derive(Copy, Clone, Debug, ValueEnum, PartialEq, Eq)]
 pub enum AuthSchemeArg {
     Token,
@@ -141,6 +159,10 @@ pub struct CheckArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,
+    /// Show only findings at or above this severity (they are all still counted, and
+    /// --fail-on still looks at all of them).
+    #[arg(long, value_enum, value_name = "SEVERITY")]
+    pub min_severity: Option<ShowLevel>,
     /// Write the report here instead of standard output.
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,

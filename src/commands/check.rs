@@ -13,9 +13,12 @@ pub fn run(args: CheckArgs, ui: &Ui, settings: &Settings) -> Result<u8, String> 
     let baseline = args.baseline.as_deref().map(Baseline::load).transpose()?;
     let run = check_run(&args, ui, settings, baseline.as_ref())?;
     let baseline_name = args.baseline.as_ref().map(|p| p.display().to_string());
+    // `--min-severity` is a display threshold: what is below it is counted, not shown, and
+    // the exit code still follows `--fail-on` over every finding.
+    let shown = Shown::of(&run, args.min_severity.map(Severity::from));
     let report = Report {
-        diagnostics: &run.diagnostics,
-        summary: &run.summary,
+        diagnostics: &shown.diagnostics,
+        summary: &shown.summary,
         errors: &run.errors,
         suppressed: &run.suppressed,
         baseline: baseline_name.as_deref(),
@@ -30,11 +33,14 @@ pub fn run(args: CheckArgs, ui: &Ui, settings: &Settings) -> Result<u8, String> 
         Format::Junit => report::junit::render(&report),
     };
     if ui.quiet && args.format == Format::Human {
-        // Drop the summary line, keep findings and errors.
-        if let Some(cut) = text.trim_end().rfind('\n') {
-            text.truncate(cut + 1);
-        } else {
-            text.clear();
+        // Drop the summary (its last line, and the per-rule line before it), keep findings and
+        // errors.
+        let cut = text.trim_end().rfind('\n').map_or(0, |c| c + 1);
+        text.truncate(cut);
+        if let Some(rules) = shown.summary.rules_line() {
+            if text.ends_with(&format!("{rules}\n")) {
+                text.truncate(text.len() - rules.len() - 1);
+            }
         }
     }
     write_output(args.output.as_ref(), &text)?;
@@ -49,6 +55,29 @@ pub fn run(args: CheckArgs, ui: &Ui, settings: &Settings) -> Result<u8, String> 
         }
     }
     Ok(exit_code(&run, settings.fail_on))
+}
+
+/// What the report shows of a run: the findings at or above the display threshold.
+struct Shown {
+    diagnostics: Vec<report::Diagnostic>,
+    summary: report::Summary,
+}
+
+impl Shown {
+    fn of(run: &CheckRun, min: Option<Severity>) -> Shown {
+        let diagnostics: Vec<report::Diagnostic> = run
+            .diagnostics
+            .iter()
+            .filter(|d| min.is_none_or(|m| d.severity >= m))
+            .cloned()
+            .collect();
+        let mut summary = run.summary.clone();
+        summary.hidden = run.diagnostics.len() - diagnostics.len();
+        Shown {
+            diagnostics,
+            summary,
+        }
+    }
 }
 
 /// 2 when anything could not be checked, else 1 when a finding reaches the threshold, else 0.

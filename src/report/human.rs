@@ -131,6 +131,10 @@ pub fn render(report: &Report<'_>, color: bool) -> String {
     for e in report.errors {
         out.push_str(&format!("error: {e}\n"));
     }
+    if let Some(rules) = report.summary.rules_line() {
+        out.push_str(&rules);
+        out.push('\n');
+    }
     out.push_str(&report.summary.line());
     out.push('\n');
     out

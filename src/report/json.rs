@@ -10,7 +10,8 @@
 //!                   "pointer": "/flow/0/parameters/__IMTCONN__", "module_id": 1,
 //!                   "module_name": "slack:CreateMessage" } ],
 //!   "summary": { "files": 1, "blueprints": 1, "skipped": 0, "modules": 3, "references": 2,
-//!                "errors": 0, "warnings": 1, "infos": 0, "unchecked": [], "requests": 0 },
+//!                "errors": 0, "warnings": 1, "infos": 0, "unchecked": [], "requests": 0,
+//!                "by_rule": { "BP011": 1 }, "hidden": 0 },
 //!   "errors": [] }
 //! ```
 //! Byte spans are offsets into the file as stored (a UTF-8 BOM counts); lines and columns are

@@ -85,10 +85,12 @@ impl Diagnostic {
         })
     }
 
-    /// Sort key: file, then position, then code.
-    pub fn sort_key(&self) -> (String, u32, &'static str) {
+    /// Sort key: file, then severity (errors first: three errors must not hide among hundreds
+    /// of infos), then position, then code.
+    pub fn sort_key(&self) -> (String, std::cmp::Reverse<Severity>, u32, &'static str) {
         (
             self.file.clone(),
+            std::cmp::Reverse(self.severity),
             self.location.as_ref().map_or(0, |l| l.span.start),
             self.code,
         )
@@ -114,6 +116,13 @@ pub struct Summary {
     /// renderers that list clean files too (JUnit). Not part of the JSON schema.
     #[serde(skip)]
     pub checked: Vec<String>,
+    /// Findings per rule code (after the filter).
+    pub by_rule: std::collections::BTreeMap<String, usize>,
+    /// Findings counted but not shown (below `--min-severity`).
+    pub hidden: usize,
+    /// The severity each counted rule reported at, to list the worst first.
+    #[serde(skip)]
+    pub rule_severity: std::collections::BTreeMap<String, Severity>,
 }
 
 impl Summary {
@@ -124,7 +133,38 @@ impl Summary {
                 Severity::Warning => self.warnings += 1,
                 Severity::Info => self.infos += 1,
             }
+            *self.by_rule.entry(d.code.to_string()).or_default() += 1;
+            let worst = self
+                .rule_severity
+                .entry(d.code.to_string())
+                .or_insert(d.severity);
+            *worst = (*worst).max(d.severity);
         }
+    }
+
+    /// `by rule: BP020 error 2, BP011 warning 66, BP200 info 8`: the worst first, then the most.
+    pub fn rules_line(&self) -> Option<String> {
+        if self.by_rule.is_empty() {
+            return None;
+        }
+        let mut rows: Vec<(&String, &usize, Severity)> = self
+            .by_rule
+            .iter()
+            .map(|(code, n)| {
+                let sev = self
+                    .rule_severity
+                    .get(code)
+                    .copied()
+                    .unwrap_or(Severity::Info);
+                (code, n, sev)
+            })
+            .collect();
+        rows.sort_by(|a, b| b.2.cmp(&a.2).then(b.1.cmp(a.1)).then(a.0.cmp(b.0)));
+        let parts: Vec<String> = rows
+            .iter()
+            .map(|(code, n, sev)| format!("{code} {sev} {n}"))
+            .collect();
+        Some(format!("by rule: {}", parts.join(", ")))
     }
 
     pub fn line(&self) -> String {
@@ -145,6 +185,12 @@ impl Summary {
             s.push_str(&format!(
                 "; {} connection id(s) NOT checked",
                 self.unchecked.len()
+            ));
+        }
+        if self.hidden > 0 {
+            s.push_str(&format!(
+                "; {} finding(s) below --min-severity not shown",
+                self.hidden
             ));
         }
         s

@@ -122,6 +122,15 @@ impl DeclarativeRule {
                     let mut full = at.clone();
                     full.extend(problem.at.iter().cloned());
                     let (span, label, pointed) = match problem.node {
+                        Some(node) if node.is_object() || node.is_array() => {
+                            // A whole container can be dozens of lines of unrelated JSON
+                            // (BP207's `flow`): its key says which one it is.
+                            let span = match deepest(root, &full) {
+                                (_, Some(key), reached) if reached == full.len() => key.span(),
+                                _ => node.span(),
+                            };
+                            (span, problem.detail.clone(), full.len())
+                        }
                         Some(node) => (node.span(), problem.detail.clone(), full.len()),
                         None => {
                             // A missing value has no span: point at the deepest part of its
