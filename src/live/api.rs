@@ -54,8 +54,6 @@ const MAX_RATE_LIMIT_RETRIES: u32 = 10;
 const MAX_RETRY_AFTER: Duration = Duration::from_secs(120);
 /// Enough of an error answer to quote Make's `message`, `detail` and `suberrors`.
 const ERROR_BODY_LIMIT: usize = 16 << 10;
-/// Characters of Make's error text quoted in a message.
-const ERROR_TEXT_LIMIT: usize = 400;
 /// A server that keeps inventing new ids would otherwise page forever when no request cap is set.
 const MAX_PAGES: u64 = 100_000;
 
@@ -1285,66 +1283,7 @@ async fn api_message(resp: &mut reqwest::Response) -> String {
             return String::new();
         }
     }
-    let Ok(answer) = serde_json::from_slice::<Value>(&body) else {
-        return String::new();
-    };
-    let said = error_text(&answer);
-    if said.is_empty() {
-        return String::new();
-    }
-    // Masked before it is cut: cutting first could leave all of a token but its last bytes.
-    let said = crate::redact::mask(&said);
-    let mut shown: String = said.chars().take(ERROR_TEXT_LIMIT).collect();
-    if shown.len() < said.len() {
-        shown.push_str("...");
-    }
-    // An answer must not drive the terminal either.
-    format!(" ({})", crate::redact::neutralize(&shown))
-}
-
-/// Make's error shape, `{"message", "detail", "code", "suberrors": [...]}`, as one line:
-/// `Validation failed: Invalid team [IM003]; suberrors: teamId: must be a number`. Make's SDK
-/// shows `detail` first: it often says what `message` only names.
-fn error_text(answer: &Value) -> String {
-    let text = |v: &Value, key: &str| {
-        v.get(key)
-            .and_then(Value::as_str)
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
-            .map(str::to_string)
-    };
-    let one = |v: &Value| -> String {
-        match (text(v, "message"), text(v, "detail")) {
-            (Some(m), Some(d)) if m != d => format!("{m}: {d}"),
-            (Some(m), _) => m,
-            (None, Some(d)) => d,
-            (None, None) => String::new(),
-        }
-    };
-    let mut said = one(answer);
-    if let Some(code) = text(answer, "code") {
-        if !said.is_empty() {
-            said.push_str(&format!(" [{code}]"));
-        }
-    }
-    let subs: Vec<String> = answer
-        .get("suberrors")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-        .map(|sub| match sub {
-            Value::String(s) => s.trim().to_string(),
-            other => one(other),
-        })
-        .filter(|s| !s.is_empty())
-        .collect();
-    if !subs.is_empty() {
-        if !said.is_empty() {
-            said.push_str("; ");
-        }
-        said.push_str(&format!("suberrors: {}", subs.join("; ")));
-    }
-    said
+    decode::error_message(&body)
 }
 
 fn retry_after(headers: &HeaderMap) -> Option<Duration> {
@@ -2013,26 +1952,6 @@ mod tests {
         assert_eq!(retry_after(&h), Some(Duration::ZERO));
         h.insert(RETRY_AFTER, HeaderValue::from_static("soon"));
         assert_eq!(retry_after(&h), None);
-    }
-
-    #[test]
-    fn error_texts_show_detail_code_and_suberrors() {
-        assert_eq!(
-            error_text(
-                &json!({"message": "Forbidden", "detail": "Permission denied.", "code": "SC403"})
-            ),
-            "Forbidden: Permission denied. [SC403]"
-        );
-        assert_eq!(
-            error_text(&json!({
-                "message": "Validation failed", "code": "IM003",
-                "suberrors": [{"message": "teamId", "detail": "must be a number"}, "pg[limit] too large"]
-            })),
-            "Validation failed [IM003]; suberrors: teamId: must be a number; pg[limit] too large"
-        );
-        assert_eq!(error_text(&json!({"detail": "Only detail"})), "Only detail");
-        assert_eq!(error_text(&json!({"code": "X"})), "");
-        assert_eq!(error_text(&json!([1])), "");
     }
 
     #[test]

@@ -111,29 +111,72 @@ pub fn blueprint(body: &[u8]) -> Result<String, DecodeError> {
         .map_err(DecodeError::NoBlueprint)
 }
 
-/// Longest `message` quoted from an error answer, in characters.
-pub const MAX_MESSAGE_CHARS: usize = 200;
+/// Longest error text quoted from an error answer, in characters (a longer one ends in `...`).
+pub const MAX_MESSAGE_CHARS: usize = 400;
 
-/// ` (<Make's message>)` from the body of an error answer, or nothing when it has none: the
-/// first [`MAX_MESSAGE_CHARS`] characters, control characters escaped, since the text is the
-/// server's and goes to a terminal.
+/// ` (<message>: <detail> [code]; suberrors: ...)` from the body of an error answer, or nothing
+/// when it has none: masked before it is cut (cutting first could leave all of a token but its
+/// last bytes), at most [`MAX_MESSAGE_CHARS`] characters, control characters escaped, since
+/// the text is the server's and goes to a terminal.
 pub fn error_message(body: &[u8]) -> String {
     let Ok(answer) = serde_json::from_slice::<Value>(body) else {
         return String::new();
     };
-    let text = |key: &str| answer.get(key).and_then(Value::as_str).map(str::to_string);
-    // Make's SDK shows `detail` first; both may say more than `message` alone.
-    let said = match (text("message"), text("detail")) {
-        (Some(m), Some(d)) if m != d => format!("{m}: {d}"),
-        (Some(m), _) => m,
-        (None, Some(d)) => d,
-        (None, None) => return String::new(),
-    };
-    // Masked before it is cut (cutting first could leave all of a token but its last bytes),
-    // neutralized after: an answer must not drive the terminal.
+    let said = error_text(&answer);
+    if said.is_empty() {
+        return String::new();
+    }
     let said = crate::redact::mask(&said);
-    let cut: String = said.chars().take(MAX_MESSAGE_CHARS).collect();
-    format!(" ({})", crate::redact::neutralize(&cut))
+    let mut shown: String = said.chars().take(MAX_MESSAGE_CHARS).collect();
+    if shown.len() < said.len() {
+        shown.push_str("...");
+    }
+    format!(" ({})", crate::redact::neutralize(&shown))
+}
+
+/// Make's error shape, `{"message", "detail", "code", "suberrors": [...]}`, as one line:
+/// `Validation failed: Invalid team [IM003]; suberrors: teamId: must be a number`. Make's SDK
+/// shows `detail` first: it often says what `message` only names.
+fn error_text(answer: &Value) -> String {
+    let text = |v: &Value, key: &str| {
+        v.get(key)
+            .and_then(Value::as_str)
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_string)
+    };
+    let one = |v: &Value| -> String {
+        match (text(v, "message"), text(v, "detail")) {
+            (Some(m), Some(d)) if m != d => format!("{m}: {d}"),
+            (Some(m), _) => m,
+            (None, Some(d)) => d,
+            (None, None) => String::new(),
+        }
+    };
+    let mut said = one(answer);
+    if let Some(code) = text(answer, "code") {
+        if !said.is_empty() {
+            said.push_str(&format!(" [{code}]"));
+        }
+    }
+    let subs: Vec<String> = answer
+        .get("suberrors")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .map(|sub| match sub {
+            Value::String(s) => s.trim().to_string(),
+            other => one(other),
+        })
+        .filter(|s| !s.is_empty())
+        .collect();
+    if !subs.is_empty() {
+        if !said.is_empty() {
+            said.push_str("; ");
+        }
+        said.push_str(&format!("suberrors: {}", subs.join("; ")));
+    }
+    said
 }
 
 #[cfg(test)]
@@ -203,7 +246,27 @@ mod tests {
         let long = format!(r#"{{"message": "{}"}}"#, "é".repeat(500));
         assert_eq!(
             error_message(long.as_bytes()),
-            format!(" ({})", "é".repeat(MAX_MESSAGE_CHARS))
+            format!(" ({}...)", "é".repeat(MAX_MESSAGE_CHARS))
         );
+    }
+
+    #[test]
+    fn error_texts_show_detail_code_and_suberrors() {
+        assert_eq!(
+            error_text(
+                &json!({"message": "Forbidden", "detail": "Permission denied.", "code": "SC403"})
+            ),
+            "Forbidden: Permission denied. [SC403]"
+        );
+        assert_eq!(
+            error_text(&json!({
+                "message": "Validation failed", "code": "IM003",
+                "suberrors": [{"message": "teamId", "detail": "must be a number"}, "pg[limit] too large"]
+            })),
+            "Validation failed [IM003]; suberrors: teamId: must be a number; pg[limit] too large"
+        );
+        assert_eq!(error_text(&json!({"detail": "Only detail"})), "Only detail");
+        assert_eq!(error_text(&json!({"code": "X"})), "");
+        assert_eq!(error_text(&json!([1])), "");
     }
 }
