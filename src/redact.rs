@@ -248,9 +248,15 @@ pub fn neutralize_excerpt(text: &mut String) {
 /// replaced, byte for byte, so the error's spans still fit.
 pub fn safe_source(text: &str) -> String {
     let mut text = text.to_string();
-    mask_excerpt(&mut text);
-    neutralize_excerpt(&mut text);
+    clean_excerpt(&mut text);
     text
+}
+
+/// [`mask_excerpt`] then [`neutralize_excerpt`]: a slice of a file made safe to show, its
+/// length and line structure kept.
+pub fn clean_excerpt(text: &mut String) {
+    mask_excerpt(text);
+    neutralize_excerpt(text);
 }
 
 /// A block of text shown as it is laid out (rule docs, tables): line feeds and tabs kept,

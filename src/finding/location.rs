@@ -155,8 +155,7 @@ impl<'a> SourceIndex<'a> {
         self.mask(&mut text, a);
         // Secrets other rules quote (a URL's key, a token used as a placeholder) and control
         // characters of broken files: hidden and neutralized without moving a byte.
-        crate::redact::mask_excerpt(&mut text);
-        crate::redact::neutralize_excerpt(&mut text);
+        crate::redact::clean_excerpt(&mut text);
         Location {
             span,
             start: self.position(s),
