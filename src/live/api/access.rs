@@ -7,6 +7,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use reqwest::{Method, StatusCode};
 
 use super::AuthScheme;
+use super::error::{ApiError, Request};
 
 /// The token scope (as Make's SDK names them) an endpoint needs, from the path below the base
 /// URL: `["hooks"]`, `["connections", "5", "test"]`.
@@ -34,31 +35,20 @@ pub(super) fn token_scope(method: &Method, endpoint: &[&str]) -> Option<&'static
 #[derive(Default)]
 pub(super) struct TokenAccess {
     accepted: AtomicBool,
-    /// The message for a token refused outright; once set, nothing more is sent.
-    rejected: Mutex<Option<String>>,
+    /// The token refused outright; once set, nothing more is sent.
+    rejected: Mutex<Option<ApiError>>,
     /// Scopes some successful answer proved.
     granted: Mutex<BTreeSet<&'static str>>,
-    /// Scopes refused after the token was accepted, with the reason; their endpoints are not
-    /// asked again.
-    refused: Mutex<BTreeMap<&'static str, String>>,
-}
-
-/// How to read a 401 or 403.
-pub(super) enum Refusal {
-    /// The token is wrong or missing (the message says so).
-    Token(String),
-    /// The token lacks this scope.
-    Scope(String),
-    /// Access to this one object was refused.
-    Object,
+    /// Scopes refused after the token was accepted; their endpoints are not asked again.
+    refused: Mutex<BTreeMap<&'static str, ApiError>>,
 }
 
 impl TokenAccess {
-    pub(super) fn rejected(&self) -> Option<String> {
+    pub(super) fn rejected(&self) -> Option<ApiError> {
         self.rejected.lock().ok().and_then(|r| r.clone())
     }
 
-    pub(super) fn refused(&self, scope: Option<&'static str>) -> Option<String> {
+    pub(super) fn refused(&self, scope: Option<&'static str>) -> Option<ApiError> {
         let scope = scope?;
         self.refused.lock().ok()?.get(scope).cloned()
     }
@@ -70,45 +60,49 @@ impl TokenAccess {
         }
     }
 
+    /// How to read a 401 or 403 to `request`, which needs `scope`: the error about the token
+    /// ([`ApiError::Unauthorized`], [`ApiError::MissingTokenScope`]) when it is about the
+    /// token, `None` when it is about the one object asked for.
     pub(super) fn classify(
         &self,
         status: StatusCode,
         scope: Option<&'static str>,
-        request: &str,
+        request: &Request,
         read_by_id: bool,
         scheme: AuthScheme,
         said: &str,
-    ) -> Refusal {
+    ) -> Option<ApiError> {
         let proven = scope.is_some_and(|s| self.granted.lock().is_ok_and(|g| g.contains(s)));
         if !self.accepted.load(Ordering::SeqCst) {
             if status != StatusCode::UNAUTHORIZED {
-                return Refusal::Object;
+                return None;
             }
-            let needs = scope.unwrap_or("connections:read");
-            let message = format!(
-                "the Make API refused the token (401 on {request}{said}): MAKE_API_TOKEN is \
-                 missing, wrong, or lacks the `{needs}` scope; it was {}",
-                scheme.hint()
-            );
-            if let Ok(mut r) = self.rejected.lock() {
+            let error = ApiError::Unauthorized {
+                request: request.clone(),
+                said: said.to_string(),
+                needs: scope.unwrap_or("connections:read"),
+                hint: scheme.hint(),
+            };
+            return Some(match self.rejected.lock() {
                 // The first refusal names the request; later ones repeat it.
-                return Refusal::Token(r.get_or_insert(message).clone());
-            }
-            return Refusal::Token(message);
+                Ok(mut r) => r.get_or_insert(error).clone(),
+                Err(_) => error,
+            });
         }
         match scope {
             Some(scope) if !proven && !read_by_id => {
-                let message = format!(
-                    "the token lacks the `{scope}` scope: the Make API refused {request} \
-                     (HTTP {}{said}) after accepting the token for other requests",
-                    status.as_u16()
-                );
-                match self.refused.lock() {
-                    Ok(mut r) => Refusal::Scope(r.entry(scope).or_insert(message).clone()),
-                    Err(_) => Refusal::Scope(message),
-                }
+                let error = ApiError::MissingTokenScope {
+                    scope,
+                    request: request.clone(),
+                    status,
+                    said: said.to_string(),
+                };
+                Some(match self.refused.lock() {
+                    Ok(mut r) => r.entry(scope).or_insert(error).clone(),
+                    Err(_) => error,
+                })
             }
-            _ => Refusal::Object,
+            _ => None,
         }
     }
 }

@@ -6,7 +6,8 @@ use reqwest::Method;
 use serde_json::Value;
 use url::Url;
 
-use super::transport::{Fail, FailKind, Run};
+use super::error::{ApiError, Request};
+use super::transport::Run;
 use crate::live::decode::{self, row_id};
 use crate::live::{Connection, StoredObject, Verification};
 use crate::model::RefKind;
@@ -38,7 +39,7 @@ impl Run {
         &self,
         team: u64,
         filter: Option<&Group>,
-    ) -> Result<Vec<Value>, Fail> {
+    ) -> Result<Vec<Value>, ApiError> {
         Ok(self.list_counted(team, filter).await?.0)
     }
 
@@ -47,7 +48,7 @@ impl Run {
         &self,
         team: u64,
         filter: Option<&Group>,
-    ) -> Result<(Vec<Value>, u64), Fail> {
+    ) -> Result<(Vec<Value>, u64), ApiError> {
         self.paged_counted("connections", |offset| self.list_url(team, filter, offset))
             .await
     }
@@ -67,7 +68,7 @@ impl Run {
         &self,
         key: &str,
         url_at: impl Fn(u64) -> Url,
-    ) -> Result<Vec<Value>, Fail> {
+    ) -> Result<Vec<Value>, ApiError> {
         Ok(self.paged_counted(key, url_at).await?.0)
     }
 
@@ -78,7 +79,7 @@ impl Run {
         &self,
         key: &str,
         url_at: impl Fn(u64) -> Url,
-    ) -> Result<(Vec<Value>, u64), Fail> {
+    ) -> Result<(Vec<Value>, u64), ApiError> {
         let page_size = u64::from(self.cfg().page_size);
         let mut rows = Vec::new();
         let mut seen = HashSet::new();
@@ -87,7 +88,7 @@ impl Run {
             let url = url_at(offset);
             let answer = self.call(Method::GET, &url).await?;
             let decode::Page { rows: page, total } = decode::page(&answer, key)
-                .map_err(|e| Fail::new(FailKind::Other, &url, &Method::GET, &e.to_string()))?;
+                .map_err(|e| self.bad_answer(Request::new(&Method::GET, &url), e))?;
             let mut new = 0usize;
             for row in page {
                 match row_id(row) {
@@ -113,7 +114,7 @@ impl Run {
     /// the answer holds beside it put back as real exports have it: the scenario's inputs and
     /// outputs (`response.metadata.input_spec`/`output_spec`) as `io`, and `scheduling`. Without
     /// the inputs a connection given as a scenario input could not be resolved.
-    pub(super) async fn blueprint(&self, id: u64) -> Result<String, Fail> {
+    pub(super) async fn blueprint(&self, id: u64) -> Result<String, ApiError> {
         use serde_json::value::RawValue;
         #[derive(serde::Deserialize)]
         struct Answer<'a> {
@@ -142,69 +143,65 @@ impl Run {
                     scheduling,
                 ))
             }
-            Err(e) => Err(Fail::new(
-                FailKind::Other,
-                &url,
-                &Method::GET,
-                &format!("the answer holds no `response.blueprint` ({e})"),
+            Err(e) => Err(self.bad_answer(
+                Request::new(&Method::GET, &url),
+                format_args!("the answer holds no `response.blueprint` ({e})"),
             )),
         }
     }
 
     /// `GET /hooks/{id}`, `/data-stores/{id}`, `/keys/{id}`: the object, whichever team it is in.
-    pub(super) async fn object_by_id(&self, kind: RefKind, id: u64) -> Result<StoredObject, Fail> {
+    pub(super) async fn object_by_id(
+        &self,
+        kind: RefKind,
+        id: u64,
+    ) -> Result<StoredObject, ApiError> {
         let Some((path, _)) = crate::live::object_list(kind) else {
-            return Err(Fail::plain(
-                FailKind::Other,
-                format!("internal error: no endpoint for {}", kind.name()),
-            ));
+            return Err(ApiError::Internal(format!(
+                "no endpoint for {}",
+                kind.name()
+            )));
         };
-        let url = self.endpoint(&[path, &id.to_string()]);
-        let answer = self.call(Method::GET, &url).await?;
-        let row = crate::live::object_record_key(kind)
-            .and_then(|key| answer.get(key))
-            .unwrap_or(&answer);
-        match StoredObject::from_json(kind, row) {
-            Some(o) if o.id == id => Ok(o),
-            Some(o) => Err(Fail::new(
-                FailKind::Other,
-                &url,
-                &Method::GET,
-                &format!("the answer describes {} {} instead", kind.name(), o.id),
-            )),
-            None => Err(Fail::new(
-                FailKind::Other,
-                &url,
-                &Method::GET,
-                &format!("the answer holds no {} with an id", kind.name()),
-            )),
-        }
+        self.get_json(&[path, &id.to_string()], &[], |answer| {
+            let row = crate::live::object_record_key(kind)
+                .and_then(|key| answer.get(key))
+                .unwrap_or(&answer);
+            match StoredObject::from_json(kind, row) {
+                Some(o) if o.id == id => Ok(o),
+                Some(o) => Err(format!(
+                    "the answer describes {} {} instead",
+                    kind.name(),
+                    o.id
+                )),
+                None => Err(format!("the answer holds no {} with an id", kind.name())),
+            }
+        })
+        .await
     }
 
-    pub(super) async fn by_id(&self, id: u64) -> Result<Connection, Fail> {
-        let url = self.endpoint(&["connections", &id.to_string()]);
-        let answer = self.call(Method::GET, &url).await?;
-        decode::connection(&answer, id)
-            .map_err(|e| Fail::new(FailKind::Other, &url, &Method::GET, &e.to_string()))
+    pub(super) async fn by_id(&self, id: u64) -> Result<Connection, ApiError> {
+        self.get_json(&["connections", &id.to_string()], &[], |answer| {
+            decode::connection(&answer, id)
+        })
+        .await
     }
 
     /// `POST /connections/{id}/test`, or the seed's `/verify` where `/test` does not exist.
-    pub(super) async fn verify(&self, id: u64) -> Result<Verification, Fail> {
+    pub(super) async fn verify(&self, id: u64) -> Result<Verification, ApiError> {
         let idtext = id.to_string();
         let mut last = None;
         for endpoint in ["test", "verify"] {
             let url = self.endpoint(&["connections", &idtext, endpoint]);
             match self.call(Method::POST, &url).await {
                 Ok(answer) => {
-                    return decode::verification(&answer).map_err(|e| {
-                        Fail::new(FailKind::Other, &url, &Method::POST, &e.to_string())
-                    });
+                    return decode::verification(&answer)
+                        .map_err(|e| self.bad_answer(Request::new(&Method::POST, &url), e));
                 }
-                Err(f) if f.kind == FailKind::NotFound => last = Some(f),
-                Err(f) => return Err(f),
+                Err(e) if e.is_not_found() => last = Some(e),
+                Err(e) => return Err(e),
             }
         }
-        Err(last.unwrap_or_else(|| Fail::plain(FailKind::Other, "no verify endpoint".into())))
+        Err(last.unwrap_or_else(|| ApiError::Internal("no verify endpoint".into())))
     }
 }
 

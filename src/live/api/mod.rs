@@ -26,6 +26,7 @@
 
 mod access;
 mod endpoints;
+mod error;
 mod objects;
 mod resolve;
 mod token;
@@ -35,7 +36,6 @@ use std::collections::{BTreeSet, HashSet};
 use std::fmt;
 use std::future::Future;
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderMap, HeaderValue, USER_AGENT};
@@ -49,8 +49,9 @@ use access::TokenAccess;
 use objects::resolve_objects;
 use resolve::{Collect, Job, Pending, drain, finish, resolve};
 use token::is_loopback;
-use transport::{Fail, FailKind, Run};
+use transport::Run;
 
+pub use error::{ApiError, Request};
 pub use token::{AuthScheme, Token, config_api_url, is_make_host, parse_api_url, zone_base_url};
 
 /// Requests in flight at once.
@@ -196,15 +197,14 @@ impl MakeApi {
 
     /// Every connection of `team`, as the API listed them: `{"teamId": T, "connections": [rows...]}`
     /// (the snapshot format; `teamId` tells a later run which team it was taken for).
-    pub fn export_connections(&self, team: u64) -> Result<Value, String> {
-        let run = Run::new(self.inner.clone());
-        let token = self.inner.cfg.token.clone();
-        let result = self.block_on(async move { run.list_all(team, None).await });
-        match result {
-            Ok(Ok(rows)) => Ok(json!({ "teamId": team, "connections": rows })),
-            Ok(Err(fail)) => Err(token.scrub(&list_failure(team, fail))),
-            Err(e) => Err(e),
-        }
+    pub fn export_connections(&self, team: u64) -> Result<Value, ApiError> {
+        self.operate(|run| async move {
+            let rows = run
+                .list_all(team, None)
+                .await
+                .map_err(|e| e.during(format!("could not list the connections of team {team}")))?;
+            Ok(json!({ "teamId": team, "connections": rows }))
+        })
     }
 
     /// The team's connections, and what the API says about the `referenced` ids the team's list
@@ -213,12 +213,13 @@ impl MakeApi {
         &self,
         team: u64,
         referenced: &BTreeSet<u64>,
-    ) -> Result<(Vec<Connection>, Resolution), String> {
-        let run = Run::new(self.inner.clone());
-        let token = self.inner.cfg.token.clone();
+    ) -> Result<(Vec<Connection>, Resolution), ApiError> {
         let referenced = referenced.clone();
-        let result = self.block_on(async move {
-            let rows = run.list_all(team, None).await?;
+        let (listed, mut res) = self.operate(|run| async move {
+            let rows = run
+                .list_all(team, None)
+                .await
+                .map_err(|e| e.during(format!("could not list the connections of team {team}")))?;
             // As in `resolve`: a referenced row whose `expire` cannot be read is looked up by
             // id, which reports it unchecked.
             let listed: Vec<Connection> = rows
@@ -241,30 +242,23 @@ impl MakeApi {
             }
             drain(&mut jobs, &mut out, &mut Pending::default()).await;
             Ok((listed, finish(out, &run)))
-        });
-        match result {
-            Ok(Ok((listed, mut res))) => {
-                scrub_resolution(&mut res, &token);
-                Ok((listed, res))
-            }
-            Ok(Err(fail)) => Err(token.scrub(&list_failure(team, fail))),
-            Err(e) => Err(e),
-        }
+        })?;
+        scrub_resolution(&mut res, &self.inner.cfg.token);
+        Ok((listed, res))
     }
 
     /// Lists the scenarios of `team` and fetches every blueprint, concurrently within the same
     /// bound, retries and rate-limit handling as connection lookups. `Err` when the list could
     /// not be had; a blueprint that could not be fetched is reported in its [`Pulled`].
-    pub fn pull_blueprints(&self, team: u64) -> Result<PullOutcome, String> {
-        let run = Run::new(self.inner.clone());
-        let token = self.inner.cfg.token.clone();
-        let result = self.block_on(async move {
+    pub fn pull_blueprints(&self, team: u64) -> Result<PullOutcome, ApiError> {
+        self.operate(|run| async move {
             let rows = run
                 .paged("scenarios", |offset| {
                     run.team_url("scenarios", team, offset)
                 })
-                .await?;
-            let mut jobs: JoinSet<(usize, Result<String, Fail>)> = JoinSet::new();
+                .await
+                .map_err(|e| e.during(format!("could not list the scenarios of team {team}")))?;
+            let mut jobs: JoinSet<(usize, Result<String, ApiError>)> = JoinSet::new();
             let mut pulled: Vec<Pulled> = Vec::new();
             let mut skipped = 0usize;
             for row in &rows {
@@ -281,66 +275,55 @@ impl MakeApi {
                 pulled.push(Pulled {
                     id,
                     name,
-                    blueprint: Err(String::new()),
+                    // What a task that dies leaves; the scenario is named beside it.
+                    blueprint: Err(ApiError::Internal("the fetch task failed".into())),
                 });
                 let run = run.clone();
                 jobs.spawn(async move { (at, run.blueprint(id).await) });
             }
             while let Some(joined) = jobs.join_next().await {
-                // A task that died leaves its placeholder error, which names the scenario.
                 if let Ok((at, result)) = joined {
                     if let Some(p) = pulled.get_mut(at) {
-                        p.blueprint = result.map_err(|f| f.reason);
+                        p.blueprint = result;
                     }
                 }
             }
-            for p in &mut pulled {
-                if matches!(&p.blueprint, Err(e) if e.is_empty()) {
-                    p.blueprint = Err("internal error: the fetch task failed".into());
-                }
-            }
-            let requests = run.requests.load(Ordering::SeqCst);
-            Ok::<_, Fail>(PullOutcome {
+            Ok(PullOutcome {
                 scenarios: pulled,
                 rows_without_id: skipped,
-                requests,
+                requests: run.requests(),
             })
-        });
-        match result {
-            Ok(Ok(mut out)) => {
-                for p in &mut out.scenarios {
-                    if let Err(e) = &mut p.blueprint {
-                        *e = token.scrub(e);
-                    }
-                }
-                Ok(out)
-            }
-            Ok(Err(fail)) => Err(token.scrub(&match fail.kind {
-                FailKind::Cap | FailKind::Unauthorized => fail.reason,
-                _ => format!(
-                    "could not list the scenarios of team {team}: {}",
-                    fail.reason
-                ),
-            })),
-            Err(e) => Err(e),
-        }
+        })
+    }
+
+    /// Runs one operation on a [`Run`] of its own (its own request count, within the client's
+    /// bounds). A new endpoint's operation is `self.operate(|run| async move { run.get(..).await })`.
+    fn operate<T, F, Fut>(&self, work: F) -> Result<T, ApiError>
+    where
+        F: FnOnce(Arc<Run>) -> Fut,
+        Fut: Future<Output = Result<T, ApiError>> + Send,
+        T: Send,
+    {
+        self.block_on(work(Run::new(self.inner.clone())))?
     }
 
     /// Runs `fut` on our runtime. Called from inside another runtime (where `block_on` would
     /// panic), it runs on a helper thread instead.
-    fn block_on<F>(&self, fut: F) -> Result<F::Output, String>
+    fn block_on<F>(&self, fut: F) -> Result<F::Output, ApiError>
     where
         F: Future + Send,
         F::Output: Send,
     {
         let Some(runtime) = self.runtime.as_ref() else {
-            return Err("internal error: the Make API client was shut down".to_string());
+            return Err(ApiError::Internal(
+                "the Make API client was shut down".into(),
+            ));
         };
         if tokio::runtime::Handle::try_current().is_ok() {
             std::thread::scope(|s| {
                 s.spawn(|| runtime.block_on(fut))
                     .join()
-                    .map_err(|_| "internal error: the Make API worker thread panicked".to_string())
+                    .map_err(|_| ApiError::Internal("the Make API worker thread panicked".into()))
             })
         } else {
             Ok(runtime.block_on(fut))
@@ -375,7 +358,7 @@ impl ConnectionSource for MakeApi {
             };
             let objects = resolve_objects(&run, req.team, &req.objects).await;
             // A bad token is reported once, by whichever request met it first.
-            if !run.is_unauthorized() {
+            if run.rejection().is_none() {
                 res.objects = objects.found;
                 res.objects_not_found = objects.missing;
                 res.objects_unchecked = objects.unchecked;
@@ -385,14 +368,14 @@ impl ConnectionSource for MakeApi {
                     res.errors.push(e);
                 }
             }
-            res.requests = run.requests.load(Ordering::SeqCst);
+            res.requests = run.requests();
             res
         };
         let mut res = match self.block_on(work) {
             Ok(res) => res,
             Err(e) => Resolution {
-                unchecked: request.ids.iter().map(|id| (*id, e.clone())).collect(),
-                errors: vec![e],
+                unchecked: request.ids.iter().map(|id| (*id, e.to_string())).collect(),
+                errors: vec![e.to_string()],
                 ..Resolution::default()
             },
         };
@@ -419,21 +402,12 @@ fn scrub_resolution(res: &mut Resolution, token: &Token) {
     }
 }
 
-fn list_failure(team: u64, fail: Fail) -> String {
-    match fail.kind {
-        FailKind::Cap | FailKind::Unauthorized => fail.reason,
-        _ => format!(
-            "could not list the connections of team {team}: {}",
-            fail.reason
-        ),
-    }
-}
 /// A scenario of the team and its blueprint's JSON text, or why it could not be fetched.
 #[derive(Debug, Clone)]
 pub struct Pulled {
     pub id: u64,
     pub name: String,
-    pub blueprint: Result<String, String>,
+    pub blueprint: Result<String, ApiError>,
 }
 
 #[derive(Debug, Clone)]

@@ -8,7 +8,8 @@ use reqwest::Method;
 use tokio::task::JoinSet;
 
 use super::access::token_scope;
-use super::transport::{Fail, FailKind, Run};
+use super::error::ApiError;
+use super::transport::Run;
 use crate::live::StoredObject;
 use crate::model::RefKind;
 
@@ -31,7 +32,7 @@ pub(super) async fn resolve_objects(
     objects: &BTreeMap<RefKind, BTreeSet<u64>>,
 ) -> ObjectAnswers {
     let mut out = ObjectAnswers::default();
-    let mut jobs: JoinSet<(RefKind, u64, Result<StoredObject, Fail>)> = JoinSet::new();
+    let mut jobs: JoinSet<(RefKind, u64, Result<StoredObject, ApiError>)> = JoinSet::new();
     for (kind, ids) in objects {
         let Some((path, key)) = crate::live::object_list(*kind).filter(|_| !ids.is_empty()) else {
             continue;
@@ -60,19 +61,15 @@ pub(super) async fn resolve_objects(
                     });
                 }
                 Err(f) => {
-                    let error = match f.kind {
-                        FailKind::Cap | FailKind::Unauthorized => f.reason.clone(),
-                        _ => format!(
-                            "could not list the {path} of team {team}, {} {}(s) unchecked: {}",
-                            ids.len(),
-                            kind.name(),
-                            f.reason
-                        ),
-                    };
                     for id in ids {
-                        out.unchecked.insert((*kind, *id), f.reason.clone());
+                        out.unchecked.insert((*kind, *id), f.to_string());
                     }
-                    out.errors.push(error);
+                    let what = format!(
+                        "could not list the {path} of team {team}, {} {}(s) unchecked",
+                        ids.len(),
+                        kind.name(),
+                    );
+                    out.errors.push(f.during(what).to_string());
                     continue;
                 }
             }
@@ -91,23 +88,24 @@ pub(super) async fn resolve_objects(
                 .push("internal error: a lookup task failed".to_string());
             continue;
         };
-        let problem = match answer {
-            Ok(o) if team.is_some() && o.team_id.is_none() => Fail::plain(
-                FailKind::Other,
-                format!(
+        // The reason for this id, and the cause as the summary tells it.
+        let (reason, cause) = match answer {
+            Ok(o) if team.is_some() && o.team_id.is_none() => {
+                let reason = format!(
                     "the team's list lacks it and its record (GET /{}/{id}) names no team",
                     crate::live::object_list(kind).map_or("", |(p, _)| p)
-                ),
-            ),
+                );
+                (reason.clone(), reason)
+            }
             Ok(o) => {
                 out.found.insert((kind, id), o);
                 continue;
             }
-            Err(f) if f.kind == FailKind::NotFound => {
+            Err(f) if f.is_not_found() => {
                 out.missing.insert((kind, id));
                 continue;
             }
-            Err(f) if f.kind == FailKind::Forbidden => {
+            Err(f @ ApiError::Refused { .. }) => {
                 let why = format!(
                     "the Make API refused access: it belongs to a team the token cannot read, \
                      or to another zone (ids are per zone: check --zone), or the token lacks \
@@ -118,17 +116,13 @@ pub(super) async fn resolve_objects(
                     )
                     .unwrap_or("connections:read")
                 );
-                Fail {
-                    reason: format!("{why} ({})", f.reason),
-                    summary: format!("{why} ({})", f.summary),
-                    kind: f.kind,
-                }
+                (format!("{why} ({f})"), format!("{why} ({})", f.summary()))
             }
-            Err(f) => f,
+            Err(f) => (f.to_string(), f.summary()),
         };
-        out.unchecked.insert((kind, id), problem.reason.clone());
+        out.unchecked.insert((kind, id), reason);
         causes
-            .entry(problem.summary.clone())
+            .entry(cause)
             .or_default()
             .push(format!("{} {id}", kind.name()));
     }

@@ -3,13 +3,13 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
 
 use serde_json::Value;
 use tokio::task::JoinSet;
 
 use super::endpoints::Group;
-use super::transport::{Fail, FailKind, Run};
+use super::error::ApiError;
+use super::transport::Run;
 use crate::live::connection::{AccountAuth, unreadable_expire};
 use crate::live::{Connection, Resolution, ResolveRequest, Verification};
 
@@ -68,13 +68,13 @@ impl ScopeGroup {
 }
 
 pub(super) enum Job {
-    ById(u64, Result<Connection, Fail>),
+    ById(u64, Result<Connection, ApiError>),
     /// A group's filtered listing, and the requests it took.
-    Group(ScopeGroup, Vec<u64>, Result<(Vec<Value>, u64), Fail>),
+    Group(ScopeGroup, Vec<u64>, Result<(Vec<Value>, u64), ApiError>),
     /// One scope of a group asked alone (`type[]=T&T[]=s`) for its failing ids.
-    Probe(String, Vec<u64>, Result<(Vec<Value>, u64), Fail>),
-    Detail(u64, Result<Connection, Fail>),
-    Verify(u64, Result<Verification, Fail>),
+    Probe(String, Vec<u64>, Result<(Vec<Value>, u64), ApiError>),
+    Detail(u64, Result<Connection, ApiError>),
+    Verify(u64, Result<Verification, ApiError>),
 }
 
 /// Follow-up questions the answers so far raised.
@@ -126,17 +126,15 @@ pub(super) async fn resolve(run: Arc<Run>, req: ResolveRequest) -> Resolution {
                 .collect(),
             Err(fail) => {
                 // Fail closed: without the list nothing can be called missing.
-                let reason = match fail.kind {
-                    FailKind::Cap | FailKind::Unauthorized | FailKind::ScopeRefused => fail.reason,
-                    FailKind::Forbidden => format!(
+                let reason = match fail {
+                    ApiError::Refused { .. } => format!(
                         "the Make API refused access (403) to the connections of team {team}: \
-                         the token lacks the `connections:read` scope or access to team {team} ({})",
-                        fail.reason
+                         the token lacks the `connections:read` scope or access to team {team} \
+                         ({fail})"
                     ),
-                    _ => format!(
-                        "could not list the connections of team {team}: {}",
-                        fail.reason
-                    ),
+                    _ => fail
+                        .during(format!("could not list the connections of team {team}"))
+                        .to_string(),
                 };
                 for id in &req.ids {
                     out.unchecked(*id, reason.clone(), reason.clone());
@@ -302,20 +300,19 @@ pub(super) fn record(job: Job, out: &mut Collect, pending: &mut Pending) {
             c.scoped = None;
             out.res.found.insert(id, c);
         }
-        Job::ById(id, Err(f)) => match f.kind {
-            FailKind::NotFound => {
+        Job::ById(id, Err(f)) => match f {
+            ApiError::NotFound { .. } => {
                 out.res.not_found.insert(id);
             }
-            FailKind::Forbidden => {
+            ApiError::Refused { .. } => {
                 let reason = format!(
                     "the Make API refused access to connection {id}: it belongs to a team the \
                      token cannot read, or to another zone (connection ids are per zone: check \
-                     --zone), or the token lacks `connections:read` ({})",
-                    f.reason
+                     --zone), or the token lacks `connections:read` ({f})"
                 );
-                out.unchecked(id, reason, f.summary);
+                out.unchecked(id, reason, f.summary());
             }
-            _ => out.unchecked(id, f.reason, f.summary),
+            _ => out.unchecked(id, f.to_string(), f.summary()),
         },
         Job::Group(group, ids, Ok((rows, cost))) => {
             let flags = scoped_flags(&rows);
@@ -334,7 +331,7 @@ pub(super) fn record(job: Job, out: &mut Collect, pending: &mut Pending) {
             }
             plan_failing(&group, failing, cost, pending);
         }
-        Job::Group(_, ids, Err(f)) => scope_check_failed(out, &ids, &f),
+        Job::Group(_, ids, Err(f)) => scope_check_failed(out, &ids, f),
         Job::Probe(scope, ids, Ok((rows, _))) => {
             let flags = scoped_flags(&rows);
             for id in ids {
@@ -347,7 +344,7 @@ pub(super) fn record(job: Job, out: &mut Collect, pending: &mut Pending) {
             for id in &ids {
                 pending.probed.remove(id);
             }
-            scope_check_failed(out, &ids, &f);
+            scope_check_failed(out, &ids, f);
         }
         Job::Detail(id, Ok(d)) => {
             if let Some(c) = out.res.found.get_mut(&id) {
@@ -358,35 +355,32 @@ pub(super) fn record(job: Job, out: &mut Collect, pending: &mut Pending) {
             }
         }
         Job::Detail(id, Err(f)) => {
-            let reason = if f.kind == FailKind::NotFound {
-                format!("listed, but gone when its scopes were read ({})", f.reason)
+            let (reason, error) = if f.is_not_found() {
+                let reason = format!("listed, but gone when its scopes were read ({f})");
+                (reason.clone(), format!("connection {id}: {reason}"))
             } else {
-                scope_reason(&f)
-            };
-            let error = match f.kind {
-                FailKind::Cap | FailKind::Unauthorized | FailKind::ScopeRefused => f.reason,
-                _ => format!("connection {id}: {reason}"),
+                let error = f
+                    .clone()
+                    .during(format!("connection {id}: {SCOPES_UNCHECKED}"));
+                (scope_reason(f), error.to_string())
             };
             out.unchecked(id, reason, error);
         }
         Job::Verify(id, Ok(v)) => {
             out.res.verification.insert(id, v);
         }
-        Job::Verify(id, Err(f)) => match f.kind {
+        Job::Verify(id, Err(f)) => match f {
             // A token without `connections:write` says nothing about the connection itself:
             // not a failed verification, but one that was not done.
-            FailKind::ScopeRefused => {
-                let reason = format!("not verified: {}", f.reason);
-                out.unchecked(
-                    id,
-                    reason,
-                    format!("--verify: connections were not verified: {}", f.reason),
-                );
-            }
-            FailKind::Cap | FailKind::Unauthorized => out.unchecked(id, f.reason, f.summary),
+            ApiError::MissingTokenScope { .. } => out.unchecked(
+                id,
+                format!("not verified: {f}"),
+                format!("--verify: connections were not verified: {f}"),
+            ),
             _ => {
-                let reason = format!("could not verify: {}", f.reason);
-                out.unchecked(id, reason.clone(), format!("connection {id}: {reason}"));
+                let reason = f.clone().during("could not verify").to_string();
+                let error = f.during(format!("connection {id}: could not verify"));
+                out.unchecked(id, reason, error.to_string());
             }
         },
     }
@@ -394,28 +388,29 @@ pub(super) fn record(job: Job, out: &mut Collect, pending: &mut Pending) {
 
 /// A scope listing failed: these ids are found, so the pipeline reads only the error, which
 /// must name them.
-pub(super) fn scope_check_failed(out: &mut Collect, ids: &[u64], f: &Fail) {
-    let reason = scope_reason(f);
+fn scope_check_failed(out: &mut Collect, ids: &[u64], f: ApiError) {
+    let reason = scope_reason(f.clone());
     let list: Vec<String> = ids.iter().map(u64::to_string).collect();
-    let error = match f.kind {
-        FailKind::Cap | FailKind::Unauthorized => f.reason.clone(),
-        _ => format!("connection(s) {}: {reason}", list.join(", ")),
-    };
+    let error = f
+        .during(format!(
+            "connection(s) {}: {SCOPES_UNCHECKED}",
+            list.join(", ")
+        ))
+        .to_string();
     for id in ids {
         out.unchecked(*id, reason.clone(), error.clone());
     }
 }
 
-pub(super) fn scope_reason(f: &Fail) -> String {
-    match f.kind {
-        FailKind::Cap | FailKind::Unauthorized => f.reason.clone(),
-        _ => format!("could not check its scopes: {}", f.reason),
-    }
+const SCOPES_UNCHECKED: &str = "could not check its scopes";
+
+fn scope_reason(f: ApiError) -> String {
+    f.during(SCOPES_UNCHECKED).to_string()
 }
 
 pub(super) fn finish(mut out: Collect, run: &Run) -> Resolution {
-    out.res.requests = run.requests.load(Ordering::SeqCst);
-    if let Some(rejected) = run.rejection() {
+    out.res.requests = run.requests();
+    if let Some(rejected) = run.rejection().map(|e| e.to_string()) {
         // A token refused outright invalidates every answer of the run.
         let ids: BTreeSet<u64> = out
             .res

@@ -1,6 +1,7 @@
 //! The requests of one run: the request cap, retries with Retry-After and backoff, body limits,
-//! and why a request gave no usable answer ([`Fail`]).
+//! token-scope bookkeeping per endpoint, and the [`ApiError`] a request ends in.
 
+use std::fmt;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime};
@@ -11,7 +12,8 @@ use serde_json::Value;
 use tokio::sync::Semaphore;
 use url::Url;
 
-use super::access::{Refusal, token_scope};
+use super::access::token_scope;
+use super::error::{ApiError, Request};
 use super::{ApiConfig, Inner};
 use crate::live::decode;
 
@@ -22,69 +24,24 @@ const MAX_RETRY_AFTER: Duration = Duration::from_secs(120);
 /// Enough of an error answer to quote Make's `message`, `detail` and `suberrors`.
 const ERROR_BODY_LIMIT: usize = 16 << 10;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum FailKind {
-    NotFound,
-    Forbidden,
-    /// The token itself was refused (a 401 before any request succeeded): nothing is checked.
-    Unauthorized,
-    /// The token works but lacks the token scope this endpoint needs: only what depends on
-    /// the endpoint is unchecked. The reason names the scope.
-    ScopeRefused,
-    Cap,
-    Other,
-}
-
-/// Why a request gave no usable answer.
-#[derive(Debug, Clone)]
-pub(super) struct Fail {
-    pub(super) kind: FailKind,
-    /// `GET /api/v2/connections/5: HTTP 503 Service Unavailable (gave up after 5 attempts)`.
-    pub(super) reason: String,
-    /// The reason with ids in the path replaced by `{id}`, so one cause is reported once.
-    pub(super) summary: String,
-}
-
-impl Fail {
-    pub(super) fn new(kind: FailKind, url: &Url, method: &Method, problem: &str) -> Fail {
-        Fail {
-            kind,
-            reason: format!("{method} {}: {problem}", url.path()),
-            summary: format!("{method} {}: {problem}", templated(url.path())),
-        }
-    }
-
-    pub(super) fn plain(kind: FailKind, text: String) -> Fail {
-        Fail {
-            kind,
-            summary: text.clone(),
-            reason: text,
-        }
-    }
-}
-
-pub(super) fn templated(path: &str) -> String {
-    path.split('/')
-        .map(|seg| {
-            if !seg.is_empty() && seg.bytes().all(|b| b.is_ascii_digit()) {
-                "{id}"
-            } else {
-                seg
-            }
-        })
-        .collect::<Vec<_>>()
-        .join("/")
-}
-/// State shared by the requests of one `resolve` or export.
+/// State shared by the requests of one `resolve`, export, pull or inventory.
 pub(super) struct Run {
-    pub(super) inner: Arc<Inner>,
-    pub(super) sem: Semaphore,
-    pub(super) requests: AtomicU64,
+    inner: Arc<Inner>,
+    sem: Semaphore,
+    requests: AtomicU64,
 }
 
 pub(super) enum ReadError {
     TooLarge,
     Transport(reqwest::Error),
+}
+
+/// Why the body of a 2xx answer could not be had.
+enum BodyError {
+    /// Not worth a retry.
+    Final(ApiError),
+    /// The transfer broke off or stalled: worth a retry.
+    Retry(String),
 }
 
 impl Run {
@@ -101,17 +58,32 @@ impl Run {
         &self.inner.cfg
     }
 
-    pub(super) fn is_unauthorized(&self) -> bool {
-        self.inner.access.rejected().is_some()
+    /// Requests sent so far (retries count).
+    pub(super) fn requests(&self) -> u64 {
+        self.requests.load(Ordering::SeqCst)
     }
 
-    /// The message for a token refused outright, when it was.
-    pub(super) fn rejection(&self) -> Option<String> {
+    /// The error of a token refused outright, when it was.
+    pub(super) fn rejection(&self) -> Option<ApiError> {
         self.inner.access.rejected()
     }
 
+    /// `text` with the token masked: every text from Make or the network passes here before
+    /// it goes into an error.
+    pub(super) fn scrub(&self, text: &str) -> String {
+        self.inner.cfg.token.scrub(text)
+    }
+
+    /// The answer to `request` is not the one asked for.
+    pub(super) fn bad_answer(&self, request: Request, why: impl fmt::Display) -> ApiError {
+        ApiError::BadAnswer {
+            request,
+            why: self.scrub(&why.to_string()),
+        }
+    }
+
     /// The path segments below the base URL: `["hooks", "5"]`.
-    pub(super) fn endpoint_of<'u>(&self, url: &'u Url) -> Vec<&'u str> {
+    fn endpoint_of<'u>(&self, url: &'u Url) -> Vec<&'u str> {
         url.path_segments()
             .map(|s| {
                 s.filter(|s| !s.is_empty())
@@ -122,7 +94,7 @@ impl Run {
     }
 
     /// Counts a request about to be sent; false once the cap is reached.
-    pub(super) fn take_request(&self) -> bool {
+    fn take_request(&self) -> bool {
         match self.cfg().max_requests {
             None => {
                 self.requests.fetch_add(1, Ordering::SeqCst);
@@ -137,14 +109,7 @@ impl Run {
         }
     }
 
-    pub(super) fn cap_fail(&self) -> Fail {
-        let cap = self.cfg().max_requests.unwrap_or(0);
-        Fail::plain(
-            FailKind::Cap,
-            format!("request cap (--max-requests {cap}) reached"),
-        )
-    }
-
+    /// The URL of an endpoint below the base URL: `["connections", "5", "test"]`.
     pub(super) fn endpoint(&self, segments: &[&str]) -> Url {
         let mut url = self.cfg().base_url.clone();
         if let Ok(mut path) = url.path_segments_mut() {
@@ -153,7 +118,7 @@ impl Run {
         url
     }
 
-    pub(super) fn backoff(&self, attempt: u32) -> Duration {
+    fn backoff(&self, attempt: u32) -> Duration {
         let factor = 1u32 << attempt.saturating_sub(1).min(20);
         let delay = self
             .cfg()
@@ -165,15 +130,35 @@ impl Run {
             .unwrap_or(delay)
     }
 
+    /// `GET` of an endpoint below the base URL (`&["connections", "5"]`, a query of `(name,
+    /// value)` pairs), its JSON answer read by `read` (`serde_json::from_value`, a `decode`
+    /// function): the one way to add an endpoint. The token scope it needs (by path, see
+    /// `access::token_scope`), retries, the request cap and errors that name the request come
+    /// with it; what `read` refuses is an [`ApiError::BadAnswer`].
+    pub(super) async fn get_json<T, E: fmt::Display>(
+        &self,
+        segments: &[&str],
+        query: &[(&str, &str)],
+        read: impl FnOnce(Value) -> Result<T, E>,
+    ) -> Result<T, ApiError> {
+        let mut url = self.endpoint(segments);
+        if !query.is_empty() {
+            url.query_pairs_mut().extend_pairs(query);
+        }
+        let answer = self.call(Method::GET, &url).await?;
+        read(answer).map_err(|e| self.bad_answer(Request::new(&Method::GET, &url), e))
+    }
+
     /// Sends one request and returns its answer as JSON.
-    pub(super) async fn call(&self, method: Method, url: &Url) -> Result<Value, Fail> {
+    pub(super) async fn call(&self, method: Method, url: &Url) -> Result<Value, ApiError> {
         let body = self.call_raw(method.clone(), url).await?;
-        decode::json(&body).map_err(|e| Fail::new(FailKind::Other, url, &method, &e.to_string()))
+        decode::json(&body).map_err(|e| self.bad_answer(Request::new(&method, url), e))
     }
 
     /// Sends one request, retrying what may pass on a second try, and returns the body of its
     /// (JSON-typed) answer.
-    pub(super) async fn call_raw(&self, method: Method, url: &Url) -> Result<Vec<u8>, Fail> {
+    pub(super) async fn call_raw(&self, method: Method, url: &Url) -> Result<Vec<u8>, ApiError> {
+        let request = Request::new(&method, url);
         let endpoint = self.endpoint_of(url);
         let scope = token_scope(&method, &endpoint);
         let read_by_id = method == Method::GET
@@ -184,51 +169,49 @@ impl Run {
         let mut failures = 0u32;
         let mut throttled = 0u32;
         loop {
-            let permit = self.sem.acquire().await.map_err(|_| {
-                Fail::new(
-                    FailKind::Other,
-                    url,
-                    &method,
-                    "internal error: request queue closed",
-                )
-            })?;
+            let permit = self
+                .sem
+                .acquire()
+                .await
+                .map_err(|_| ApiError::Internal("the request queue closed".into()))?;
             // Checked with the permit held, so lookups queued behind a refusal are not sent.
-            if let Some(message) = self.rejection() {
-                return Err(Fail::plain(FailKind::Unauthorized, message));
+            if let Some(error) = self.rejection() {
+                return Err(error);
             }
-            if let Some(message) = self.inner.access.refused(scope) {
-                return Err(Fail::plain(FailKind::ScopeRefused, message));
+            if let Some(error) = self.inner.access.refused(scope) {
+                return Err(error);
             }
             if !self.take_request() {
-                return Err(self.cap_fail());
+                let cap = self.cfg().max_requests.unwrap_or(0);
+                return Err(ApiError::RequestCap { cap });
             }
             attempts = attempts.saturating_add(1);
-            let problem = match self
+            let cause = match self
                 .inner
                 .client
                 .request(method.clone(), url.clone())
                 .send()
                 .await
             {
-                Err(e) => describe_transport(&e, self.cfg().timeout),
+                Err(e) => self.scrub(&describe_transport(&e, self.cfg().timeout)),
                 Ok(mut resp) => {
                     let status = resp.status();
                     if status.is_success() {
-                        match self.read_body(&mut resp, url, &method).await {
+                        match self.read_body(&mut resp, &request).await {
                             Ok(v) => {
                                 self.inner.access.succeeded(scope);
                                 return Ok(v);
                             }
-                            Err(Ok(fail)) => return Err(fail),
-                            Err(Err(problem)) => problem,
+                            Err(BodyError::Final(error)) => return Err(error),
+                            Err(BodyError::Retry(cause)) => cause,
                         }
                     } else if status == StatusCode::TOO_MANY_REQUESTS {
                         drop(permit);
                         if throttled >= MAX_RATE_LIMIT_RETRIES {
-                            let problem = format!(
-                                "HTTP {status}: still rate-limited after {throttled} waits"
-                            );
-                            return Err(Fail::new(FailKind::Other, url, &method, &problem));
+                            return Err(ApiError::RateLimited {
+                                request,
+                                waits: throttled,
+                            });
                         }
                         throttled += 1;
                         let wait =
@@ -238,84 +221,82 @@ impl Run {
                     } else if status.is_server_error() {
                         format!("HTTP {status}")
                     } else {
-                        let message = api_message(&mut resp).await;
-                        let refused =
-                            matches!(status, StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN);
-                        let refusal = refused.then(|| {
-                            let request = format!("{method} {}", templated(url.path()));
-                            self.inner.access.classify(
-                                status,
-                                scope,
-                                &request,
-                                read_by_id,
-                                self.inner.scheme,
-                                &message,
-                            )
-                        });
-                        return Err(match (status, refusal) {
-                            (StatusCode::NOT_FOUND, _) => {
-                                Fail::new(FailKind::NotFound, url, &method, "HTTP 404 Not Found")
-                            }
-                            (_, Some(Refusal::Token(text))) => {
-                                Fail::plain(FailKind::Unauthorized, text)
-                            }
-                            (_, Some(Refusal::Scope(text))) => {
-                                Fail::plain(FailKind::ScopeRefused, text)
-                            }
-                            (_, Some(Refusal::Object)) => Fail::new(
-                                FailKind::Forbidden,
-                                url,
-                                &method,
-                                &format!("HTTP {status}{message}"),
-                            ),
-                            _ => Fail::new(
-                                FailKind::Other,
-                                url,
-                                &method,
-                                &format!("HTTP {status}{message}"),
-                            ),
-                        });
+                        let said = self.scrub(&api_message(&mut resp).await);
+                        return Err(self.refusal(status, scope, request, read_by_id, said));
                     }
                 }
             };
             drop(permit);
             if failures >= self.cfg().max_retries {
-                let plural = if attempts == 1 { "" } else { "s" };
-                let problem = format!("{problem} (gave up after {attempts} attempt{plural})");
-                return Err(Fail::new(FailKind::Other, url, &method, &problem));
+                return Err(ApiError::GaveUp {
+                    request,
+                    cause,
+                    attempts,
+                });
             }
             failures += 1;
             tokio::time::sleep(self.backoff(failures)).await;
         }
     }
 
-    /// The body of a 2xx answer that says it is JSON. `Err(Ok(_))` is final, `Err(Err(_))` worth a retry
-    /// (the transfer broke off or stalled).
-    pub(super) async fn read_body(
+    /// The error of a 4xx answer other than 429, Make's own words in `said`.
+    fn refusal(
+        &self,
+        status: StatusCode,
+        scope: Option<&'static str>,
+        request: Request,
+        read_by_id: bool,
+        said: String,
+    ) -> ApiError {
+        if status == StatusCode::NOT_FOUND {
+            return ApiError::NotFound { request };
+        }
+        if !matches!(status, StatusCode::UNAUTHORIZED | StatusCode::FORBIDDEN) {
+            return ApiError::Http {
+                request,
+                status,
+                said,
+            };
+        }
+        let about_the_token = self.inner.access.classify(
+            status,
+            scope,
+            &request,
+            read_by_id,
+            self.inner.scheme,
+            &said,
+        );
+        about_the_token.unwrap_or(ApiError::Refused {
+            request,
+            status,
+            said,
+        })
+    }
+
+    /// The body of a 2xx answer that says it is JSON.
+    async fn read_body(
         &self,
         resp: &mut reqwest::Response,
-        url: &Url,
-        method: &Method,
-    ) -> Result<Vec<u8>, Result<Fail, String>> {
+        request: &Request,
+    ) -> Result<Vec<u8>, BodyError> {
         if let Some(ct) = resp.headers().get(CONTENT_TYPE) {
             let ct = String::from_utf8_lossy(ct.as_bytes()).to_string();
             if !ct.to_ascii_lowercase().contains("json") {
-                let problem = format!("the answer is `{ct}`, not JSON");
-                return Err(Ok(Fail::new(FailKind::Other, url, method, &problem)));
+                let why = format!("the answer is `{ct}`, not JSON");
+                return Err(BodyError::Final(self.bad_answer(request.clone(), why)));
             }
         }
         let limit = self.cfg().max_body_bytes;
-        let body = match read_limited(resp, limit).await {
-            Ok(body) => body,
-            Err(ReadError::TooLarge) => {
-                let problem = format!("the answer is larger than the {limit}-byte limit");
-                return Err(Ok(Fail::new(FailKind::Other, url, method, &problem)));
-            }
-            Err(ReadError::Transport(e)) => {
-                return Err(Err(describe_transport(&e, self.cfg().timeout)));
-            }
-        };
-        Ok(body)
+        match read_limited(resp, limit).await {
+            Ok(body) => Ok(body),
+            Err(ReadError::TooLarge) => Err(BodyError::Final(ApiError::BodyTooLarge {
+                request: request.clone(),
+                limit,
+            })),
+            Err(ReadError::Transport(e)) => Err(BodyError::Retry(
+                self.scrub(&describe_transport(&e, self.cfg().timeout)),
+            )),
+        }
     }
 }
 
@@ -414,13 +395,5 @@ mod tests {
         assert_eq!(retry_after(&h), Some(Duration::ZERO));
         h.insert(RETRY_AFTER, HeaderValue::from_static("soon"));
         assert_eq!(retry_after(&h), None);
-    }
-
-    #[test]
-    fn templates_hide_ids() {
-        assert_eq!(
-            templated("/api/v2/connections/123/test"),
-            "/api/v2/connections/{id}/test"
-        );
     }
 }
