@@ -88,10 +88,10 @@ fn api_base_url(
     cfg: &Config,
 ) -> Result<url::Url, String> {
     if let Some(url) = &flags.api_url {
-        return api::parse_api_url(url);
+        return api::parse_api_url(url).map_err(|e| e.to_string());
     }
     if let Some(zone) = &flags.zone {
-        return api::zone_base_url(zone);
+        return api::zone_base_url(zone).map_err(|e| e.to_string());
     }
     if let Some(url) = env_api_url {
         return api::parse_api_url(&url).map_err(|e| format!("BPLINT_API_URL: {e}"));
@@ -100,7 +100,7 @@ fn api_base_url(
         return api::zone_base_url(&zone).map_err(|e| format!("BPLINT_ZONE: {e}"));
     }
     if let Some(url) = &cfg.api_url {
-        return api::config_api_url(url);
+        return api::config_api_url(url).map_err(|e| e.to_string());
     }
     if let Some(zone) = &cfg.zone {
         return api::zone_base_url(zone).map_err(|e| format!("bplint.toml `zone`: {e}"));

@@ -10,6 +10,8 @@ use std::fmt;
 use reqwest::{Method, StatusCode};
 use url::Url;
 
+use super::token::ConfigError;
+
 /// One request, as errors name it: `GET /api/v2/connections/5`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Request {
@@ -125,6 +127,12 @@ pub enum ApiError {
         #[source]
         source: Box<ApiError>,
     },
+    /// The token or the API URL cannot be used: nothing was sent.
+    #[error(transparent)]
+    BadConfig(#[from] ConfigError),
+    /// The HTTP client or its runtime could not be set up: nothing was sent.
+    #[error("cannot {what}: {cause}")]
+    Setup { what: &'static str, cause: String },
     #[error("internal error: {0}")]
     Internal(String),
 }

@@ -52,7 +52,9 @@ use token::is_loopback;
 use transport::Run;
 
 pub use error::{ApiError, Request};
-pub use token::{AuthScheme, Token, config_api_url, is_make_host, parse_api_url, zone_base_url};
+pub use token::{
+    AuthScheme, ConfigError, Token, config_api_url, is_make_host, parse_api_url, zone_base_url,
+};
 
 /// Requests in flight at once.
 pub const DEFAULT_CONCURRENCY: usize = 8;
@@ -143,7 +145,7 @@ impl fmt::Debug for MakeApi {
 }
 
 impl MakeApi {
-    pub fn new(mut cfg: ApiConfig) -> Result<MakeApi, String> {
+    pub fn new(mut cfg: ApiConfig) -> Result<MakeApi, ApiError> {
         // Re-checked here so a config built by hand cannot send the token over plain http.
         let mut base = parse_api_url(cfg.base_url.as_str())?;
         base.set_query(None);
@@ -175,14 +177,17 @@ impl MakeApi {
             // A proxy from the environment cannot reach this machine's loopback test server.
             builder = builder.no_proxy();
         }
-        let client = builder.build().map_err(|e| {
-            cfg.token
-                .scrub(&format!("cannot set up the HTTP client: {e}"))
+        let client = builder.build().map_err(|e| ApiError::Setup {
+            what: "set up the HTTP client",
+            cause: cfg.token.scrub(&e.to_string()),
         })?;
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
-            .map_err(|e| format!("cannot start the async runtime: {e}"))?;
+            .map_err(|e| ApiError::Setup {
+                what: "start the async runtime",
+                cause: e.to_string(),
+            })?;
         Ok(MakeApi {
             inner: Arc::new(Inner {
                 cfg,

@@ -6,6 +6,57 @@ use std::net::IpAddr;
 use reqwest::header::HeaderValue;
 use url::{Host, Url};
 
+/// Why a token, zone or API URL cannot be used. URLs are shown without a password (one is
+/// refused before it could be shown) and a text that did not parse is shown masked.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum ConfigError {
+    #[error("the Make API token is empty")]
+    EmptyToken,
+    #[error("the Make API token contains characters that cannot be sent in an HTTP header")]
+    TokenNotSendable,
+    #[error(
+        "MAKE_API_TOKEN is not set: set it to a Make API token with the `connections:read` scope"
+    )]
+    TokenNotSet,
+    #[error(
+        "MAKE_API_TOKEN is empty: set it to a Make API token with the `connections:read` scope"
+    )]
+    TokenVariableEmpty,
+    #[error("MAKE_API_TOKEN is not valid UTF-8")]
+    TokenNotUnicode,
+    #[error("MAKE_API_TOKEN: {0}")]
+    TokenVariable(#[source] Box<ConfigError>),
+    #[error("unknown Make zone `{zone}`: valid zones are {}", ZONES)]
+    UnknownZone { zone: String },
+    #[error("invalid API URL `{masked}`: {cause}")]
+    InvalidUrl {
+        /// The text given, masked.
+        masked: String,
+        #[source]
+        cause: url::ParseError,
+    },
+    #[error("the API URL must not contain a user name or password")]
+    UrlWithCredentials,
+    #[error("the API URL `{url}` has no host")]
+    UrlWithoutHost { url: Url },
+    #[error(
+        "the API URL `{url}` uses plain http: the token would travel unencrypted; use https \
+         (plain http is accepted only for 127.0.0.0/8, ::1 and localhost)"
+    )]
+    PlainHttp { url: Url },
+    #[error("the API URL `{url}` uses the scheme `{scheme}`: only https is supported")]
+    UnsupportedScheme { url: Url, scheme: String },
+    #[error("bplint.toml `api_url`: {0}")]
+    ConfigApiUrl(#[source] Box<ConfigError>),
+    #[error(
+        "bplint.toml sets `api_url` to `{host}`, which is not a Make host (*.make.com, \
+         *.make.celonis.com over https): the API token is sent there only when the command line \
+         (`--api-url`) or the environment (`BPLINT_API_URL`) names it. Use `zone = \"eu1\"` \
+         (or another zone) in bplint.toml, or pass --api-url / --zone"
+    )]
+    NotAMakeHost { host: String },
+}
+
 const ZONES: &str = "eu1, eu2, us1, us2, eu1.celonis, us1.celonis \
     (or their hosts: eu1.make.com, eu2.make.com, us1.make.com, us2.make.com, \
     eu1.make.celonis.com, us1.make.celonis.com)";
@@ -16,39 +67,28 @@ pub struct Token(String);
 
 impl Token {
     /// Surrounding whitespace is dropped (a token pasted from a file often ends in a newline).
-    pub fn new(token: impl Into<String>) -> Result<Token, String> {
+    pub fn new(token: impl Into<String>) -> Result<Token, ConfigError> {
         let token = token.into().trim().to_string();
         if token.is_empty() {
-            return Err("the Make API token is empty".to_string());
+            return Err(ConfigError::EmptyToken);
         }
         if HeaderValue::from_str(&format!("Token {token}")).is_err() {
-            return Err(
-                "the Make API token contains characters that cannot be sent in an HTTP header"
-                    .to_string(),
-            );
+            return Err(ConfigError::TokenNotSendable);
         }
         Ok(Token(token))
     }
 
     /// Reads `MAKE_API_TOKEN` and nothing else, so a token never lands in shell history or `ps`.
-    pub fn from_env() -> Result<Token, String> {
+    pub fn from_env() -> Result<Token, ConfigError> {
         match std::env::var("MAKE_API_TOKEN") {
             Ok(v) if !v.trim().is_empty() => {
                 // From here on no text this process prints can carry it.
                 crate::redact::register_secret(&v);
-                Token::new(v).map_err(|e| format!("MAKE_API_TOKEN: {e}"))
+                Token::new(v).map_err(|e| ConfigError::TokenVariable(Box::new(e)))
             }
-            Ok(_) => Err(
-                "MAKE_API_TOKEN is empty: set it to a Make API token with the `connections:read` scope"
-                    .to_string(),
-            ),
-            Err(std::env::VarError::NotPresent) => Err(
-                "MAKE_API_TOKEN is not set: set it to a Make API token with the `connections:read` scope"
-                    .to_string(),
-            ),
-            Err(std::env::VarError::NotUnicode(_)) => {
-                Err("MAKE_API_TOKEN is not valid UTF-8".to_string())
-            }
+            Ok(_) => Err(ConfigError::TokenVariableEmpty),
+            Err(std::env::VarError::NotPresent) => Err(ConfigError::TokenNotSet),
+            Err(std::env::VarError::NotUnicode(_)) => Err(ConfigError::TokenNotUnicode),
         }
     }
 
@@ -74,12 +114,9 @@ impl Token {
             && groups[3].starts_with(['8', '9', 'a', 'b', 'A', 'B'])
     }
 
-    pub(super) fn header(&self, scheme: AuthScheme) -> Result<HeaderValue, String> {
+    pub(super) fn header(&self, scheme: AuthScheme) -> Result<HeaderValue, ConfigError> {
         let text = format!("{} {}", scheme.word(), self.0);
-        let mut value = HeaderValue::from_str(&text).map_err(|_| {
-            "the Make API token contains characters that cannot be sent in an HTTP header"
-                .to_string()
-        })?;
+        let mut value = HeaderValue::from_str(&text).map_err(|_| ConfigError::TokenNotSendable)?;
         // Keeps it out of hyper's and reqwest's own debug output.
         value.set_sensitive(true);
         Ok(value)
@@ -133,7 +170,7 @@ impl AuthScheme {
 }
 
 /// The API base URL of a Make zone: `eu1`, `us2.make.com`, `eu1.celonis`, `eu1.make.celonis.com`.
-pub fn zone_base_url(zone: &str) -> Result<Url, String> {
+pub fn zone_base_url(zone: &str) -> Result<Url, ConfigError> {
     let z = zone.trim().trim_end_matches('/').to_ascii_lowercase();
     let z = z.strip_prefix("https://").unwrap_or(&z);
     let host = match z {
@@ -146,37 +183,39 @@ pub fn zone_base_url(zone: &str) -> Result<Url, String> {
             z.replace(".integromat.com", ".make.com")
         }
         _ => {
-            return Err(format!(
-                "unknown Make zone `{}`: valid zones are {ZONES}",
-                zone.trim()
-            ));
+            return Err(ConfigError::UnknownZone {
+                zone: zone.trim().to_string(),
+            });
         }
     };
-    Url::parse(&format!("https://{host}/api/v2")).map_err(|e| format!("zone `{z}`: {e}"))
+    Url::parse(&format!("https://{host}/api/v2")).map_err(|cause| ConfigError::InvalidUrl {
+        masked: crate::redact::mask(&host).into_owned(),
+        cause,
+    })
 }
 
 /// An explicit API base URL (`--api-url`). Plain http is allowed only for loopback test servers,
 /// since the token would otherwise cross the network in clear text.
-pub fn parse_api_url(s: &str) -> Result<Url, String> {
+pub fn parse_api_url(s: &str) -> Result<Url, ConfigError> {
     // The text is quoted masked: a URL with a password in it must not put it on the screen.
-    let url = Url::parse(s.trim())
-        .map_err(|e| format!("invalid API URL `{}`: {e}", crate::redact::mask(s.trim())))?;
+    let url = Url::parse(s.trim()).map_err(|cause| ConfigError::InvalidUrl {
+        masked: crate::redact::mask(s.trim()).into_owned(),
+        cause,
+    })?;
     if !url.username().is_empty() || url.password().is_some() {
-        return Err("the API URL must not contain a user name or password".to_string());
+        return Err(ConfigError::UrlWithCredentials);
     }
     if url.cannot_be_a_base() || url.host().is_none() {
-        return Err(format!("the API URL `{url}` has no host"));
+        return Err(ConfigError::UrlWithoutHost { url });
     }
     match url.scheme() {
         "https" => Ok(url),
         "http" if is_loopback(&url) => Ok(url),
-        "http" => Err(format!(
-            "the API URL `{url}` uses plain http: the token would travel unencrypted; \
-             use https (plain http is accepted only for 127.0.0.0/8, ::1 and localhost)"
-        )),
-        other => Err(format!(
-            "the API URL `{url}` uses the scheme `{other}`: only https is supported"
-        )),
+        "http" => Err(ConfigError::PlainHttp { url }),
+        other => Err(ConfigError::UnsupportedScheme {
+            scheme: other.to_string(),
+            url,
+        }),
     }
 }
 
@@ -194,18 +233,14 @@ pub fn is_make_host(url: &Url) -> bool {
 /// An `api_url` from a repository's `bplint.toml`. Whoever can change that file in a branch
 /// CI checks could otherwise collect the token, so it may only name one of Make's hosts; any
 /// other host (loopback included) must come from `--api-url` or `BPLINT_API_URL`.
-pub fn config_api_url(s: &str) -> Result<Url, String> {
-    let url = parse_api_url(s).map_err(|e| format!("bplint.toml `api_url`: {e}"))?;
+pub fn config_api_url(s: &str) -> Result<Url, ConfigError> {
+    let url = parse_api_url(s).map_err(|e| ConfigError::ConfigApiUrl(Box::new(e)))?;
     if is_make_host(&url) {
         return Ok(url);
     }
-    Err(format!(
-        "bplint.toml sets `api_url` to `{}`, which is not a Make host (*.make.com, \
-         *.make.celonis.com over https): the API token is sent there only when the command line \
-         (`--api-url`) or the environment (`BPLINT_API_URL`) names it. Use `zone = \"eu1\"` \
-         (or another zone) in bplint.toml, or pass --api-url / --zone",
-        url.host_str().unwrap_or_default()
-    ))
+    Err(ConfigError::NotAMakeHost {
+        host: url.host_str().unwrap_or_default().to_string(),
+    })
 }
 
 pub(super) fn is_loopback(url: &Url) -> bool {
@@ -236,7 +271,7 @@ mod tests {
         ] {
             assert_eq!(zone_base_url(z).unwrap().as_str(), want, "{z}");
         }
-        let e = zone_base_url("eu3").unwrap_err();
+        let e = zone_base_url("eu3").unwrap_err().to_string();
         assert!(e.contains("eu3") && e.contains("us1.celonis"), "{e}");
     }
 
@@ -247,7 +282,9 @@ mod tests {
         assert!(parse_api_url("http://127.8.0.1/api/v2").is_ok());
         assert!(parse_api_url("http://[::1]:9/api/v2").is_ok());
         assert!(parse_api_url("http://localhost/api/v2").is_ok());
-        let e = parse_api_url("http://eu1.make.com/api/v2").unwrap_err();
+        let e = parse_api_url("http://eu1.make.com/api/v2")
+            .unwrap_err()
+            .to_string();
         assert!(e.contains("unencrypted"), "{e}");
         assert!(parse_api_url("http://10.0.0.1/api/v2").is_err());
         assert!(parse_api_url("ftp://eu1.make.com").is_err());
@@ -270,10 +307,10 @@ mod tests {
         // SAFETY: the only test in this binary that touches the environment; the lib's unit
         // tests build no HTTP client (which would read proxy variables).
         unsafe { std::env::remove_var("MAKE_API_TOKEN") };
-        let e = Token::from_env().unwrap_err();
+        let e = Token::from_env().unwrap_err().to_string();
         assert!(e.contains("MAKE_API_TOKEN") && e.contains("not set"), "{e}");
         unsafe { std::env::set_var("MAKE_API_TOKEN", "   ") };
-        assert!(Token::from_env().unwrap_err().contains("empty"));
+        assert!(Token::from_env().unwrap_err().to_string().contains("empty"));
         unsafe { std::env::set_var("MAKE_API_TOKEN", "env-token-123\n") };
         let t = Token::from_env().unwrap();
         assert_eq!(format!("{t:?}"), "Token(***)");
