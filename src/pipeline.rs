@@ -12,7 +12,8 @@ use crate::discover::Input;
 use crate::finding::Finding;
 use crate::json::{self, Span};
 use crate::live::{
-    ConnectionSource, LiveSettings, Lookup, ObjectLookup, Resolution, ResolveRequest, ScopeDemand,
+    Answer, ConnectionSource, LiveSettings, Lookup, ObjectLookup, Resolution, ResolveRequest,
+    ScopeDemand,
 };
 use crate::model::{self, Detected, RefKind, Scenario};
 use crate::report::{Diagnostic, Location, Related, SourceIndex, Summary};
@@ -412,15 +413,13 @@ pub fn live_check(
         source.resolve(&request)
     };
     let lookup = |id: u64| -> Option<Lookup> {
-        if let Some(c) = resolution.found.get(&id) {
-            Some(Lookup::Found {
+        match resolution.answer(id) {
+            Answer::Found(c) => Some(Lookup::Found {
                 connection: c.clone(),
                 verification: resolution.verification.get(&id).cloned(),
-            })
-        } else if resolution.not_found.contains(&id) {
-            Some(Lookup::NotFound { id })
-        } else {
-            None
+            }),
+            Answer::NotFound => Some(Lookup::NotFound { id }),
+            Answer::Unchecked(_) => None,
         }
     };
     for result in results.iter_mut() {
@@ -461,25 +460,9 @@ pub fn live_check(
             .diagnostics
             .sort_by_key(|d| d.location.as_ref().map_or(0, |l| l.span.start));
     }
-    let mut unchecked: Vec<(u64, String)> = request
-        .ids
-        .iter()
-        .filter(|id| !resolution.found.contains_key(id) && !resolution.not_found.contains(id))
-        .map(|id| {
-            (
-                *id,
-                resolution
-                    .unchecked
-                    .get(id)
-                    .cloned()
-                    .unwrap_or_else(|| "the source gave no answer for it".into()),
-            )
-        })
-        .collect();
-    unchecked.sort();
     LiveOutcome {
+        unchecked: resolution.unchecked_of(&request.ids),
         resolution,
-        unchecked,
     }
 }
 

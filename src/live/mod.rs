@@ -172,7 +172,9 @@ pub struct Resolution {
     pub found: HashMap<u64, Connection>,
     /// Ids the source positively knows do not exist (404, or absent from a complete snapshot).
     pub not_found: BTreeSet<u64>,
-    /// Ids that could not be checked, with the reason. Any entry makes the run exit 2.
+    /// Why ids could not be checked, as the source recorded it (a found connection whose
+    /// scopes could not be read too). Which ids count as unchecked is decided once, by
+    /// [`Resolution::unchecked_of`]; any entry makes the run exit 2.
     pub unchecked: BTreeMap<u64, String>,
     /// Verification results for `--verify`.
     pub verification: HashMap<u64, Verification>,
@@ -190,6 +192,45 @@ pub struct Resolution {
     /// Referenced webhooks, data stores and keychains that could not be checked, with the
     /// reason; each is also summarized in `errors` (exit 2).
     pub objects_unchecked: BTreeMap<(RefKind, u64), String>,
+}
+
+/// What a source established about one requested connection id.
+#[derive(Debug, Clone, Copy)]
+pub enum Answer<'a> {
+    Found(&'a Connection),
+    /// The source positively knows it does not exist.
+    NotFound,
+    /// Neither: the reason the source gave, or that it gave none.
+    Unchecked(&'a str),
+}
+
+/// The reason for an id a source said nothing about: never silently counted as fine.
+pub const NO_ANSWER: &str = "the source gave no answer for it";
+
+impl Resolution {
+    /// What the source established about connection `id`. An id it found or knows missing is
+    /// checked, whatever else it recorded about it (a found connection whose scopes could not
+    /// be read is told in `errors`); any other id is unchecked.
+    pub fn answer(&self, id: u64) -> Answer<'_> {
+        if let Some(c) = self.found.get(&id) {
+            Answer::Found(c)
+        } else if self.not_found.contains(&id) {
+            Answer::NotFound
+        } else {
+            Answer::Unchecked(self.unchecked.get(&id).map_or(NO_ANSWER, String::as_str))
+        }
+    }
+
+    /// The ids of `ids` that could not be checked, in order, each with its reason: the one
+    /// place that decides it for the run.
+    pub fn unchecked_of(&self, ids: &BTreeSet<u64>) -> Vec<(u64, String)> {
+        ids.iter()
+            .filter_map(|id| match self.answer(*id) {
+                Answer::Unchecked(reason) => Some((*id, reason.to_string())),
+                Answer::Found(_) | Answer::NotFound => None,
+            })
+            .collect()
+    }
 }
 
 /// A place connections come from.
@@ -224,4 +265,34 @@ pub enum Lookup {
     NotFound {
         id: u64,
     },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn connection(id: u64) -> Connection {
+        Connection::from_json(&serde_json::json!({"id": id, "name": "c"})).unwrap()
+    }
+
+    #[test]
+    fn an_id_is_unchecked_only_when_neither_found_nor_known_missing() {
+        let mut res = Resolution::default();
+        res.found.insert(1, connection(1));
+        // Found, but its scopes could not be read: checked here, told in `errors`.
+        res.found.insert(2, connection(2));
+        res.unchecked.insert(2, "could not check its scopes".into());
+        res.not_found.insert(3);
+        res.unchecked.insert(4, "HTTP 503".into());
+        let ids = BTreeSet::from([1, 2, 3, 4, 5]);
+        assert!(matches!(res.answer(1), Answer::Found(c) if c.id == 1));
+        assert!(matches!(res.answer(2), Answer::Found(_)));
+        assert!(matches!(res.answer(3), Answer::NotFound));
+        assert!(matches!(res.answer(4), Answer::Unchecked("HTTP 503")));
+        assert!(matches!(res.answer(5), Answer::Unchecked(NO_ANSWER)));
+        assert_eq!(
+            res.unchecked_of(&ids),
+            vec![(4, "HTTP 503".to_string()), (5, NO_ANSWER.to_string())]
+        );
+    }
 }

@@ -6,9 +6,10 @@
 //! could not establish is reported in [`Resolution::unchecked`], never guessed: a failed
 //! listing leaves every id unchecked rather than "not found".
 //!
-//! A found connection whose scopes or verification could not be established stays in `found`,
-//! is listed in `unchecked` with the reason too, and is named in `errors` (which makes the run
-//! exit 2 even where the pipeline only counts ids neither found nor missing as unchecked).
+//! The client records a reason for every id it could not establish; which ids are unchecked is
+//! [`Resolution::unchecked_of`]'s to say. A found connection whose scopes or verification could
+//! not be established stays in `found`, has its reason recorded too, and is named in `errors`
+//! (which makes the run exit 2 although the id itself counts as checked).
 //!
 //! The token is held in [`Token`], whose `Debug` hides it; it travels only in a header marked
 //! sensitive, redirects are refused (so it cannot follow one to another host), and every message
@@ -241,12 +242,16 @@ impl MakeApi {
             let known: HashSet<u64> = listed.iter().map(|c| c.id).collect();
             let mut out = Collect::default();
             let mut jobs: JoinSet<Job> = JoinSet::new();
-            for id in referenced.into_iter().filter(|id| !known.contains(id)) {
+            let absent: BTreeSet<u64> = referenced
+                .into_iter()
+                .filter(|id| !known.contains(id))
+                .collect();
+            for id in absent.iter().copied() {
                 let run = run.clone();
                 jobs.spawn(async move { Job::ById(id, run.by_id(id).await) });
             }
             drain(&mut jobs, &mut out, &mut Pending::default()).await;
-            Ok((listed, finish(out, &run)))
+            Ok((listed, finish(out, &run, &absent)))
         })?;
         scrub_resolution(&mut res, &self.inner.cfg.token);
         Ok((listed, res))
@@ -357,7 +362,7 @@ impl ConnectionSource for MakeApi {
             // (`connections:read`), so a refusal of the first request speaks about the token,
             // and a later one about the scope of its own endpoint only.
             let mut res = if req.ids.is_empty() {
-                finish(Collect::default(), &run)
+                finish(Collect::default(), &run, &req.ids)
             } else {
                 resolve(run.clone(), req.clone()).await
             };

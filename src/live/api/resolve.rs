@@ -139,7 +139,7 @@ pub(super) async fn resolve(run: Arc<Run>, req: ResolveRequest) -> Resolution {
                 for id in &req.ids {
                     out.unchecked(*id, reason.clone(), reason.clone());
                 }
-                return finish(out, &run);
+                return finish(out, &run, &req.ids);
             }
         };
 
@@ -213,7 +213,7 @@ pub(super) async fn resolve(run: Arc<Run>, req: ResolveRequest) -> Resolution {
             drain(&mut jobs, &mut out, &mut pending).await;
         }
     }
-    finish(out, &run)
+    finish(out, &run, &req.ids)
 }
 
 pub(super) fn spawn_details(run: &Arc<Run>, jobs: &mut JoinSet<Job>, pending: &mut Pending) {
@@ -408,22 +408,15 @@ fn scope_reason(f: ApiError) -> String {
     f.during(SCOPES_UNCHECKED).to_string()
 }
 
-pub(super) fn finish(mut out: Collect, run: &Run) -> Resolution {
+/// The resolution of `ids`. A token refused outright invalidates every answer of the run:
+/// each id then has the refusal for its reason.
+pub(super) fn finish(mut out: Collect, run: &Run, ids: &BTreeSet<u64>) -> Resolution {
     out.res.requests = run.requests();
     if let Some(rejected) = run.rejection().map(|e| e.to_string()) {
-        // A token refused outright invalidates every answer of the run.
-        let ids: BTreeSet<u64> = out
-            .res
-            .found
-            .keys()
-            .chain(out.res.not_found.iter())
-            .chain(out.res.unchecked.keys())
-            .copied()
-            .collect();
         out.res.found.clear();
         out.res.not_found.clear();
         out.res.verification.clear();
-        out.res.unchecked = ids.into_iter().map(|id| (id, rejected.clone())).collect();
+        out.res.unchecked = ids.iter().map(|id| (*id, rejected.clone())).collect();
         out.res.errors = vec![rejected];
     }
     out.res
