@@ -1,6 +1,6 @@
 //! The typed endpoint calls: paged lists, records by id, blueprints, connection tests.
 
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeSet, HashSet};
 
 use reqwest::Method;
 use serde_json::Value;
@@ -110,44 +110,11 @@ impl Run {
         Ok((rows, MAX_PAGES))
     }
 
-    /// The blueprint of a scenario, as the JSON text the API sent (key order kept), with what
-    /// the answer holds beside it put back as real exports have it: the scenario's inputs and
-    /// outputs (`response.metadata.input_spec`/`output_spec`) as `io`, and `scheduling`. Without
-    /// the inputs a connection given as a scenario input could not be resolved.
+    /// The blueprint of a scenario, with its inputs and scheduling (see [`decode::blueprint`]).
     pub(super) async fn blueprint(&self, id: u64) -> Result<String, ApiError> {
-        use serde_json::value::RawValue;
-        #[derive(serde::Deserialize)]
-        struct Answer<'a> {
-            #[serde(borrow)]
-            response: Response<'a>,
-        }
-        #[derive(serde::Deserialize)]
-        struct Response<'a> {
-            #[serde(borrow)]
-            blueprint: &'a RawValue,
-            #[serde(borrow, default)]
-            scheduling: Option<&'a RawValue>,
-            #[serde(borrow, default)]
-            metadata: Option<&'a RawValue>,
-        }
         let url = self.endpoint(&["scenarios", &id.to_string(), "blueprint"]);
         let body = self.call_raw(Method::GET, &url).await?;
-        match serde_json::from_slice::<Answer<'_>>(&body) {
-            Ok(a) => {
-                let r = a.response;
-                let io = r.metadata.and_then(|m| scenario_io(m.get()));
-                let scheduling = r.scheduling.map(RawValue::get).filter(|s| *s != "null");
-                Ok(crate::pull::with_scenario_parts(
-                    r.blueprint.get(),
-                    io.as_deref(),
-                    scheduling,
-                ))
-            }
-            Err(e) => Err(self.bad_answer(
-                Request::new(&Method::GET, &url),
-                format_args!("the answer holds no `response.blueprint` ({e})"),
-            )),
-        }
+        decode::blueprint(&body).map_err(|e| self.bad_answer(Request::new(&Method::GET, &url), e))
     }
 
     /// `GET /hooks/{id}`, `/data-stores/{id}`, `/keys/{id}`: the object, whichever team it is in.
@@ -205,50 +172,5 @@ impl Run {
     }
 }
 
-/// `{"input_spec": [...], "output_spec": [...]}` from a blueprint answer's `response.metadata`,
-/// each as Make sent it; `None` when the metadata holds neither, or only empty ones.
-pub(super) fn scenario_io(metadata: &str) -> Option<String> {
-    use serde_json::value::RawValue;
-    let fields: BTreeMap<String, &RawValue> = serde_json::from_str(metadata).ok()?;
-    let parts: Vec<String> = ["input_spec", "output_spec"]
-        .iter()
-        .filter_map(|key| {
-            let raw = fields.get(*key)?.get();
-            Some(format!("\"{key}\":{raw}"))
-        })
-        .collect();
-    let empty = ["input_spec", "output_spec"].iter().all(|key| {
-        fields.get(*key).is_none_or(|raw| {
-            raw.get()
-                .trim_start_matches('[')
-                .trim_start()
-                .starts_with(']')
-        })
-    });
-    (!parts.is_empty() && !empty).then(|| format!("{{{}}}", parts.join(",")))
-}
-
 /// A scope check: connection type and the scopes it must hold.
 pub(super) type Group = (String, BTreeSet<String>);
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn scenario_io_keeps_the_specs_as_sent_and_skips_empty_ones() {
-        assert_eq!(
-            scenario_io(
-                r#"{"input_spec": [{"name": "c", "default": 5}], "output_spec": [], "x": 1}"#
-            )
-            .as_deref(),
-            Some(r#"{"input_spec":[{"name": "c", "default": 5}],"output_spec":[]}"#)
-        );
-        assert_eq!(
-            scenario_io(r#"{"input_spec": [], "output_spec": [ ]}"#),
-            None
-        );
-        assert_eq!(scenario_io(r#"{"other": 1}"#), None);
-        assert_eq!(scenario_io("[1]"), None);
-    }
-}
