@@ -16,7 +16,7 @@ use crate::model::RefKind;
 const MAX_PAGES: u64 = 100_000;
 
 impl Run {
-    pub(super) fn list_url(&self, team: u64, filter: Option<&Group>, offset: u64) -> Url {
+    fn list_url(&self, team: u64, filter: Option<&Group>, offset: u64) -> Url {
         let mut url = self.endpoint(&["connections"]);
         {
             let mut q = url.query_pairs_mut();
@@ -75,7 +75,7 @@ impl Run {
     /// Every row of the `key` list the URLs give, and the pages asked, paging until a short
     /// page, `pg.total`, a page longer than asked (a server that ignores `pg[]` sends every
     /// row at once), or a page that brings no new id.
-    pub(super) async fn paged_counted(
+    async fn paged_counted(
         &self,
         key: &str,
         url_at: impl Fn(u64) -> Url,

@@ -18,12 +18,18 @@
 //! The module is split by job:
 //! - `token`: the [`Token`], how it is sent ([`AuthScheme`]), and which API URLs may receive it;
 //! - `transport`: one run's requests (the request cap, retries, Retry-After and backoff, body
-//!   limits) and why a request failed;
+//!   limits, the token scope each endpoint needs);
+//! - `error`: why a request failed ([`ApiError`], naming the [`Request`]);
 //! - `access`: what the API said about the token so far, per endpoint scope;
 //! - `endpoints`: the typed endpoint calls (paged lists, records by id, blueprints, tests);
 //! - `resolve` and `objects`: answering a [`ResolveRequest`] for connections, and for
 //!   webhooks, data stores and keychains;
 //! - here: [`MakeApi`] and [`ApiConfig`], and the operations the commands call.
+//!
+//! A new GET endpoint takes three steps: its path's first segment gets its token scope in
+//! `access::token_scope`; `endpoints.rs` gets a method on `Run` that calls `Run::get_json`
+//! with the path, the query and a reader of the answer (a `decode` function); and `MakeApi`
+//! gets the operation that runs it through `MakeApi::operate`.
 
 mod access;
 mod endpoints;

@@ -15,19 +15,19 @@ use crate::live::{Connection, Resolution, ResolveRequest, Verification};
 
 #[derive(Default)]
 pub(super) struct Collect {
-    pub(super) res: Resolution,
+    res: Resolution,
     /// Run-level messages in first-seen order, each once.
-    pub(super) seen: HashSet<String>,
+    seen: HashSet<String>,
 }
 
 impl Collect {
-    pub(super) fn error(&mut self, text: String) {
+    fn error(&mut self, text: String) {
         if self.seen.insert(text.clone()) {
             self.res.errors.push(text);
         }
     }
 
-    pub(super) fn unchecked(&mut self, id: u64, reason: String, summary: String) {
+    fn unchecked(&mut self, id: u64, reason: String, summary: String) {
         self.res.unchecked.insert(id, reason);
         self.error(summary);
     }
@@ -44,7 +44,7 @@ pub(super) struct ScopeGroup {
 
 impl ScopeGroup {
     /// The filter of the group's list call: the first alternative of each need.
-    pub(super) fn filter(&self) -> Group {
+    fn filter(&self) -> Group {
         let scopes = self
             .needs
             .iter()
@@ -55,7 +55,7 @@ impl ScopeGroup {
 
     /// The scopes a failing connection must be asked about one by one to name what it lacks:
     /// every alternative, except the one scope a single-scope filter already answered.
-    pub(super) fn scopes_to_probe(&self) -> BTreeSet<String> {
+    fn scopes_to_probe(&self) -> BTreeSet<String> {
         let (_, asked) = self.filter();
         let mut all: BTreeSet<String> = self.needs.iter().flatten().cloned().collect();
         if asked.len() == 1 {
@@ -92,10 +92,7 @@ pub(super) struct Pending {
 /// The scopes to ask about for listed connection `c`: none when its record already lists them,
 /// when it is not OAuth (only OAuth connections hold scopes), or when no module that accepts
 /// its type needs any (a module of another type gets BP105, not a scope question).
-pub(super) fn scope_question(
-    req: &ResolveRequest,
-    c: &Connection,
-) -> Option<BTreeSet<Vec<String>>> {
+fn scope_question(req: &ResolveRequest, c: &Connection) -> Option<BTreeSet<Vec<String>>> {
     if c.scopes.is_some() || c.auth == Some(AccountAuth::Basic) {
         return None;
     }
@@ -216,7 +213,7 @@ pub(super) async fn resolve(run: Arc<Run>, req: ResolveRequest) -> Resolution {
     finish(out, &run, &req.ids)
 }
 
-pub(super) fn spawn_details(run: &Arc<Run>, jobs: &mut JoinSet<Job>, pending: &mut Pending) {
+fn spawn_details(run: &Arc<Run>, jobs: &mut JoinSet<Job>, pending: &mut Pending) {
     for id in pending.details.drain(..) {
         let run = run.clone();
         jobs.spawn(async move { Job::Detail(id, run.by_id(id).await) });
@@ -233,7 +230,7 @@ pub(super) async fn drain(jobs: &mut JoinSet<Job>, out: &mut Collect, pending: &
 }
 
 /// The `scoped` flag of each row of a filtered listing.
-pub(super) fn scoped_flags(rows: &[Value]) -> HashMap<u64, Option<bool>> {
+fn scoped_flags(rows: &[Value]) -> HashMap<u64, Option<bool>> {
     rows.iter()
         .filter_map(Connection::from_json)
         .map(|c| (c.id, c.scoped))
@@ -243,12 +240,7 @@ pub(super) fn scoped_flags(rows: &[Value]) -> HashMap<u64, Option<bool>> {
 /// How to name what a group's failing connections lack: one filtered list call per scope, or
 /// one record by id per connection, whichever costs fewer requests (a listing costs what the
 /// group's own listing took).
-pub(super) fn plan_failing(
-    group: &ScopeGroup,
-    failing: Vec<u64>,
-    list_cost: u64,
-    pending: &mut Pending,
-) {
+fn plan_failing(group: &ScopeGroup, failing: Vec<u64>, list_cost: u64, pending: &mut Pending) {
     if failing.is_empty() {
         return;
     }
@@ -271,7 +263,7 @@ pub(super) fn plan_failing(
 
 /// Turns per-scope answers into each probed connection's held scopes; an id some probe did not
 /// list goes to its record by id.
-pub(super) fn settle_probes(out: &mut Collect, pending: &mut Pending) {
+fn settle_probes(out: &mut Collect, pending: &mut Pending) {
     for (id, scopes) in std::mem::take(&mut pending.probed) {
         if out.res.unchecked.contains_key(&id) {
             continue;
@@ -293,7 +285,7 @@ pub(super) fn settle_probes(out: &mut Collect, pending: &mut Pending) {
     }
 }
 
-pub(super) fn record(job: Job, out: &mut Collect, pending: &mut Pending) {
+fn record(job: Job, out: &mut Collect, pending: &mut Pending) {
     match job {
         Job::ById(id, Ok(mut c)) => {
             // Not an answer for our scope set; the record's `scopes` are.
