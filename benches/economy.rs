@@ -436,6 +436,7 @@ fn real_shape(cfg: &Config) -> bool {
         now: chrono::Utc::now(),
         expiry_warning_days: 14,
         catalog: Catalog::builtin(),
+        requirements: Default::default(),
         verify: false,
     };
     let rules = RuleSet::builtin();

@@ -87,6 +87,7 @@ pub struct ModuleInfo {
     pub types: Option<Vec<String>>,
     pub types_source: Option<String>,
     pub scopes: Vec<ScopeNeed>,
+    pub scopes_source: Option<String>,
     pub docs: Option<String>,
 }
 
@@ -191,6 +192,7 @@ impl Catalog {
                         })
                         .filter(|n| !n.any_of.is_empty())
                         .collect();
+                    info.scopes_source = Some(l.source.clone());
                     info.docs = l.entry.docs.clone();
                 }
             }
