@@ -479,6 +479,7 @@ pub fn live_check(
         source.resolve(&request)
     };
     resolution.requests += answer.requests;
+    resolution.errors.extend(answer.errors.iter().cloned());
     let lookup = |id: u64| -> Option<Lookup> {
         if let Some(c) = resolution.found.get(&id) {
             Some(Lookup::Found {

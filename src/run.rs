@@ -8,7 +8,7 @@ use crate::cli::args::{ApiArgs, CheckArgs, Format};
 use crate::commands::{Ui, api_client, parse_now, scoped_inputs, walk_results};
 use crate::filter::{self, Baseline};
 use crate::live::snapshot::Snapshot;
-use crate::live::{Catalog, ConnectionSource, LiveSettings};
+use crate::live::{ConnectionSource, LiveSettings};
 use crate::pipeline::{self, FileResult, Options, Status};
 use crate::redact;
 use crate::report::{self, Diagnostic};
@@ -100,10 +100,7 @@ pub fn check_run(
     } else {
         None
     };
-    let mut catalog = Catalog::builtin();
-    for dir in &settings.catalog_dirs {
-        catalog.add_dir(dir)?;
-    }
+    let catalog = settings.module_catalog()?;
     let opts = Options {
         max_file_size: settings.max_file_size,
         offline: OfflineSettings {

@@ -225,6 +225,28 @@ pub enum KindFilter {
 }
 
 #[derive(Args, Debug)]
+pub struct CatalogArgs {
+    /// Modules as blueprints name them, optionally with the module's version:
+    /// `slack:CreateMessage@4`, `app#my-app-x1:doThing` (no version asks for `latest`).
+    #[arg(required = true, value_name = "MODULE")]
+    pub modules: Vec<String>,
+    /// Ask Make's API for the apps' published requirements (needs MAKE_API_TOKEN with
+    /// `apps:read`, `sdk-apps:read` for custom apps, and --zone or --api-url).
+    #[arg(long, conflicts_with = "connections")]
+    pub online: bool,
+    /// Read the requirements a snapshot recorded (`bplint connections export --team T PATHS`).
+    #[arg(long, value_name = "FILE")]
+    pub connections: Option<PathBuf>,
+    /// Extra module catalog folder (repeatable).
+    #[arg(long, value_name = "DIR")]
+    pub catalog: Vec<PathBuf>,
+    #[arg(long, value_enum, default_value_t = TableFormat::Table)]
+    pub format: TableFormat,
+    #[command(flatten)]
+    pub api: ApiArgs,
+}
+
+#[derive(Args, Debug)]
 pub struct RefsArgs {
     /// Files or folders (default `.`); `-` reads standard input.
     pub paths: Vec<PathBuf>,

@@ -79,7 +79,7 @@ impl RequirementSource {
             RequirementSource::MakeApi => "Make API",
             RequirementSource::Snapshot => "snapshot",
             RequirementSource::BlueprintEcho => "blueprint echo",
-            RequirementSource::Catalog => "built-in catalog",
+            RequirementSource::Catalog => "catalog",
         }
     }
 }
@@ -111,6 +111,8 @@ pub struct ModuleRequirement {
     /// The connection types (`accountName`) it accepts; `None` when no source says.
     pub accepted_types: Option<Vec<String>>,
     pub types_from: Option<Origin>,
+    /// Where a catalog entry says its types were seen (`source = "..."`).
+    pub types_evidence: Option<String>,
     /// Each need is met by any one of its alternatives. Empty with `scopes_from` set: the
     /// source says none are needed; empty without: nobody knows (no scope check).
     pub scopes: Vec<ScopeNeed>,
@@ -268,6 +270,8 @@ pub struct RequirementsAnswer {
     pub notes: Vec<String>,
     /// Apps no requirements could be had for (they fall back to the catalog).
     pub unanswered: BTreeSet<AppVersion>,
+    /// Make could not be asked (network, 5xx after retries, a broken answer): the run exits 2.
+    pub errors: Vec<String>,
     /// HTTP requests made (0 for a snapshot).
     pub requests: u64,
 }
@@ -284,20 +288,34 @@ pub fn demand_for(
     let Some(name) = m.name.as_deref() else {
         return ModuleRequirement::default();
     };
+    let echo = (!r.allowed_types.is_empty()).then(|| Origin {
+        source: RequirementSource::BlueprintEcho,
+        detail: r.pointer.clone(),
+    });
+    let echo = echo.map(|origin| (r.allowed_types.clone(), origin));
+    requirement_of(name, m.version, echo, requirements, catalog)
+}
+
+/// What module `name` (`app:Action`) at `version` needs, with the types a blueprint's echo
+/// declares when there is one (`bplint catalog` has none).
+pub fn requirement_of(
+    name: &str,
+    version: Option<i64>,
+    echo: Option<(Vec<String>, Origin)>,
+    requirements: &Requirements,
+    catalog: &Catalog,
+) -> ModuleRequirement {
     let info = catalog.lookup(name);
-    let published = AppVersion::of_module(name, m.version)
+    let published = AppVersion::of_module(name, version)
         .and_then(|(app, module)| Some((requirements.module(&app, &module)?, app)));
     let make_origin = |app: &AppVersion| Origin {
         source: requirements.source.unwrap_or(RequirementSource::MakeApi),
         detail: app.describe(),
     };
     let mut req = ModuleRequirement::default();
-    if !r.allowed_types.is_empty() {
-        req.accepted_types = Some(r.allowed_types.clone());
-        req.types_from = Some(Origin {
-            source: RequirementSource::BlueprintEcho,
-            detail: r.pointer.clone(),
-        });
+    if let Some((types, origin)) = echo {
+        req.accepted_types = Some(types);
+        req.types_from = Some(origin);
     } else if let Some((p, app)) = published.as_ref().filter(|(p, _)| !p.types.is_empty()) {
         req.accepted_types = Some(p.types.iter().cloned().collect());
         req.types_from = Some(make_origin(app));
@@ -307,6 +325,7 @@ pub fn demand_for(
             source: RequirementSource::Catalog,
             detail: info.types_source.unwrap_or_default(),
         });
+        req.types_evidence = info.types_evidence;
     }
     match published
         .as_ref()

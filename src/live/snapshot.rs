@@ -281,7 +281,7 @@ impl ConnectionSource for Snapshot {
             requirements: recorded.clone(),
             notes,
             unanswered,
-            requests: 0,
+            ..RequirementsAnswer::default()
         }
     }
 
