@@ -61,7 +61,9 @@ fn team_scenario_results(
     opts: &Options,
     errors: &mut Vec<String>,
 ) -> Result<Vec<FileResult>, String> {
-    let pulled = api_client(api, settings)?.pull_blueprints(team)?;
+    let pulled = api_client(api, settings)?
+        .pull_blueprints(team)
+        .map_err(|e| e.to_string())?;
     let mut results = Vec::new();
     for p in &pulled.scenarios {
         let display = format!("scenario:{}-{}", p.id, crate::pull::slug(&p.name));

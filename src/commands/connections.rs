@@ -13,7 +13,7 @@ pub fn export(
     settings: &Settings,
 ) -> Result<u8, String> {
     let client = api_client(api, settings)?;
-    let snapshot = client.export_connections(team)?;
+    let snapshot = client.export_connections(team).map_err(|e| e.to_string())?;
     let text = serde_json::to_string_pretty(&snapshot).map_err(|e| e.to_string())? + "\n";
     write_output(output.as_ref(), &text)?;
     Ok(EXIT_CLEAN)
