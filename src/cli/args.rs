@@ -15,7 +15,12 @@ const MAX_TIMEOUT_SECS: u64 = 86_400;
 #[derive(Subcommand, Debug)]
 pub enum ConnectionsCommand {
     /// Write a connections snapshot of a team from the Make API (for `check --connections`).
+    /// With PATHS it also records everything a check of PATHS asks the API (module
+    /// requirements, scope answers, other teams' objects), so `check --connections FILE PATHS`
+    /// finds exactly what `check --online --team T PATHS` finds.
     Export {
+        /// Blueprint files or folders whose check the snapshot is for (optional).
+        paths: Vec<PathBuf>,
         /// Team id.
         #[arg(long)]
         team: u64,

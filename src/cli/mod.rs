@@ -192,9 +192,12 @@ pub fn main() -> ExitCode {
         } => pull::run(team, &out, prune, &api, &ui, &settings),
         Command::Rules(args) => rules::list(args, &settings.rules),
         Command::Explain { rule, .. } => rules::explain(&rule, &settings.rules),
-        Command::Connections(ConnectionsCommand::Export { team, output, api }) => {
-            connections::export(team, output, &api, &settings)
-        }
+        Command::Connections(ConnectionsCommand::Export {
+            paths,
+            team,
+            output,
+            api,
+        }) => connections::export(&paths, team, output, &api, &settings),
         Command::Completions { shell } => completions::run(shell, Cli::command()),
         // Run before the config is read (above); kept here so that the match stays whole.
         Command::Init(args) => commands::init::run(&args).map_err(|e| e.to_string()),

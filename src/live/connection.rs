@@ -120,6 +120,35 @@ impl Connection {
         })
     }
 
+    /// The connection as a row of the real API's shape (what a snapshot holds), with what was
+    /// learnt of its scopes: `scopes` when known, `scoped` when a scope filter answered it.
+    pub fn to_row(&self) -> Value {
+        let mut row = serde_json::json!({
+            "id": self.id,
+            "name": self.name,
+            "accountName": self.connection_type,
+            // Present (even null), so the row reads in the real shape, never the seed's.
+            "accountLabel": self.account_label,
+            "accountType": match self.auth {
+                Some(AccountAuth::OAuth) => Some("oauth"),
+                Some(AccountAuth::Basic) => Some("basic"),
+                None => None,
+            },
+            "packageName": self.package_name,
+            "teamId": self.team_id,
+            "expire": self
+                .expire
+                .map(|e| e.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)),
+        });
+        if let Some(scopes) = &self.scopes {
+            row["scopes"] = serde_json::json!(scopes);
+        }
+        if let Some(scoped) = self.scoped {
+            row["scoped"] = Value::Bool(scoped);
+        }
+        row
+    }
+
     /// `12345 "Slack (acme)" (slack2, team 7, no expiry)`: id, name, type, team and expiry.
     pub fn describe(&self) -> String {
         let mut parts = Vec::new();
@@ -312,6 +341,21 @@ mod tests {
         }
         assert_eq!(at(Value::Null), (None, None));
         assert_eq!(unreadable_expire(&json!({"id": 1})), None);
+    }
+
+    #[test]
+    fn a_row_written_reads_back_as_the_same_connection() {
+        for row in [
+            json!({"id": 5, "name": "Acme", "accountName": "acme2", "accountLabel": "a@b",
+                   "accountType": "oauth", "teamId": 7, "expire": "2026-04-01T10:00:00.250Z",
+                   "scopes": [{"id": "read", "account": "acme2"}], "scoped": false}),
+            json!({"id": 6, "name": "Key", "accountName": "airtable3", "accountLabel": null,
+                   "accountType": "basic", "scopesCnt": 0, "expire": null}),
+            json!({"id": 7, "name": "Seed", "accountName": "x@y", "accountType": "slack"}),
+        ] {
+            let c = Connection::from_json(&row).unwrap();
+            assert_eq!(Connection::from_json(&c.to_row()).unwrap(), c, "{row}");
+        }
     }
 
     #[test]
