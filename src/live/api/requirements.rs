@@ -159,6 +159,13 @@ fn refused_scope(error: &ApiError) -> bool {
     )
 }
 
+/// Whether a name from a blueprint or an answer may be a path segment here: never a dot
+/// segment (which would climb to another endpoint) and never `common` (the SDK section that
+/// holds client secrets).
+fn safe_segment(name: &str) -> bool {
+    !name.is_empty() && name != "." && name != ".." && !name.eq_ignore_ascii_case("common")
+}
+
 async fn app_requirements(
     run: &Run,
     app: &AppVersion,
@@ -166,6 +173,14 @@ async fn app_requirements(
     cache: &ConnectionCache,
 ) -> AppOutcome {
     let mut out = AppOutcome::default();
+    if !safe_segment(&app.app) || !safe_segment(&app.version) {
+        out.unknown.push(format!(
+            "{} is not a name Make's requirements can be asked for: the built-in catalog is \
+             used for it",
+            app.describe()
+        ));
+        return out;
+    }
     let segments = [
         "credential-requests",
         "apps",
@@ -207,7 +222,7 @@ async fn app_requirements(
     };
     // A custom app's module the answer does not cover: the SDK Apps API knows it.
     for module in modules {
-        if known.as_ref().is_some_and(|k| k.contains_key(module)) {
+        if known.as_ref().is_some_and(|k| k.contains_key(module)) || !safe_segment(module) {
             continue;
         }
         match sdk_module(run, custom, &app.version, module, cache).await {
@@ -278,6 +293,12 @@ async fn connection_kind(
     if let Some(known) = cache.get(name) {
         return known.clone();
     }
+    if !safe_segment(name) {
+        // A connection name from Make's answer that cannot be asked about safely.
+        return Err(ApiError::Internal(format!(
+            "the SDK Apps API named a connection {name:?} that cannot be asked about"
+        )));
+    }
     let answer = async {
         let kind = run
             .get_json(&["sdk", "apps", "connections", name], &[], |v| {
@@ -316,4 +337,19 @@ async fn jsonc<T>(
     let request = Request::new(&Method::GET, &url);
     let value = req::parse_jsonc(&body).map_err(|e| run.bad_answer(request.clone(), e))?;
     read(&value).map_err(|e| run.bad_answer(request, e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_segment;
+
+    #[test]
+    fn names_that_would_climb_or_reach_the_secrets_are_never_path_segments() {
+        for bad in ["", ".", "..", "common", "COMMON"] {
+            assert!(!safe_segment(bad), "{bad:?}");
+        }
+        for good in ["app#acme-x1", "acme-x1-oauth", "latest", "2", "commons"] {
+            assert!(safe_segment(good), "{good:?}");
+        }
+    }
 }
