@@ -397,6 +397,48 @@ fn an_app_make_does_not_know_is_a_note() {
         "{}",
         v["summary"]
     );
+    // The human summary says it too; --verbose names the module.
+    let human = bplint(&[
+        "--verbose",
+        "check",
+        "fixtures/requirements/acme-crm.json",
+        "--online",
+        "--api-url",
+        server.base_url(),
+        "--team",
+        TEAM,
+    ]);
+    assert_eq!(human.code, 0, "{}", human.stderr);
+    assert!(
+        human.stdout.contains("; 1 module(s) without a scope check"),
+        "{}",
+        human.stdout
+    );
+    assert!(
+        human
+            .stderr
+            .contains("nor the catalog give the scopes of acme-crm:CreateDeal"),
+        "{}",
+        human.stderr
+    );
+    // Each (app, version) once per run.
+    assert_eq!(server.count_where(|l| is_requirements(&l.path)), 4);
+}
+
+#[test]
+fn explain_says_where_requirements_come_from() {
+    for code in ["BP104", "BP105"] {
+        let r = support::bin::run(&["explain", code]);
+        assert_eq!(r.code, 0, "{}", r.stderr);
+        assert!(
+            r.stdout.contains("Make's published requirements"),
+            "{code}: {}",
+            r.stdout
+        );
+    }
+    let r = support::bin::run(&["explain", "BP104"]);
+    assert!(r.stdout.contains("credential-requests"), "{}", r.stdout);
+    assert!(r.stdout.contains("not OAuth"), "{}", r.stdout);
 }
 
 #[test]
