@@ -11,6 +11,7 @@ use rayon::prelude::*;
 use crate::discover::Input;
 use crate::finding::Finding;
 use crate::json::{self, Span};
+use crate::live::requirements::{AppVersion, RequirementsAnswer, Wanted, demand_for};
 use crate::live::{
     Answer, ConnectionSource, LiveSettings, Lookup, ObjectLookup, Resolution, ResolveRequest,
     ScopeDemand,
@@ -342,6 +343,34 @@ pub struct LiveOutcome {
     pub resolution: Resolution,
     /// Ids referenced but not checked, with the reason.
     pub unchecked: Vec<(u64, String)>,
+    /// Why some apps' requirements came from the built-in catalog (always shown).
+    pub requirement_notes: Vec<String>,
+    /// Modules referencing a connection whose scopes no source knew.
+    pub modules_without_scope_check: usize,
+    /// Their module names (`app:Action`), each once.
+    pub unscoped_module_names: BTreeSet<String>,
+}
+
+/// The app versions (and their modules) whose requirements the live check needs: those of the
+/// modules that reference a connection by id.
+pub fn wanted_requirements(results: &[FileResult]) -> Wanted {
+    let mut wanted = Wanted::new();
+    for s in results.iter().filter_map(|r| r.scenario.as_ref()) {
+        for r in s.connection_references() {
+            if r.value.effective_id().is_none() {
+                continue;
+            }
+            let m = &s.modules[r.module];
+            if let Some((app, module)) = m
+                .name
+                .as_deref()
+                .and_then(|n| AppVersion::of_module(n, m.version))
+            {
+                wanted.entry(app).or_default().insert(module);
+            }
+        }
+    }
+    wanted
 }
 
 /// The distinct connection ids the files reference, and the scopes their modules need.
@@ -369,16 +398,11 @@ pub fn live_request(
             };
             ids.insert(id);
             let module = &s.modules[r.module];
-            let Some(name) = &module.name else {
-                continue;
-            };
-            let needs = settings.catalog.lookup(name).scopes;
-            if !needs.is_empty() {
-                let accepted =
-                    crate::rules::live::type_mismatch::accepted_types(&settings.catalog, module, r);
+            let demand = demand_for(module, r, &settings.requirements, &settings.catalog);
+            if !demand.scopes.is_empty() {
                 let demand = ScopeDemand {
-                    accepted_types: accepted.map(|(types, _)| types.into_iter().collect()),
-                    needs: needs.into_iter().map(|n| n.any_of).collect(),
+                    accepted_types: demand.accepted_types.map(|t| t.into_iter().collect()),
+                    needs: demand.scopes.into_iter().map(|n| n.any_of).collect(),
                 };
                 let demands = required_scopes.entry(id).or_default();
                 if !demands.contains(&demand) {
@@ -396,6 +420,45 @@ pub fn live_request(
     }
 }
 
+/// Modules referencing a connection by id whose required scopes no source knew: how many, and
+/// their names.
+fn modules_without_scope_check(
+    results: &[FileResult],
+    settings: &LiveSettings,
+) -> (usize, BTreeSet<String>) {
+    let mut count = 0;
+    let mut names = BTreeSet::new();
+    for s in results.iter().filter_map(|r| r.scenario.as_ref()) {
+        let unknown: BTreeSet<usize> = s
+            .connection_references()
+            .filter(|r| r.value.effective_id().is_some())
+            .filter(|r| {
+                let m = &s.modules[r.module];
+                demand_for(m, r, &settings.requirements, &settings.catalog)
+                    .scopes_from
+                    .is_none()
+            })
+            .map(|r| r.module)
+            .collect();
+        count += unknown.len();
+        names.extend(unknown.iter().filter_map(|m| s.modules[*m].name.clone()));
+    }
+    (count, names)
+}
+
+/// Asks `source` for the requirements of the app versions the files use; a source that knows
+/// none leaves the catalog to answer.
+pub fn live_requirements(
+    results: &[FileResult],
+    source: &dyn ConnectionSource,
+) -> RequirementsAnswer {
+    let wanted = wanted_requirements(results);
+    if wanted.is_empty() {
+        return RequirementsAnswer::default();
+    }
+    source.requirements(&wanted)
+}
+
 /// Resolves every referenced connection through `source`, then runs the live rules.
 pub fn live_check(
     results: &mut [FileResult],
@@ -406,12 +469,18 @@ pub fn live_check(
     rules: &RuleSet,
 ) -> LiveOutcome {
     let source_team = source.default_team();
+    let answer = live_requirements(results, source);
+    let mut with_requirements = settings.clone();
+    with_requirements.requirements = answer.requirements;
+    let settings = &with_requirements;
     let request = live_request(results, settings, team.or(source_team));
-    let resolution = if request.ids.is_empty() && request.objects.is_empty() {
+    let mut resolution = if request.ids.is_empty() && request.objects.is_empty() {
         Resolution::default()
     } else {
         source.resolve(&request)
     };
+    resolution.requests += answer.requests;
+    resolution.errors.extend(answer.errors.iter().cloned());
     let lookup = |id: u64| -> Option<Lookup> {
         match resolution.answer(id) {
             Answer::Found(c) => Some(Lookup::Found {
@@ -460,9 +529,13 @@ pub fn live_check(
             .diagnostics
             .sort_by_key(|d| d.location.as_ref().map_or(0, |l| l.span.start));
     }
+    let (unscoped, unscoped_module_names) = modules_without_scope_check(results, settings);
     LiveOutcome {
+        modules_without_scope_check: unscoped,
+        unscoped_module_names,
         unchecked: resolution.unchecked_of(&request.ids),
         resolution,
+        requirement_notes: answer.notes,
     }
 }
 

@@ -45,6 +45,16 @@ pub struct Settings {
 }
 
 impl Settings {
+    /// The module catalog of the run: the shipped one, then the config's and the flag's
+    /// folders (later entries win).
+    pub fn module_catalog(&self) -> Result<crate::live::Catalog, String> {
+        let mut catalog = crate::live::Catalog::builtin();
+        for dir in &self.catalog_dirs {
+            catalog.add_dir(dir)?;
+        }
+        Ok(catalog)
+    }
+
     pub fn resolve(flags: Flags, config: Config, rules: RuleSet) -> Settings {
         let env = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
         let env_zone = env("BPLINT_ZONE");

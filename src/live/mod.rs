@@ -10,6 +10,7 @@ pub mod api;
 pub mod catalog;
 pub mod connection;
 pub mod decode;
+pub mod requirements;
 pub mod snapshot;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -238,6 +239,14 @@ pub trait ConnectionSource {
     /// A short description for messages (`Make API eu1.make.com`, `snapshot conns.json`).
     fn describe(&self) -> String;
     fn resolve(&self, request: &ResolveRequest) -> Resolution;
+    /// Make's published requirements of the app versions (and modules) the checked files use.
+    /// A source that has none leaves every app to the built-in catalog.
+    fn requirements(&self, wanted: &requirements::Wanted) -> requirements::RequirementsAnswer {
+        requirements::RequirementsAnswer {
+            unanswered: wanted.keys().cloned().collect(),
+            ..Default::default()
+        }
+    }
     /// The team this source speaks for when the run names none (a snapshot records the team it
     /// was exported from).
     fn default_team(&self) -> Option<u64> {
@@ -251,6 +260,9 @@ pub struct LiveSettings {
     pub now: DateTime<Utc>,
     pub expiry_warning_days: i64,
     pub catalog: Catalog,
+    /// Make's published requirements of the app versions the checked files use (asked or read
+    /// from a snapshot before the rules run); empty when none could be had.
+    pub requirements: requirements::Requirements,
     /// `--verify` was given.
     pub verify: bool,
 }

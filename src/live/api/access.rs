@@ -25,6 +25,10 @@ pub(super) fn token_scope(method: &Method, endpoint: &[&str]) -> Option<&'static
     })
 }
 
+/// Scopes whose endpoints only add to a check (Make's module requirements): a token without
+/// them is still a token.
+const OPTIONAL_SCOPES: &[&str] = &["apps:read", "sdk-apps:read"];
+
 /// What the API said about the token so far. Make does not document whether a token without a
 /// scope gets 401 or 403, so a refusal is read against what came before it: before any success
 /// a 401 means the token itself is wrong or missing; after one, a 401 or 403 on an endpoint
@@ -73,6 +77,22 @@ impl TokenAccess {
         said: &str,
     ) -> Option<ApiError> {
         let proven = scope.is_some_and(|s| self.granted.lock().is_ok_and(|g| g.contains(s)));
+        // Make's module requirements are asked before anything else, and a token may well
+        // lack their scopes: a refusal there is about that scope only, never the token, which
+        // the connection endpoints still judge.
+        let optional = scope.filter(|s| OPTIONAL_SCOPES.contains(s) && !proven);
+        if let Some(scope) = optional {
+            let error = ApiError::MissingTokenScope {
+                scope,
+                request: request.clone(),
+                status,
+                said: said.to_string(),
+            };
+            return Some(match self.refused.lock() {
+                Ok(mut r) => r.entry(scope).or_insert(error).clone(),
+                Err(_) => error,
+            });
+        }
         if !self.accepted.load(Ordering::SeqCst) {
             if status != StatusCode::UNAUTHORIZED {
                 return None;

@@ -22,6 +22,7 @@
 //! - `error`: why a request failed ([`ApiError`], naming the [`Request`]);
 //! - `access`: what the API said about the token so far, per endpoint scope;
 //! - `endpoints`: the typed endpoint calls (paged lists, records by id, blueprints, tests);
+//! - `requirements`: Make's published module requirements (credential requests, SDK Apps);
 //! - `resolve` and `objects`: answering a [`ResolveRequest`] for connections, and for
 //!   webhooks, data stores and keychains;
 //! - here: [`MakeApi`] and [`ApiConfig`], and the operations the commands call.
@@ -35,6 +36,7 @@ mod access;
 mod endpoints;
 mod error;
 mod objects;
+mod requirements;
 mod resolve;
 mod token;
 mod transport;
@@ -51,6 +53,7 @@ use tokio::task::JoinSet;
 use url::Url;
 
 use super::decode::row_id;
+use super::requirements::{RequirementsAnswer, Wanted};
 use super::{Connection, ConnectionSource, Resolution, ResolveRequest};
 use access::TokenAccess;
 use objects::resolve_objects;
@@ -354,6 +357,22 @@ impl ConnectionSource for MakeApi {
             (Some(h), Some(p)) => format!("Make API {h}:{p}"),
             (Some(h), None) => format!("Make API {h}"),
             _ => format!("Make API {url}"),
+        }
+    }
+
+    fn requirements(&self, wanted: &Wanted) -> RequirementsAnswer {
+        if wanted.is_empty() {
+            return RequirementsAnswer::default();
+        }
+        let run = Run::new(self.inner.clone());
+        let asked = wanted.clone();
+        match self.block_on(async move { requirements::ask(&run, &asked).await }) {
+            Ok(answer) => answer,
+            Err(e) => RequirementsAnswer {
+                unanswered: wanted.keys().cloned().collect(),
+                errors: vec![self.inner.cfg.token.scrub(&e.to_string())],
+                ..RequirementsAnswer::default()
+            },
         }
     }
 
