@@ -17,35 +17,204 @@ use std::path::{Path, PathBuf};
 use crate::atomic_file::{self, WriteError};
 use crate::finding::location::SourceIndex;
 use crate::json::{self, Kind};
-use crate::model::{self, Detected, RefKind, RefValue};
+use crate::model::{self, Detected, RefKind, RefValue, Reference, Scenario};
 use crate::side_file::{SideFileKind, read_side_file};
 
 /// Old id -> new id.
 pub type IdMap = BTreeMap<u64, u64>;
 
-/// Parses `OLD=NEW[,OLD=NEW...]` entries into `map`; an old id mapped to two new ids is refused.
-pub fn parse_pairs(text: &str, source: &str, map: &mut IdMap) -> Result<(), String> {
-    for (n, raw) in text.split([',', '\n']).enumerate() {
-        let entry = raw.split('#').next().unwrap_or("").trim();
-        if entry.is_empty() {
-            continue;
+/// The left side of a map entry as `bind` reads it: an old id, or the text of a placeholder
+/// (`<CONN_01>`, written `"<CONN_01>"=4101` in the line form, where quotes allow any text).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum MapKey {
+    Id(u64),
+    Placeholder(String),
+}
+
+impl MapKey {
+    /// The key as a map file writes it: the digits, or the placeholder as a JSON string with
+    /// every non-ASCII character escaped, so the line is plain ASCII and reads back exactly.
+    pub fn written(&self) -> String {
+        match self {
+            MapKey::Id(id) => id.to_string(),
+            MapKey::Placeholder(text) => {
+                let mut out = String::from("\"");
+                for c in text.chars() {
+                    match c {
+                        '"' => out.push_str("\\\""),
+                        '\\' => out.push_str("\\\\"),
+                        ' '..='~' => out.push(c),
+                        c => {
+                            let mut units = [0u16; 2];
+                            for u in c.encode_utf16(&mut units) {
+                                out.push_str(&format!("\\u{u:04x}"));
+                            }
+                        }
+                    }
+                }
+                out.push('"');
+                out
+            }
         }
-        let (old, new) = entry
-            .split_once('=')
-            .ok_or_else(|| format!("{source}: entry {} `{entry}` is not OLD=NEW", n + 1))?;
-        let id = |s: &str| -> Result<u64, String> {
-            model::positive_id(s)
-                .ok_or_else(|| format!("{source}: `{}` is not a positive integer id", s.trim()))
+    }
+}
+
+impl std::fmt::Display for MapKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.written())
+    }
+}
+
+/// Old id (or placeholder, for `bind`) -> new id.
+pub type KeyMap = BTreeMap<MapKey, u64>;
+
+/// What a map's left side can be: [`IdMap`] takes ids only, [`KeyMap`] placeholders too.
+pub trait MapEntryKey: Ord + Clone {
+    /// The key from an entry's (decoded) text; `None` when it is not one.
+    fn from_text(text: &str) -> Option<Self>;
+    /// `id 1001`, `placeholder "<CONN_01>"`, for messages.
+    fn describe(&self) -> String;
+    /// What a key must be, for messages (`a positive integer id`).
+    const EXPECTED: &'static str;
+    /// What an entry must be, for messages (`positive integer ids`).
+    const PAIR: &'static str;
+}
+
+impl MapEntryKey for u64 {
+    fn from_text(text: &str) -> Option<u64> {
+        model::positive_id(text)
+    }
+    fn describe(&self) -> String {
+        format!("id {self}")
+    }
+    const EXPECTED: &'static str = "a positive integer id";
+    const PAIR: &'static str = "positive integer ids";
+}
+
+impl MapEntryKey for MapKey {
+    fn from_text(text: &str) -> Option<MapKey> {
+        if let Some(id) = model::positive_id(text) {
+            return Some(MapKey::Id(id));
+        }
+        // Only what the model calls a placeholder can stand for one: not an expression, not
+        // an empty or out-of-range value.
+        match model::classify_string(text, &|_| None) {
+            model::RefValue::Placeholder { .. } => Some(MapKey::Placeholder(text.trim().into())),
+            _ => None,
+        }
+    }
+    fn describe(&self) -> String {
+        match self {
+            MapKey::Id(id) => format!("id {id}"),
+            MapKey::Placeholder(_) => format!("placeholder {}", shown(&self.written())),
+        }
+    }
+    const EXPECTED: &'static str = "a positive integer id or a placeholder";
+    const PAIR: &'static str = "an id or placeholder and a positive integer id";
+}
+
+/// Parses `OLD=NEW[,OLD=NEW...]` entries into `map`; an old id mapped to two new ids is refused.
+pub fn parse_pairs<K: MapEntryKey>(
+    text: &str,
+    source: &str,
+    map: &mut BTreeMap<K, u64>,
+) -> Result<(), String> {
+    for (n, raw) in entries(text).into_iter().enumerate() {
+        let entry = raw.trim();
+        let not_a_pair = || {
+            format!(
+                "{source}: entry {} `{}` is not OLD=NEW",
+                n + 1,
+                shown(entry)
+            )
         };
-        insert(map, id(old)?, id(new)?, source)?;
+        let (old, new) = split_entry(entry).ok_or_else(not_a_pair)?;
+        let old = K::from_text(&old)
+            .ok_or_else(|| format!("{source}: `{}` is not {}", shown(old.trim()), K::EXPECTED))?;
+        let new = model::positive_id(new).ok_or_else(|| {
+            format!(
+                "{source}: `{}` is not a positive integer id",
+                shown(new.trim())
+            )
+        })?;
+        insert(map, old, new, source)?;
     }
     Ok(())
 }
 
-fn insert(map: &mut IdMap, old: u64, new: u64, source: &str) -> Result<(), String> {
+/// The entries of the line form: split at commas and line ends, `#` to the end of the line a
+/// comment, except inside a double-quoted key.
+fn entries(text: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let (mut start, mut quoted, mut escaped, mut comment) = (0, false, false, false);
+    for (i, c) in text.char_indices() {
+        if comment {
+            if c == '\n' {
+                comment = false;
+                start = i + 1;
+            }
+            continue;
+        }
+        if quoted {
+            match c {
+                _ if escaped => escaped = false,
+                '\\' => escaped = true,
+                '"' => quoted = false,
+                _ => {}
+            }
+            continue;
+        }
+        match c {
+            '"' => quoted = true,
+            '#' | ',' | '\n' => {
+                out.push(&text[start..i]);
+                comment = c == '#';
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    if !comment {
+        out.push(&text[start..]);
+    }
+    out.retain(|e| !e.trim().is_empty());
+    out
+}
+
+/// `OLD=NEW` as (the decoded old text, the new text); a quoted OLD is a JSON string.
+fn split_entry(entry: &str) -> Option<(String, &str)> {
+    if !entry.starts_with('"') {
+        let (old, new) = entry.split_once('=')?;
+        return Some((old.to_string(), new));
+    }
+    let mut escaped = false;
+    let end = entry.char_indices().skip(1).find_map(|(i, c)| match c {
+        _ if escaped => {
+            escaped = false;
+            None
+        }
+        '\\' => {
+            escaped = true;
+            None
+        }
+        '"' => Some(i),
+        _ => None,
+    })?;
+    let old: String = serde_json::from_str(&entry[..=end]).ok()?;
+    let new = entry[end + 1..].trim_start().strip_prefix('=')?;
+    Some((old, new))
+}
+
+fn insert<K: MapEntryKey>(
+    map: &mut BTreeMap<K, u64>,
+    old: K,
+    new: u64,
+    source: &str,
+) -> Result<(), String> {
     match map.get(&old) {
         Some(&existing) if existing != new => Err(format!(
-            "{source}: id {old} is mapped to both {existing} and {new}; the map is ambiguous"
+            "{source}: {} is mapped to both {existing} and {new}; the map is ambiguous",
+            old.describe()
         )),
         _ => {
             map.insert(old, new);
@@ -55,13 +224,20 @@ fn insert(map: &mut IdMap, old: u64, new: u64, source: &str) -> Result<(), Strin
 }
 
 /// Reads a map file: a JSON object `{"OLD": NEW}` or lines of `OLD=NEW` (`#` comments).
-pub fn load_map_file(path: &Path, map: &mut IdMap) -> Result<(), String> {
+pub fn load_map_file<K: MapEntryKey>(
+    path: &Path,
+    map: &mut BTreeMap<K, u64>,
+) -> Result<(), String> {
     let text = read_side_file(path, SideFileKind::MapFile).map_err(|e| e.to_string())?;
     parse_map_text(&text, &path.display().to_string(), map)
 }
 
 /// The text of a map file (see [`load_map_file`]); `source` names it in messages.
-pub fn parse_map_text(text: &str, source: &str, map: &mut IdMap) -> Result<(), String> {
+pub fn parse_map_text<K: MapEntryKey>(
+    text: &str,
+    source: &str,
+    map: &mut BTreeMap<K, u64>,
+) -> Result<(), String> {
     if text
         .trim_start_matches('\u{feff}')
         .trim_start()
@@ -69,22 +245,26 @@ pub fn parse_map_text(text: &str, source: &str, map: &mut IdMap) -> Result<(), S
     {
         load_json_map(text, source, map)
     } else {
-        parse_pairs(text, source, map)
+        parse_pairs(text.trim_start_matches('\u{feff}'), source, map)
     }
 }
 
 /// A JSON map, read with the project's parser rather than serde_json, which keeps the last of
 /// two members with the same key: `{"1001": 2001, "1001": 3001}` must be refused as ambiguous,
 /// with the position of the second key.
-fn load_json_map(text: &str, source: &str, map: &mut IdMap) -> Result<(), String> {
+fn load_json_map<K: MapEntryKey>(
+    text: &str,
+    source: &str,
+    map: &mut BTreeMap<K, u64>,
+) -> Result<(), String> {
     let doc = json::parse(text).map_err(|e| format!("{source}: invalid JSON: {e}"))?;
     let index = SourceIndex::new(text, Vec::new());
     let root = doc.root();
     if !root.is_object() {
         return Err(format!("{source}: the map is not a JSON object"));
     }
-    // Old id -> (new id, line of its key), for this file alone: the error names both lines.
-    let mut seen: BTreeMap<u64, (u64, u32)> = BTreeMap::new();
+    // Old key -> (new id, line of its key), for this file alone: the error names both lines.
+    let mut seen: BTreeMap<K, (u64, u32)> = BTreeMap::new();
     // Every member, duplicates too: a repeated id is exactly what must be caught here.
     for member in root.all_members() {
         let key = member.key_str();
@@ -96,26 +276,28 @@ fn load_json_map(text: &str, source: &str, map: &mut IdMap) -> Result<(), String
         };
         let key_at = index.position(member.key.span().start as usize);
         let here = format!("{source}:{}:{}", key_at.line, key_at.column);
-        let (old, new) = match (model::positive_id(&key), new) {
+        let (old, new) = match (K::from_text(&key), new) {
             (Some(old), Some(new)) => (old, new),
             _ => {
                 return Err(format!(
-                    "{here}: `{}: {}` is not a pair of positive integer ids",
+                    "{here}: `{}: {}` is not a pair of {}",
                     shown(member.key.raw()),
-                    shown(value.raw())
+                    shown(value.raw()),
+                    K::PAIR
                 ));
             }
         };
         match seen.get(&old) {
             Some(&(first, first_line)) if first != new => {
                 return Err(format!(
-                    "{here}: id {old} is mapped to both {first} (line {first_line}) and {new}; \
-                     the map is ambiguous"
+                    "{here}: {} is mapped to both {first} (line {first_line}) and {new}; \
+                     the map is ambiguous",
+                    old.describe()
                 ));
             }
             Some(_) => {}
             None => {
-                seen.insert(old, (new, key_at.line));
+                seen.insert(old.clone(), (new, key_at.line));
             }
         }
         insert(map, old, new, source)?;
@@ -139,7 +321,8 @@ fn shown(raw: &str) -> String {
 pub struct Edit {
     pub start: usize,
     pub end: usize,
-    pub old: u64,
+    /// The id replaced, or the placeholder (`bind`), whose whole string becomes the bare id.
+    pub old: MapKey,
     pub new: u64,
     pub pointer: String,
     pub kind: RefKind,
@@ -156,13 +339,54 @@ pub struct FilePlan {
     pub edits: Vec<Edit>,
 }
 
+impl Edit {
+    /// The edit replacing reference `r`'s value (see [`value_range`]) with `new`.
+    pub fn at(
+        src: &str,
+        scenario: &Scenario,
+        r: &Reference,
+        old: MapKey,
+        new: u64,
+        path: &Path,
+    ) -> Result<Edit, String> {
+        let range = value_range(src, r, path)?;
+        Ok(Edit {
+            start: range.start,
+            end: range.end,
+            old,
+            new,
+            pointer: r.pointer.clone(),
+            kind: r.kind,
+            module: scenario.modules[r.module].name.clone(),
+            allowed_types: r.allowed_types.clone(),
+        })
+    }
+
+    /// Whether the edit changes a byte: an id mapped to itself keeps its bytes.
+    pub fn changes_bytes(&self) -> bool {
+        self.old != MapKey::Id(self.new)
+    }
+}
+
 impl FilePlan {
+    /// The plan of `edits` to `original`, in file order; two references to one value are one
+    /// edit, and overlapping edits could not be applied.
+    pub fn new(path: &Path, original: Vec<u8>, mut edits: Vec<Edit>) -> FilePlan {
+        edits.sort_by_key(|e| e.start);
+        edits.dedup_by(|later, earlier| later.start < earlier.end);
+        FilePlan {
+            path: path.to_path_buf(),
+            original,
+            edits,
+        }
+    }
+
     /// The file's bytes with every edit applied.
     pub fn rewritten(&self) -> Vec<u8> {
         let mut out = Vec::with_capacity(self.original.len());
         let mut at = 0;
         // An id mapped to itself keeps its bytes, even when they are not the plain digits.
-        for e in self.edits.iter().filter(|e| e.old != e.new) {
+        for e in self.edits.iter().filter(|e| e.changes_bytes()) {
             out.extend_from_slice(&self.original[at..e.start]);
             out.extend_from_slice(e.new.to_string().as_bytes());
             at = e.end;
@@ -173,7 +397,7 @@ impl FilePlan {
 
     /// Whether any edit changes a byte (an identity map changes none).
     pub fn changes_bytes(&self) -> bool {
-        self.edits.iter().any(|e| e.old != e.new)
+        self.edits.iter().any(Edit::changes_bytes)
     }
 
     /// A unified diff of the change.
@@ -190,6 +414,17 @@ impl FilePlan {
     }
 }
 
+/// The model of one file's bytes; `None` when the file is not a blueprint.
+pub fn scenario_of(path: &Path, bytes: &[u8]) -> Result<Option<Scenario>, String> {
+    let src =
+        std::str::from_utf8(bytes).map_err(|e| format!("{}: not UTF-8 ({e})", path.display()))?;
+    let doc = json::parse(src).map_err(|e| format!("{}: invalid JSON: {e}", path.display()))?;
+    let Detected::Blueprint { form, root, base } = model::detect(doc.root()) else {
+        return Ok(None);
+    };
+    Ok(Some(model::build(&doc, root, form, base)))
+}
+
 /// Plans the edits for one file's bytes; `None` when the file is not a blueprint.
 pub fn plan(
     path: &Path,
@@ -197,57 +432,51 @@ pub fn plan(
     map: &IdMap,
     kinds: &[RefKind],
 ) -> Result<Option<FilePlan>, String> {
-    let src =
-        std::str::from_utf8(&bytes).map_err(|e| format!("{}: not UTF-8 ({e})", path.display()))?;
-    let doc = json::parse(src).map_err(|e| format!("{}: invalid JSON: {e}", path.display()))?;
-    let Detected::Blueprint { form, root, base } = model::detect(doc.root()) else {
+    let Some(scenario) = scenario_of(path, &bytes)? else {
         return Ok(None);
     };
-    let scenario = model::build(&doc, root, form, base);
+    // `scenario_of` read the bytes as UTF-8 already.
+    let src = String::from_utf8_lossy(&bytes);
     let mut edits = Vec::new();
     for r in &scenario.references {
         if !kinds.contains(&r.kind) {
             continue;
         }
-        let RefValue::Id { id, quoted } = r.value else {
+        let RefValue::Id { id, .. } = r.value else {
             continue;
         };
         let Some(&new) = map.get(&id) else { continue };
-        let (mut start, mut end) = (r.span.start as usize, r.span.end as usize);
-        if quoted {
-            // Keep the quotes, and any spaces or escapes around the digits inside them.
-            let digits = src
-                .get(start + 1..end.saturating_sub(1))
-                .and_then(id_digits)
-                .ok_or_else(|| {
-                    format!(
-                        "{}: {}: cannot locate the digits of the id {id}",
-                        path.display(),
-                        r.pointer
-                    )
-                })?;
-            (start, end) = (start + 1 + digits.start, start + 1 + digits.end);
-        }
-        edits.push(Edit {
-            start,
-            end,
-            old: id,
-            new,
-            pointer: r.pointer.clone(),
-            kind: r.kind,
-            module: scenario.modules[r.module].name.clone(),
-            allowed_types: r.allowed_types.clone(),
-        });
+        edits.push(Edit::at(&src, &scenario, r, MapKey::Id(id), new, path)?);
     }
-    edits.sort_by_key(|e| e.start);
-    // Two references to one value would be one edit; overlapping edits could not be applied.
-    edits.dedup_by(|later, earlier| later.start < earlier.end);
-    drop(doc);
-    Ok(Some(FilePlan {
-        path: path.to_path_buf(),
-        original: bytes,
-        edits,
-    }))
+    drop(src);
+    Ok(Some(FilePlan::new(path, bytes, edits)))
+}
+
+/// The bytes of reference `r`'s value in `src` that a new id replaces: an id's digits (inside
+/// the quotes of a quoted id, any spaces or escapes around them kept), or a placeholder's
+/// whole string, quotes included, so `"<CONN_01>"` becomes the bare `4101`.
+pub fn value_range(src: &str, r: &Reference, path: &Path) -> Result<Range<usize>, String> {
+    let (start, end) = (r.span.start as usize, r.span.end as usize);
+    match r.value {
+        RefValue::Id { quoted: true, id } => src
+            .get(start + 1..end.saturating_sub(1))
+            .and_then(id_digits)
+            .map(|digits| start + 1 + digits.start..start + 1 + digits.end)
+            .ok_or_else(|| {
+                format!(
+                    "{}: {}: cannot locate the digits of the id {id}",
+                    path.display(),
+                    r.pointer
+                )
+            }),
+        RefValue::Id { quoted: false, .. } | RefValue::Placeholder { .. } => Ok(start..end),
+        _ => Err(format!(
+            "{}: {}: a {} value holds no id to replace",
+            path.display(),
+            r.pointer,
+            r.value.kind_name()
+        )),
+    }
 }
 
 /// The byte range, in the raw text between a string's quotes, of what decodes to the string
