@@ -435,7 +435,17 @@ pub fn plan(
     let Some(scenario) = scenario_of(path, &bytes)? else {
         return Ok(None);
     };
-    // `scenario_of` read the bytes as UTF-8 already.
+    plan_modelled(path, bytes, &scenario, map, kinds).map(Some)
+}
+
+/// [`plan`] for a file already modelled ([`scenario_of`] of the same bytes).
+pub fn plan_modelled(
+    path: &Path,
+    bytes: Vec<u8>,
+    scenario: &Scenario,
+    map: &IdMap,
+    kinds: &[RefKind],
+) -> Result<FilePlan, String> {
     let src = String::from_utf8_lossy(&bytes);
     let mut edits = Vec::new();
     for r in &scenario.references {
@@ -446,10 +456,10 @@ pub fn plan(
             continue;
         };
         let Some(&new) = map.get(&id) else { continue };
-        edits.push(Edit::at(&src, &scenario, r, MapKey::Id(id), new, path)?);
+        edits.push(Edit::at(&src, scenario, r, MapKey::Id(id), new, path)?);
     }
     drop(src);
-    Ok(Some(FilePlan::new(path, bytes, edits)))
+    Ok(FilePlan::new(path, bytes, edits))
 }
 
 /// The bytes of reference `r`'s value in `src` that a new id replaces: an id's digits (inside
