@@ -7,7 +7,6 @@ use crate::cli::args::{KindFilter, RemapArgs};
 use crate::discover::Input;
 use crate::live::snapshot::Snapshot;
 use crate::live::{Catalog, ConnectionSource};
-use crate::model::Scenario;
 use crate::remap;
 use crate::settings::Settings;
 
@@ -143,20 +142,13 @@ pub(super) fn write_plans(
     write_output(None, out)
 }
 
-/// A blueprint file to rewrite in place: its path, bytes and model.
-pub(super) struct BlueprintFile {
-    pub path: PathBuf,
-    pub bytes: Vec<u8>,
-    pub scenario: Scenario,
-}
-
 /// Every blueprint under `paths`, read for `command` (`remap`, `bind`) to rewrite in place. A
 /// file named on the command line that cannot be read as a blueprint stops the run before
 /// anything is written; one found in a folder is skipped with a note.
 pub(super) fn read_blueprints(
     paths: &[PathBuf],
     command: &str,
-) -> Result<Vec<BlueprintFile>, String> {
+) -> Result<Vec<remap::BlueprintFile>, String> {
     let (inputs, problems) = inputs_of(paths);
     if let Some(p) = problems.iter().find(|p| !p.is_loop) {
         return Err(format!("{}: {}", p.display, p.message));
@@ -175,7 +167,7 @@ pub(super) fn read_blueprints(
         };
         let bytes = std::fs::read(path).map_err(|e| format!("{display}: {e}"))?;
         match remap::scenario_of(path, &bytes) {
-            Ok(Some(scenario)) => files.push(BlueprintFile {
+            Ok(Some(scenario)) => files.push(remap::BlueprintFile {
                 path: path.clone(),
                 bytes,
                 scenario,

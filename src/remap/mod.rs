@@ -414,6 +414,14 @@ impl FilePlan {
     }
 }
 
+/// A blueprint file to rewrite in place: its path, bytes and model.
+#[derive(Debug)]
+pub struct BlueprintFile {
+    pub path: PathBuf,
+    pub bytes: Vec<u8>,
+    pub scenario: Scenario,
+}
+
 /// The model of one file's bytes; `None` when the file is not a blueprint.
 pub fn scenario_of(path: &Path, bytes: &[u8]) -> Result<Option<Scenario>, String> {
     let src =
