@@ -74,9 +74,14 @@ pub enum Choice {
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Outcome {
-    Bound { id: u64, by: Choice },
+    Bound {
+        id: u64,
+        by: Choice,
+    },
     /// Left as it is, and why.
-    Unbound { why: String },
+    Unbound {
+        why: String,
+    },
 }
 
 /// One decision: every reference of `kind` holding `key`, bound the same way.
@@ -348,8 +353,10 @@ fn choose(
                     ),
                 };
             };
-            let matching: Vec<&Candidate> =
-                several.iter().filter(|c| prefer.is_match(&c.name)).collect();
+            let matching: Vec<&Candidate> = several
+                .iter()
+                .filter(|c| prefer.is_match(&c.name))
+                .collect();
             match matching[..] {
                 [one] => Outcome::Bound {
                     id: one.id,

@@ -56,7 +56,11 @@ pub fn accepts(needs: &Needs, actual: Option<&str>) -> Option<bool> {
 
 /// Whether a connection holding `scopes` (`None`: unknown), with the API's `scoped` answer
 /// for exactly these needs, holds every scope `needs` asks for: `None` when it cannot be told.
-pub fn holds_scopes(needs: &Needs, scopes: Option<&[String]>, scoped: Option<bool>) -> Option<bool> {
+pub fn holds_scopes(
+    needs: &Needs,
+    scopes: Option<&[String]>,
+    scoped: Option<bool>,
+) -> Option<bool> {
     if needs.scopes.is_empty() {
         return Some(true);
     }
@@ -84,7 +88,10 @@ mod tests {
 
     #[test]
     fn types_and_scopes_are_yes_no_or_unknown() {
-        let n = needs(Some(&["slack2", "slack3"]), &["chat:write|chat:write.public"]);
+        let n = needs(
+            Some(&["slack2", "slack3"]),
+            &["chat:write|chat:write.public"],
+        );
         assert_eq!(accepts(&n, Some("slack3")), Some(true));
         assert_eq!(accepts(&n, Some("google")), Some(false));
         assert_eq!(accepts(&n, None), None);

@@ -10,8 +10,8 @@ use std::process::ExitCode;
 use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 
 use crate::commands::{
-    self, EXIT_CLEAN, EXIT_TROUBLE, Ui, bind, check, completions, connections, inventory, pull, refs,
-    remap, rules, say,
+    self, EXIT_CLEAN, EXIT_TROUBLE, Ui, bind, check, completions, connections, inventory, pull,
+    refs, remap, rules, say,
 };
 use crate::config::{self, Config};
 use crate::settings::{Flags, Settings};
