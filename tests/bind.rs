@@ -46,6 +46,15 @@ fn one_module(module: &str, value: Value) -> String {
     .unwrap()
 }
 
+/// A folder with `a.json`, one module of `module` referencing `value`, and a snapshot of team
+/// 100 holding `connections`.
+fn one_module_and_team(module: &str, value: Value, connections: Value) -> tempfile::TempDir {
+    let d = tempfile::tempdir().unwrap();
+    std::fs::write(d.path().join("a.json"), one_module(module, value)).unwrap();
+    snapshot(d.path(), connections);
+    d
+}
+
 fn snapshot(dir: &Path, connections: Value) {
     let text = json!({"teamId": 100, "connections": connections}).to_string();
     std::fs::write(dir.join("team.json"), text).unwrap();
@@ -61,6 +70,7 @@ fn seed(id: u64, name: &str, kind: &str, scopes: Option<&[&str]>) -> Value {
 }
 
 const SHEETS_SCOPE: &str = "https://www.googleapis.com/auth/spreadsheets";
+const SHEETS_READONLY: &str = "https://www.googleapis.com/auth/spreadsheets.readonly";
 
 #[test]
 fn unique_candidates_are_bound_byte_exactly_and_ambiguous_ones_reported_and_left() {
@@ -121,23 +131,14 @@ fn unique_candidates_are_bound_byte_exactly_and_ambiguous_ones_reported_and_left
 
 #[test]
 fn a_wrong_type_or_a_connection_lacking_a_scope_is_never_chosen() {
-    let d = tempfile::tempdir().unwrap();
-    let file = d.path().join("a.json");
-    let text = one_module("google-sheets:addRow", json!("<CONN_01>"));
-    std::fs::write(&file, &text).unwrap();
     // A Gmail connection holding the scope (wrong type) and a Sheets one without it.
-    snapshot(
-        d.path(),
-        json!([
-            seed(1, "Gmail", "google-email", Some(&[SHEETS_SCOPE])),
-            seed(
-                2,
-                "Sheets read-only",
-                "google",
-                Some(&["https://www.googleapis.com/auth/spreadsheets.readonly"])
-            ),
-        ]),
-    );
+    let misfits = vec![
+        seed(1, "Gmail", "google-email", Some(&[SHEETS_SCOPE])),
+        seed(2, "Sheets read-only", "google", Some(&[SHEETS_READONLY])),
+    ];
+    let d = one_module_and_team("google-sheets:addRow", json!("<CONN_01>"), json!(misfits));
+    let file = d.path().join("a.json");
+    let text = std::fs::read_to_string(&file).unwrap();
     let r = bind(d.path(), &["a.json"]);
     assert_eq!(r.code, 1, "{}", r.stderr);
     assert!(
@@ -154,19 +155,9 @@ fn a_wrong_type_or_a_connection_lacking_a_scope_is_never_chosen() {
     assert!(!r.stderr.contains("candidate 1"), "{}", r.stderr);
     assert_eq!(std::fs::read_to_string(&file).unwrap(), text);
     // Add a Sheets connection with the scope: it is the one candidate.
-    snapshot(
-        d.path(),
-        json!([
-            seed(1, "Gmail", "google-email", Some(&[SHEETS_SCOPE])),
-            seed(
-                2,
-                "Sheets read-only",
-                "google",
-                Some(&["https://www.googleapis.com/auth/spreadsheets.readonly"])
-            ),
-            seed(3, "Sheets", "google", Some(&[SHEETS_SCOPE])),
-        ]),
-    );
+    let mut fitting = misfits.clone();
+    fitting.push(seed(3, "Sheets", "google", Some(&[SHEETS_SCOPE])));
+    snapshot(d.path(), json!(fitting));
     let r = bind(d.path(), &["a.json"]);
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert_eq!(
@@ -177,14 +168,9 @@ fn a_wrong_type_or_a_connection_lacking_a_scope_is_never_chosen() {
 
 #[test]
 fn a_connection_whose_scopes_are_unknown_stays_a_candidate_and_the_report_says_so() {
-    let d = tempfile::tempdir().unwrap();
-    std::fs::write(
-        d.path().join("a.json"),
-        one_module("google-sheets:addRow", json!("<CONN_01>")),
-    )
-    .unwrap();
-    snapshot(
-        d.path(),
+    let d = one_module_and_team(
+        "google-sheets:addRow",
+        json!("<CONN_01>"),
         json!([
             seed(7, "Sheets", "google", None),
             seed(8, "Sheets 2", "google", None)
@@ -412,14 +398,9 @@ fn without_a_teams_list_of_a_kind_a_placeholder_stays_and_ids_are_noted() {
 
 #[test]
 fn names_and_placeholders_from_files_and_lists_are_neutralised() {
-    let d = tempfile::tempdir().unwrap();
-    std::fs::write(
-        d.path().join("a.json"),
-        one_module("slack:CreateMessage", json!("<CONN \u{1b}[31m>")),
-    )
-    .unwrap();
-    snapshot(
-        d.path(),
+    let d = one_module_and_team(
+        "slack:CreateMessage",
+        json!("<CONN \u{1b}[31m>"),
         json!([
             seed(
                 1,
@@ -461,15 +442,10 @@ fn names_and_placeholders_from_files_and_lists_are_neutralised() {
 
 #[test]
 fn a_placeholder_shaped_like_a_secret_is_not_repeated_in_the_proposal() {
-    let d = tempfile::tempdir().unwrap();
     let secret = "xoxb-123456789012-1234567890123-abcdefghijABCDEFGHIJklmn";
-    std::fs::write(
-        d.path().join("a.json"),
-        one_module("slack:CreateMessage", json!(secret)),
-    )
-    .unwrap();
-    snapshot(
-        d.path(),
+    let d = one_module_and_team(
+        "slack:CreateMessage",
+        json!(secret),
         json!([seed(1, "A", "slack2", None), seed(2, "B", "slack2", None)]),
     );
     let r = bind(d.path(), &["a.json", "--propose"]);
@@ -532,13 +508,7 @@ fn online(server: &MakeServer, dir: &Path, extra: &[&str]) -> Run {
 fn team_rows() -> Vec<Value> {
     vec![
         real_row(4101, "Sheets ops", "google", 100, &[SHEETS_SCOPE]),
-        real_row(
-            4102,
-            "Sheets readonly",
-            "google",
-            100,
-            &["https://www.googleapis.com/auth/spreadsheets.readonly"],
-        ),
+        real_row(4102, "Sheets readonly", "google", 100, &[SHEETS_READONLY]),
         real_row(4105, "Gmail ops", "google-email", 100, &[SHEETS_SCOPE]),
         real_row(
             4201,

@@ -191,56 +191,55 @@ fn groups(sites: &[Site]) -> Vec<(RefKind, MapKey, Vec<usize>)> {
 /// module accepts and needs); `None` when the team has no list of the kind.
 fn candidates(kind: RefKind, sites: &[&Site], lists: &TeamLists) -> Option<Vec<Candidate>> {
     let mut out = Vec::new();
-    if kind == RefKind::Connection {
-        for c in &lists.connections {
-            let mut unsure = Vec::new();
-            let mut fits = true;
-            for s in sites {
-                match needs::accepts(&s.needs, c.connection_type.as_deref()) {
-                    Some(true) => {}
-                    Some(false) => fits = false,
-                    None => unsure.push("type not recorded"),
-                }
-                let scopes = c.scopes.as_deref();
-                match needs::holds_scopes(&s.needs, scopes, c.scoped) {
-                    Some(true) => {}
-                    Some(false) => fits = false,
-                    None => unsure.push("scopes unknown"),
-                }
-            }
-            if fits {
-                unsure.dedup();
-                out.push(Candidate {
-                    id: c.id,
-                    name: c.name.clone(),
-                    type_name: c.connection_type.clone(),
-                    unsure,
-                });
-            }
-        }
-        return Some(out);
-    }
-    for o in lists.objects.get(&kind)? {
-        let mut unsure = Vec::new();
-        let mut fits = true;
-        for s in sites {
-            match needs::accepts(&s.needs, o.type_name.as_deref()) {
-                Some(true) => {}
-                Some(false) => fits = false,
-                None => unsure.push("type not recorded"),
-            }
-        }
-        if fits {
-            unsure.dedup();
+    let mut consider = |id, name: &str, type_name: Option<&String>, scopes| {
+        if let Some(unsure) = fits(sites, type_name.map(String::as_str), scopes) {
             out.push(Candidate {
-                id: o.object.id,
-                name: o.object.name.clone(),
-                type_name: o.type_name.clone(),
+                id,
+                name: name.to_string(),
+                type_name: type_name.cloned(),
                 unsure,
             });
         }
+    };
+    if kind == RefKind::Connection {
+        for c in &lists.connections {
+            let scopes = Some((c.scopes.as_deref(), c.scoped));
+            consider(c.id, &c.name, c.connection_type.as_ref(), scopes);
+        }
+    } else {
+        for o in lists.objects.get(&kind)? {
+            consider(o.object.id, &o.object.name, o.type_name.as_ref(), None);
+        }
     }
     Some(out)
+}
+
+/// Whether an object of `type_name` (a connection also with its scopes and `scoped` answer)
+/// fits every one of `sites`: `None` when one of them refuses it, else what could not be told.
+fn fits(
+    sites: &[&Site],
+    type_name: Option<&str>,
+    scopes: Option<(Option<&[String]>, Option<bool>)>,
+) -> Option<Vec<&'static str>> {
+    let mut unsure = Vec::new();
+    for s in sites {
+        let type_fits = needs::accepts(&s.needs, type_name);
+        let scopes_fit = scopes.map_or(Some(true), |(granted, scoped)| {
+            needs::holds_scopes(&s.needs, granted, scoped)
+        });
+        for (answer, doubt) in [
+            (type_fits, "type not recorded"),
+            (scopes_fit, "scopes unknown"),
+        ] {
+            match answer {
+                Some(true) => {}
+                Some(false) => return None,
+                None if !unsure.contains(&doubt) => unsure.push(doubt),
+                None => {}
+            }
+        }
+    }
+    Some(unsure)
 }
 
 /// What to ask the source about the scopes of connections that may be candidates but whose

@@ -109,7 +109,7 @@ impl TeamLists {
     /// keychain and data structure lists are not read: the client has no call for a team's
     /// whole list of them yet, so references of those kinds are left as they are, with a note.
     pub fn from_api(api: &MakeApi, team: u64, source: String) -> Result<TeamLists, String> {
-        let page = api.export_connections(team)?;
+        let page = api.export_connections(team).map_err(|e| e.to_string())?;
         let mut connections: Vec<Connection> = page
             .get("connections")
             .and_then(Value::as_array)
