@@ -643,3 +643,55 @@ fn online_nothing_to_bind_is_one_listing_and_exit_0() {
         text
     );
 }
+
+#[test]
+fn another_teams_id_is_bound_and_a_symlink_keeps_being_a_link() {
+    let d = workspace();
+    let text = one_module("slack:CreateMessage", json!(9002));
+    std::fs::write(d.path().join("real.json"), &text).unwrap();
+    #[cfg(unix)]
+    std::os::unix::fs::symlink("real.json", d.path().join("link.json")).unwrap();
+    #[cfg(not(unix))]
+    std::fs::copy(d.path().join("real.json"), d.path().join("link.json")).unwrap();
+    let r = bind(d.path(), &["link.json"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    // 9002 is in the snapshot, but of team 200.
+    assert!(
+        r.stderr.contains("bound connection 9002 -> 4201"),
+        "{}",
+        r.stderr
+    );
+    let rewritten = text.replace("9002", "4201");
+    assert_eq!(
+        std::fs::read_to_string(d.path().join("link.json")).unwrap(),
+        rewritten
+    );
+    #[cfg(unix)]
+    {
+        assert!(
+            std::fs::symlink_metadata(d.path().join("link.json"))
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+        assert_eq!(
+            std::fs::read_to_string(d.path().join("real.json")).unwrap(),
+            rewritten
+        );
+    }
+}
+
+#[test]
+fn online_a_failed_scope_check_is_exit_2_and_writes_nothing() {
+    let server = MakeServer::builder()
+        .team(100, team_rows())
+        .fail_path("/connections?type[]=slack2", 500)
+        .start();
+    let d = tempfile::tempdir().unwrap();
+    copy_templates(d.path());
+    let before = read(d.path(), TEMPLATE);
+    let r = online(&server, d.path(), &[TEMPLATE, "--max-retries", "0"]);
+    assert_eq!(r.code, 2, "{}", r.stderr);
+    assert!(r.stderr.contains("could not be checked"), "{}", r.stderr);
+    assert_eq!(read(d.path(), TEMPLATE), before);
+}
