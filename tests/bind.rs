@@ -695,3 +695,35 @@ fn online_a_failed_scope_check_is_exit_2_and_writes_nothing() {
     assert!(r.stderr.contains("could not be checked"), "{}", r.stderr);
     assert_eq!(read(d.path(), TEMPLATE), before);
 }
+
+#[test]
+fn a_data_structure_is_bound_only_from_the_teams_list_and_else_noted() {
+    let d = tempfile::tempdir().unwrap();
+    let text = "{\"flow\": [{\"id\": 1, \"module\": \"json:CreateJSON\", \"parameters\": {\"type\": \"<UDT_01>\"}}]}";
+    std::fs::write(d.path().join("a.json"), text).unwrap();
+    snapshot(d.path(), json!([]));
+    let r = bind(d.path(), &["a.json"]);
+    assert_eq!(
+        r.code, 0,
+        "a note, not a reference left unbound: {}",
+        r.stderr
+    );
+    assert!(
+        r.stderr.contains("note: 1 data-structure placeholder(s) left as they are: snapshot team.json holds no `dataStructures` list"),
+        "{}",
+        r.stderr
+    );
+    assert_eq!(
+        std::fs::read_to_string(d.path().join("a.json")).unwrap(),
+        text
+    );
+    let listed = json!({"teamId": 100, "connections": [],
+        "dataStructures": [{"id": 61, "name": "Lead", "teamId": 100}]});
+    std::fs::write(d.path().join("team.json"), listed.to_string()).unwrap();
+    let r = bind(d.path(), &["a.json"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(
+        std::fs::read_to_string(d.path().join("a.json")).unwrap(),
+        text.replace("\"<UDT_01>\"", "61")
+    );
+}

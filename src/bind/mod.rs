@@ -113,10 +113,10 @@ pub struct Choices {
     pub map: KeyMap,
 }
 
-/// Every reference of `files` to bind against `lists`. References of a kind the team has no
-/// list of are bound only when they hold a placeholder (which then stays unbound, said why);
-/// an id of such a kind cannot be told apart from one of the team's, so it is counted in the
-/// returned notes instead.
+/// Every reference of `files` to bind against `lists`. Of a kind the team has no list of, a
+/// placeholder is still a reference to bind (it stays unbound, said why), except a data
+/// structure's; an id cannot be told apart from one of the team's. Those two are counted in
+/// the returned notes instead.
 pub fn sites(
     files: &[BlueprintFile],
     lists: &TeamLists,
@@ -124,6 +124,7 @@ pub fn sites(
 ) -> Result<(Vec<Site>, Vec<String>), String> {
     let mut sites = Vec::new();
     let mut unlisted_ids: BTreeMap<RefKind, usize> = BTreeMap::new();
+    let mut unlisted_placeholders: BTreeMap<RefKind, usize> = BTreeMap::new();
     for (file, f) in files.iter().enumerate() {
         let src = String::from_utf8_lossy(&f.bytes);
         for r in &f.scenario.references {
@@ -131,6 +132,14 @@ pub fn sites(
                 continue;
             }
             let key = match &r.value {
+                // A data structure is optional on most modules that take one: without the
+                // team's list it is noted, not counted as left unbound.
+                RefValue::Placeholder { .. }
+                    if r.kind == RefKind::DataStructure && !lists.has_list(r.kind) =>
+                {
+                    *unlisted_placeholders.entry(r.kind).or_default() += 1;
+                    continue;
+                }
                 RefValue::Placeholder { text } => {
                     // The exact text, not the model's shortened display of it.
                     let raw = src.get(r.span.start as usize..r.span.end as usize);
@@ -160,16 +169,18 @@ pub fn sites(
             });
         }
     }
-    let notes = unlisted_ids
-        .into_iter()
-        .map(|(kind, n)| {
-            format!(
-                "{n} {} id(s) not checked: {}",
-                kind.name(),
-                lists.unlisted.get(&kind).map_or("", String::as_str)
-            )
-        })
+    let why = |kind: &RefKind| lists.unlisted.get(kind).map_or("", String::as_str);
+    let mut notes: Vec<String> = unlisted_ids
+        .iter()
+        .map(|(kind, n)| format!("{n} {} id(s) not checked: {}", kind.name(), why(kind)))
         .collect();
+    notes.extend(unlisted_placeholders.iter().map(|(kind, n)| {
+        format!(
+            "{n} {} placeholder(s) left as they are: {}",
+            kind.name(),
+            why(kind)
+        )
+    }));
     Ok((sites, notes))
 }
 

@@ -1,7 +1,7 @@
 //! The team's lists `bind` chooses from: its connections, and its webhooks, data stores,
 //! keychains and data structures where a list of them is at hand.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use serde_json::Value;
 
@@ -160,11 +160,9 @@ impl TeamLists {
         }
     }
 
-    /// The kinds whose lists the source gave.
-    pub fn listed_kinds(&self) -> BTreeSet<RefKind> {
-        let mut kinds: BTreeSet<RefKind> = self.objects.keys().copied().collect();
-        kinds.insert(RefKind::Connection);
-        kinds
+    /// Whether the source gave the team's list of `kind` (always of connections).
+    pub fn has_list(&self, kind: RefKind) -> bool {
+        kind == RefKind::Connection || self.objects.contains_key(&kind)
     }
 }
 
