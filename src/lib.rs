@@ -5,6 +5,7 @@
 //! connections (live, through a [`live::ConnectionSource`]); [`report`] renders the findings.
 
 pub mod atomic_file;
+pub mod bind;
 pub mod cli;
 pub mod commands;
 pub mod config;

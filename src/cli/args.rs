@@ -337,6 +337,45 @@ pub struct RemapArgs {
 }
 
 #[derive(Args, Debug)]
+#[command(group(clap::ArgGroup::new("team_source").required(true).args(["connections", "online"])))]
+#[command(
+    after_help = "Exit codes: 0 every reference bound (or nothing to bind), 1 references left unbound, 2 could not check.\n\
+                  A reference is bound when its value is a placeholder (`<CONN_01>`, `{{YOUR_X}}`) or an id the team lacks,\n\
+                  and exactly one of the team's objects fits what its modules accept and need."
+)]
+pub struct BindArgs {
+    /// Files or folders (default `.`).
+    pub paths: Vec<PathBuf>,
+    /// The team whose connections, webhooks, data stores and keychains to bind to [else
+    /// `team` in bplint.toml].
+    #[arg(long)]
+    pub team: Option<u64>,
+    /// The team's lists from this snapshot (`bplint connections export`, with `hooks`,
+    /// `dataStores`, `keys`, `dataStructures` lists beside `connections` where recorded).
+    #[arg(long, value_name = "FILE", conflicts_with = "online")]
+    pub connections: Option<PathBuf>,
+    /// The team's connections from the Make API (MAKE_API_TOKEN).
+    #[arg(long)]
+    pub online: bool,
+    /// Print a unified diff and change nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// Among several candidates, take the one whose name matches this regex (it must match
+    /// exactly one).
+    #[arg(long, value_name = "REGEX")]
+    pub prefer: Option<String>,
+    /// Choices for references with several candidates: remap's map format, whose keys may
+    /// also be placeholders (`"<CONN_01>" = 4101`). `--propose` writes one to edit.
+    #[arg(long, value_name = "FILE")]
+    pub map_file: Option<PathBuf>,
+    /// Print the proposal as a map file, every candidate as a comment, and change nothing.
+    #[arg(long, conflicts_with = "dry_run")]
+    pub propose: bool,
+    #[command(flatten)]
+    pub api: ApiArgs,
+}
+
+#[derive(Args, Debug)]
 pub struct RulesArgs {
     #[arg(long, value_enum, default_value_t = TableFormat::Table)]
     pub format: TableFormat,

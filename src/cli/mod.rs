@@ -10,14 +10,15 @@ use std::process::ExitCode;
 use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 
 use crate::commands::{
-    self, EXIT_CLEAN, EXIT_TROUBLE, Ui, catalog, check, completions, connections, inventory, pull,
+    self, EXIT_CLEAN, EXIT_TROUBLE, Ui, bind, catalog, check, completions, connections, inventory,
+    pull,
     refs, remap, rules, say,
 };
 use crate::config::{self, Config};
 use crate::settings::{Flags, Settings};
 use args::{
-    ApiArgs, CatalogArgs, CheckArgs, ConnectionsCommand, InventoryArgs, RefsArgs, RemapArgs,
-    RuleArgs, RulesArgs, rules_or_exit,
+    ApiArgs, BindArgs, CatalogArgs, CheckArgs, ConnectionsCommand, InventoryArgs, RefsArgs,
+    RemapArgs, RuleArgs, RulesArgs, rules_or_exit,
 };
 
 #[derive(Parser, Debug)]
@@ -75,6 +76,9 @@ pub enum Command {
     Catalog(CatalogArgs),
     /// Rewrite connection ids in blueprint files, byte-exactly (e.g. dev team -> prod team).
     Remap(RemapArgs),
+    /// Bind a template's placeholders (and other teams' ids) to the team's own connections,
+    /// webhooks, data stores and keychains, where exactly one fits; report the rest.
+    Bind(BindArgs),
     /// A team's connections and who uses them: unused, expiring, expired, other teams', missing.
     Inventory(InventoryArgs),
     /// Save every scenario blueprint of a team from the Make API as DIR/<id>-<slug>.json.
@@ -183,6 +187,7 @@ pub fn main() -> ExitCode {
         Command::Refs(args) => refs::run(args, &settings),
         Command::Catalog(args) => catalog::run(&args, &settings),
         Command::Remap(args) => remap::run(args, &ui, &settings),
+        Command::Bind(args) => bind::run(args, &ui, &settings),
         Command::Inventory(args) => inventory::run(args, &settings),
         Command::Pull {
             team,
@@ -248,6 +253,10 @@ fn flags_of(command: &Command) -> Flags {
             ..api(&a.api)
         },
         Command::Remap(a) => Flags {
+            team: a.team,
+            ..api(&a.api)
+        },
+        Command::Bind(a) => Flags {
             team: a.team,
             ..api(&a.api)
         },

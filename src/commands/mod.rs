@@ -1,6 +1,7 @@
 //! One file per subcommand; `cli` parses the arguments and calls `run` here. What several
 //! commands share (finding the files, the API client, writing the output) is below.
 
+pub mod bind;
 pub mod catalog;
 pub mod check;
 pub mod completions;

@@ -1,5 +1,7 @@
 //! `bplint remap`: rewrite connection (or other) ids in blueprint files, byte-exactly.
 
+use std::path::PathBuf;
+
 use super::{EXIT_CLEAN, EXIT_FINDINGS, Ui, api_client, inputs_of, say, write_output};
 use crate::cli::args::{KindFilter, RemapArgs};
 use crate::discover::Input;
@@ -36,52 +38,15 @@ pub fn run(args: RemapArgs, ui: &Ui, settings: &Settings) -> Result<u8, String> 
         KindFilter::DataStructure => vec![RefKind::DataStructure],
         KindFilter::Scenario => vec![RefKind::Scenario],
     };
-    let (inputs, problems) = inputs_of(&args.paths);
-    if let Some(p) = problems.iter().find(|p| !p.is_loop) {
-        return Err(format!("{}: {}", p.display, p.message));
-    }
     let mut plans = Vec::new();
-    for input in &inputs {
-        let Input::File {
-            path,
-            display,
-            explicit,
-        } = input
-        else {
-            return Err("remap rewrites files in place; it cannot read standard input".into());
-        };
-        let bytes = std::fs::read(path).map_err(|e| format!("{display}: {e}"))?;
-        match remap::plan(path, bytes, &map, &kinds) {
-            Ok(Some(plan)) => plans.push(plan),
-            Ok(None) if *explicit => {
-                return Err(format!("{display}: not a blueprint; nothing was written"));
-            }
-            Ok(None) => {}
-            Err(e) if *explicit => return Err(format!("{e}; nothing was written")),
-            Err(e) => say("note", &format!("skipped {e}")),
-        }
+    for file in read_blueprints(&args.paths, "remap")? {
+        plans.push(
+            remap::plan_modelled(&file.path, file.bytes, &file.scenario, &map, &kinds)
+                .map_err(|e| format!("{e}; nothing was written"))?,
+        );
     }
-    let mut out = String::new();
     let changed: Vec<&remap::FilePlan> = plans.iter().filter(|p| !p.edits.is_empty()).collect();
-    for p in &changed {
-        if args.dry_run {
-            // The diff quotes the file: secrets masked and control characters replaced, byte
-            // for byte, so the hunks still read as the file.
-            out.push_str(&crate::redact::safe_source(&p.diff()));
-        } else if !ui.quiet {
-            let pairs: Vec<String> = p
-                .edits
-                .iter()
-                .map(|e| format!("{}->{}", e.old, e.new))
-                .collect();
-            out.push_str(&format!(
-                "{}: {} id(s) rewritten ({})\n",
-                crate::redact::clean(&p.path.display().to_string()),
-                p.edits.len(),
-                pairs.join(", ")
-            ));
-        }
-    }
+    let out = changes_text(&changed, args.dry_run, ui.quiet);
     if args.online || args.connections.is_some() {
         let source: Box<dyn ConnectionSource> = match &args.connections {
             Some(path) => Box::new(Snapshot::load(path)?),
@@ -122,22 +87,98 @@ pub fn run(args: RemapArgs, ui: &Ui, settings: &Settings) -> Result<u8, String> 
             return Ok(EXIT_FINDINGS);
         }
     }
-    if !args.dry_run {
-        remap::apply(&plans).map_err(|e| e.to_string())?;
+    write_plans(&plans, args.dry_run, ui, &out)?;
+    Ok(EXIT_CLEAN)
+}
+
+/// What a run prints on standard output for the files it changes: each file's unified diff
+/// (`--dry-run`), else a line per file naming the ids rewritten.
+pub(super) fn changes_text(changed: &[&remap::FilePlan], dry_run: bool, quiet: bool) -> String {
+    let mut out = String::new();
+    for p in changed {
+        if dry_run {
+            // The diff quotes the file: secrets masked and control characters replaced, byte
+            // for byte, so the hunks still read as the file.
+            out.push_str(&crate::redact::safe_source(&p.diff()));
+        } else if !quiet {
+            let pairs: Vec<String> = p
+                .edits
+                .iter()
+                .map(|e| format!("{}->{}", e.old, e.new))
+                .collect();
+            out.push_str(&crate::redact::clean(&format!(
+                "{}: {} id(s) rewritten ({})",
+                p.path.display(),
+                p.edits.len(),
+                pairs.join(", ")
+            )));
+            out.push('\n');
+        }
     }
+    out
+}
+
+/// Rewrites every planned file (all or nothing, see [`remap::apply`]) unless `dry_run`, says
+/// how many ids changed in how many files, and prints `out`.
+pub(super) fn write_plans(
+    plans: &[remap::FilePlan],
+    dry_run: bool,
+    ui: &Ui,
+    out: &str,
+) -> Result<(), String> {
+    if !dry_run {
+        remap::apply(plans).map_err(|e| e.to_string())?;
+    }
+    let changed: Vec<&remap::FilePlan> = plans.iter().filter(|p| !p.edits.is_empty()).collect();
     let total: usize = changed.iter().map(|p| p.edits.len()).sum();
     if !ui.quiet {
-        let verb = if args.dry_run {
-            "would rewrite"
-        } else {
-            "rewrote"
-        };
+        let verb = if dry_run { "would rewrite" } else { "rewrote" };
         eprintln!(
             "{verb} {total} id(s) in {} of {} blueprint(s)",
             changed.len(),
             plans.len()
         );
     }
-    write_output(None, &out)?;
-    Ok(EXIT_CLEAN)
+    write_output(None, out)
+}
+
+/// Every blueprint under `paths`, read for `command` (`remap`, `bind`) to rewrite in place. A
+/// file named on the command line that cannot be read as a blueprint stops the run before
+/// anything is written; one found in a folder is skipped with a note.
+pub(super) fn read_blueprints(
+    paths: &[PathBuf],
+    command: &str,
+) -> Result<Vec<remap::BlueprintFile>, String> {
+    let (inputs, problems) = inputs_of(paths);
+    if let Some(p) = problems.iter().find(|p| !p.is_loop) {
+        return Err(format!("{}: {}", p.display, p.message));
+    }
+    let mut files = Vec::new();
+    for input in &inputs {
+        let Input::File {
+            path,
+            display,
+            explicit,
+        } = input
+        else {
+            return Err(format!(
+                "{command} rewrites files in place; it cannot read standard input"
+            ));
+        };
+        let bytes = std::fs::read(path).map_err(|e| format!("{display}: {e}"))?;
+        match remap::scenario_of(path, &bytes) {
+            Ok(Some(scenario)) => files.push(remap::BlueprintFile {
+                path: path.clone(),
+                bytes,
+                scenario,
+            }),
+            Ok(None) if *explicit => {
+                return Err(format!("{display}: not a blueprint; nothing was written"));
+            }
+            Ok(None) => {}
+            Err(e) if *explicit => return Err(format!("{e}; nothing was written")),
+            Err(e) => say("note", &format!("skipped {e}")),
+        }
+    }
+    Ok(files)
 }

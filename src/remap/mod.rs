@@ -10,136 +10,27 @@
 //! renames the copies back over the files already rewritten, so a run is all or nothing, or
 //! says exactly which files it left rewritten.
 
-use std::collections::{BTreeMap, HashSet};
+use std::collections::HashSet;
 use std::ops::Range;
 use std::path::{Path, PathBuf};
 
 use crate::atomic_file::{self, WriteError};
-use crate::finding::location::SourceIndex;
-use crate::json::{self, Kind};
-use crate::model::{self, Detected, RefKind, RefValue};
-use crate::side_file::{SideFileKind, read_side_file};
+use crate::json;
+use crate::model::{self, Detected, RefKind, RefValue, Reference, Scenario};
 
-/// Old id -> new id.
-pub type IdMap = BTreeMap<u64, u64>;
+mod map_file;
 
-/// Parses `OLD=NEW[,OLD=NEW...]` entries into `map`; an old id mapped to two new ids is refused.
-pub fn parse_pairs(text: &str, source: &str, map: &mut IdMap) -> Result<(), String> {
-    for (n, raw) in text.split([',', '\n']).enumerate() {
-        let entry = raw.split('#').next().unwrap_or("").trim();
-        if entry.is_empty() {
-            continue;
-        }
-        let (old, new) = entry
-            .split_once('=')
-            .ok_or_else(|| format!("{source}: entry {} `{entry}` is not OLD=NEW", n + 1))?;
-        let id = |s: &str| -> Result<u64, String> {
-            model::positive_id(s)
-                .ok_or_else(|| format!("{source}: `{}` is not a positive integer id", s.trim()))
-        };
-        insert(map, id(old)?, id(new)?, source)?;
-    }
-    Ok(())
-}
-
-fn insert(map: &mut IdMap, old: u64, new: u64, source: &str) -> Result<(), String> {
-    match map.get(&old) {
-        Some(&existing) if existing != new => Err(format!(
-            "{source}: id {old} is mapped to both {existing} and {new}; the map is ambiguous"
-        )),
-        _ => {
-            map.insert(old, new);
-            Ok(())
-        }
-    }
-}
-
-/// Reads a map file: a JSON object `{"OLD": NEW}` or lines of `OLD=NEW` (`#` comments).
-pub fn load_map_file(path: &Path, map: &mut IdMap) -> Result<(), String> {
-    let text = read_side_file(path, SideFileKind::MapFile).map_err(|e| e.to_string())?;
-    parse_map_text(&text, &path.display().to_string(), map)
-}
-
-/// The text of a map file (see [`load_map_file`]); `source` names it in messages.
-pub fn parse_map_text(text: &str, source: &str, map: &mut IdMap) -> Result<(), String> {
-    if text
-        .trim_start_matches('\u{feff}')
-        .trim_start()
-        .starts_with('{')
-    {
-        load_json_map(text, source, map)
-    } else {
-        parse_pairs(text, source, map)
-    }
-}
-
-/// A JSON map, read with the project's parser rather than serde_json, which keeps the last of
-/// two members with the same key: `{"1001": 2001, "1001": 3001}` must be refused as ambiguous,
-/// with the position of the second key.
-fn load_json_map(text: &str, source: &str, map: &mut IdMap) -> Result<(), String> {
-    let doc = json::parse(text).map_err(|e| format!("{source}: invalid JSON: {e}"))?;
-    let index = SourceIndex::new(text, Vec::new());
-    let root = doc.root();
-    if !root.is_object() {
-        return Err(format!("{source}: the map is not a JSON object"));
-    }
-    // Old id -> (new id, line of its key), for this file alone: the error names both lines.
-    let mut seen: BTreeMap<u64, (u64, u32)> = BTreeMap::new();
-    // Every member, duplicates too: a repeated id is exactly what must be caught here.
-    for member in root.all_members() {
-        let key = member.key_str();
-        let value = member.value;
-        let new = match value.kind() {
-            Kind::Number => model::positive_id(value.raw()),
-            Kind::String => value.as_str().and_then(|s| model::positive_id(&s)),
-            _ => None,
-        };
-        let key_at = index.position(member.key.span().start as usize);
-        let here = format!("{source}:{}:{}", key_at.line, key_at.column);
-        let (old, new) = match (model::positive_id(&key), new) {
-            (Some(old), Some(new)) => (old, new),
-            _ => {
-                return Err(format!(
-                    "{here}: `{}: {}` is not a pair of positive integer ids",
-                    shown(member.key.raw()),
-                    shown(value.raw())
-                ));
-            }
-        };
-        match seen.get(&old) {
-            Some(&(first, first_line)) if first != new => {
-                return Err(format!(
-                    "{here}: id {old} is mapped to both {first} (line {first_line}) and {new}; \
-                     the map is ambiguous"
-                ));
-            }
-            Some(_) => {}
-            None => {
-                seen.insert(old, (new, key_at.line));
-            }
-        }
-        insert(map, old, new, source)?;
-    }
-    Ok(())
-}
-
-/// Text from a map file, shortened, with anything that could drive a terminal escaped.
-fn shown(raw: &str) -> String {
-    model::truncate(raw, 40)
-        .chars()
-        .flat_map(|c| match c {
-            '"' | '\'' => vec![c],
-            c => c.escape_debug().collect(),
-        })
-        .collect()
-}
+pub use map_file::{
+    IdMap, KeyMap, MapEntryKey, MapKey, load_map_file, parse_map_text, parse_pairs,
+};
 
 /// One id token to rewrite.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Edit {
     pub start: usize,
     pub end: usize,
-    pub old: u64,
+    /// The id replaced, or the placeholder (`bind`), whose whole string becomes the bare id.
+    pub old: MapKey,
     pub new: u64,
     pub pointer: String,
     pub kind: RefKind,
@@ -156,13 +47,54 @@ pub struct FilePlan {
     pub edits: Vec<Edit>,
 }
 
+impl Edit {
+    /// The edit replacing reference `r`'s value (see [`value_range`]) with `new`.
+    pub fn at(
+        src: &str,
+        scenario: &Scenario,
+        r: &Reference,
+        old: MapKey,
+        new: u64,
+        path: &Path,
+    ) -> Result<Edit, String> {
+        let range = value_range(src, r, path)?;
+        Ok(Edit {
+            start: range.start,
+            end: range.end,
+            old,
+            new,
+            pointer: r.pointer.clone(),
+            kind: r.kind,
+            module: scenario.modules[r.module].name.clone(),
+            allowed_types: r.allowed_types.clone(),
+        })
+    }
+
+    /// Whether the edit changes a byte: an id mapped to itself keeps its bytes.
+    pub fn changes_bytes(&self) -> bool {
+        self.old != MapKey::Id(self.new)
+    }
+}
+
 impl FilePlan {
+    /// The plan of `edits` to `original`, in file order; two references to one value are one
+    /// edit, and overlapping edits could not be applied.
+    pub fn new(path: &Path, original: Vec<u8>, mut edits: Vec<Edit>) -> FilePlan {
+        edits.sort_by_key(|e| e.start);
+        edits.dedup_by(|later, earlier| later.start < earlier.end);
+        FilePlan {
+            path: path.to_path_buf(),
+            original,
+            edits,
+        }
+    }
+
     /// The file's bytes with every edit applied.
     pub fn rewritten(&self) -> Vec<u8> {
         let mut out = Vec::with_capacity(self.original.len());
         let mut at = 0;
         // An id mapped to itself keeps its bytes, even when they are not the plain digits.
-        for e in self.edits.iter().filter(|e| e.old != e.new) {
+        for e in self.edits.iter().filter(|e| e.changes_bytes()) {
             out.extend_from_slice(&self.original[at..e.start]);
             out.extend_from_slice(e.new.to_string().as_bytes());
             at = e.end;
@@ -173,7 +105,7 @@ impl FilePlan {
 
     /// Whether any edit changes a byte (an identity map changes none).
     pub fn changes_bytes(&self) -> bool {
-        self.edits.iter().any(|e| e.old != e.new)
+        self.edits.iter().any(Edit::changes_bytes)
     }
 
     /// A unified diff of the change.
@@ -190,6 +122,25 @@ impl FilePlan {
     }
 }
 
+/// A blueprint file to rewrite in place: its path, bytes and model.
+#[derive(Debug)]
+pub struct BlueprintFile {
+    pub path: PathBuf,
+    pub bytes: Vec<u8>,
+    pub scenario: Scenario,
+}
+
+/// The model of one file's bytes; `None` when the file is not a blueprint.
+pub fn scenario_of(path: &Path, bytes: &[u8]) -> Result<Option<Scenario>, String> {
+    let src =
+        std::str::from_utf8(bytes).map_err(|e| format!("{}: not UTF-8 ({e})", path.display()))?;
+    let doc = json::parse(src).map_err(|e| format!("{}: invalid JSON: {e}", path.display()))?;
+    let Detected::Blueprint { form, root, base } = model::detect(doc.root()) else {
+        return Ok(None);
+    };
+    Ok(Some(model::build(&doc, root, form, base)))
+}
+
 /// Plans the edits for one file's bytes; `None` when the file is not a blueprint.
 pub fn plan(
     path: &Path,
@@ -197,57 +148,61 @@ pub fn plan(
     map: &IdMap,
     kinds: &[RefKind],
 ) -> Result<Option<FilePlan>, String> {
-    let src =
-        std::str::from_utf8(&bytes).map_err(|e| format!("{}: not UTF-8 ({e})", path.display()))?;
-    let doc = json::parse(src).map_err(|e| format!("{}: invalid JSON: {e}", path.display()))?;
-    let Detected::Blueprint { form, root, base } = model::detect(doc.root()) else {
+    let Some(scenario) = scenario_of(path, &bytes)? else {
         return Ok(None);
     };
-    let scenario = model::build(&doc, root, form, base);
+    plan_modelled(path, bytes, &scenario, map, kinds).map(Some)
+}
+
+/// [`plan`] for a file already modelled ([`scenario_of`] of the same bytes).
+pub fn plan_modelled(
+    path: &Path,
+    bytes: Vec<u8>,
+    scenario: &Scenario,
+    map: &IdMap,
+    kinds: &[RefKind],
+) -> Result<FilePlan, String> {
+    let src = String::from_utf8_lossy(&bytes);
     let mut edits = Vec::new();
     for r in &scenario.references {
         if !kinds.contains(&r.kind) {
             continue;
         }
-        let RefValue::Id { id, quoted } = r.value else {
+        let RefValue::Id { id, .. } = r.value else {
             continue;
         };
         let Some(&new) = map.get(&id) else { continue };
-        let (mut start, mut end) = (r.span.start as usize, r.span.end as usize);
-        if quoted {
-            // Keep the quotes, and any spaces or escapes around the digits inside them.
-            let digits = src
-                .get(start + 1..end.saturating_sub(1))
-                .and_then(id_digits)
-                .ok_or_else(|| {
-                    format!(
-                        "{}: {}: cannot locate the digits of the id {id}",
-                        path.display(),
-                        r.pointer
-                    )
-                })?;
-            (start, end) = (start + 1 + digits.start, start + 1 + digits.end);
-        }
-        edits.push(Edit {
-            start,
-            end,
-            old: id,
-            new,
-            pointer: r.pointer.clone(),
-            kind: r.kind,
-            module: scenario.modules[r.module].name.clone(),
-            allowed_types: r.allowed_types.clone(),
-        });
+        edits.push(Edit::at(&src, scenario, r, MapKey::Id(id), new, path)?);
     }
-    edits.sort_by_key(|e| e.start);
-    // Two references to one value would be one edit; overlapping edits could not be applied.
-    edits.dedup_by(|later, earlier| later.start < earlier.end);
-    drop(doc);
-    Ok(Some(FilePlan {
-        path: path.to_path_buf(),
-        original: bytes,
-        edits,
-    }))
+    drop(src);
+    Ok(FilePlan::new(path, bytes, edits))
+}
+
+/// The bytes of reference `r`'s value in `src` that a new id replaces: an id's digits (inside
+/// the quotes of a quoted id, any spaces or escapes around them kept), or a placeholder's
+/// whole string, quotes included, so `"<CONN_01>"` becomes the bare `4101`.
+pub fn value_range(src: &str, r: &Reference, path: &Path) -> Result<Range<usize>, String> {
+    let (start, end) = (r.span.start as usize, r.span.end as usize);
+    match r.value {
+        RefValue::Id { quoted: true, id } => src
+            .get(start + 1..end.saturating_sub(1))
+            .and_then(id_digits)
+            .map(|digits| start + 1 + digits.start..start + 1 + digits.end)
+            .ok_or_else(|| {
+                format!(
+                    "{}: {}: cannot locate the digits of the id {id}",
+                    path.display(),
+                    r.pointer
+                )
+            }),
+        RefValue::Id { quoted: false, .. } | RefValue::Placeholder { .. } => Ok(start..end),
+        _ => Err(format!(
+            "{}: {}: a {} value holds no id to replace",
+            path.display(),
+            r.pointer,
+            r.value.kind_name()
+        )),
+    }
 }
 
 /// The byte range, in the raw text between a string's quotes, of what decodes to the string

@@ -339,3 +339,51 @@ fn a_json_map_repeating_an_old_id_is_refused_like_the_line_form() {
     let e = parse_map_text("[1, 2]", "m.json", &mut IdMap::new()).unwrap_err();
     assert!(e.starts_with("m.json: "), "{e}");
 }
+
+#[test]
+fn bind_maps_take_placeholders_as_keys_in_both_forms() {
+    let mut m = KeyMap::new();
+    parse_map_text(
+        "\"<CONN_01>\" = 4101   # \"Slack\" (slack2), one, two\n\
+         {{YOUR_GMAIL}}=4102\n1001 = 4103\n\"a,#=\\\"\\u00e9\" = 4104\n",
+        "m.txt",
+        &mut m,
+    )
+    .unwrap();
+    assert_eq!(
+        m,
+        KeyMap::from([
+            (MapKey::Id(1001), 4103),
+            (MapKey::Placeholder("<CONN_01>".into()), 4101),
+            (MapKey::Placeholder("a,#=\"é".into()), 4104),
+            (MapKey::Placeholder("{{YOUR_GMAIL}}".into()), 4102),
+        ])
+    );
+    // What `written` gives reads back as the same key, in ASCII.
+    for key in m.keys() {
+        let line = format!("{} = 7", key.written());
+        assert!(line.is_ascii(), "{line}");
+        let mut back = KeyMap::new();
+        parse_pairs(&line, "m.txt", &mut back).unwrap();
+        assert_eq!(back.keys().collect::<Vec<_>>(), [key], "{line}");
+    }
+    let mut m = KeyMap::new();
+    parse_map_text("{\"<CONN_01>\": 4101, \"7\": \"8\"}", "m.json", &mut m).unwrap();
+    assert_eq!(m.len(), 2);
+    // Expressions are no placeholders; remap's maps still take ids only.
+    let e = parse_pairs("{{1.id}}=5", "m.txt", &mut KeyMap::new()).unwrap_err();
+    assert!(
+        e.contains("is not a positive integer id or a placeholder"),
+        "{e}"
+    );
+    let e = parse_pairs("<CONN_01>=5", "--map", &mut IdMap::new()).unwrap_err();
+    assert!(
+        e.contains("`<CONN_01>` is not a positive integer id"),
+        "{e}"
+    );
+    let e = parse_pairs("\"<A>\"=1,\"<A>\"=2", "m", &mut KeyMap::new()).unwrap_err();
+    assert!(
+        e.contains("placeholder \"<A>\" is mapped to both 1 and 2"),
+        "{e}"
+    );
+}
