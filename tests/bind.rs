@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::{Value, json};
 use support::bin::{Run, bplint_in, run_cmd, run_in};
-use support::make_server::{MakeServer, TOKEN, real_row};
+use support::make_server::{MakeServer, TOKEN, app_module, real_row};
 
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/bind");
 const TEMPLATE: &str = "template.blueprint.json";
@@ -551,34 +551,31 @@ fn copy_templates(dir: &Path) -> PathBuf {
 
 #[test]
 fn online_binds_connections_with_the_scopes_asked_economically() {
-    let server = MakeServer::builder().team(100, team_rows()).start();
+    let server = MakeServer::builder()
+        .team(100, team_rows())
+        .hooks(
+            100,
+            vec![
+                json!({"id": 5101, "name": "Lead intake hook", "typeName": "gateway-webhook", "teamId": 100}),
+                json!({"id": 5102, "name": "Mail hook", "typeName": "gateway-mailhook", "teamId": 100}),
+            ],
+        )
+        .data_stores(100, vec![json!({"id": 5201, "name": "Leads", "teamId": 100})])
+        .start();
     let d = tempfile::tempdir().unwrap();
     copy_templates(d.path());
     let r = online(&server, d.path(), &[TEMPLATE, SECOND]);
     assert_eq!(r.code, 1, "{}", r.stderr);
     // The list rows carry no scopes; the scope filters tell 4101 from 4102 and 4201 from 4202.
-    let expected = String::from_utf8(read(d.path(), "template.bound.json"))
-        .unwrap()
-        .replace("\"hook\": 5101", "\"hook\": \"<HOOK_01>\"")
-        .replace(
-            "\"datastore\": 5201",
-            "\"datastore\": \"{{YOUR_DATASTORE}}\"",
-        );
+    // The webhook and the data store bind from the team's lists as from a snapshot.
     assert_eq!(
-        String::from_utf8(read(d.path(), TEMPLATE)).unwrap(),
-        expected
+        read(d.path(), TEMPLATE),
+        read(d.path(), "template.bound.json")
     );
     assert_eq!(read(d.path(), SECOND), read(d.path(), "second.bound.json"));
     assert!(
         r.stderr
             .contains("candidate 4401 \"HubSpot EU\" (hubspotcrm)"),
-        "{}",
-        r.stderr
-    );
-    assert!(
-        r.stderr.contains("unbound hook \"<HOOK_01>\"")
-            && r.stderr
-                .contains("--online does not read the team's `hooks` list yet"),
         "{}",
         r.stderr
     );
@@ -603,7 +600,16 @@ fn online_binds_connections_with_the_scopes_asked_economically() {
         "google, slack2, google-restricted, hubspotcrm: {filtered:?}"
     );
     assert_eq!(server.by_id_calls(), [4301]);
-    assert_eq!(server.count(), 7, "{:?}", server.requests());
+    // One list each of the team's hooks and data stores, and Make's requirements once per
+    // app of the references to bind (google-sheets, slack, google-drive, hubspotcrm; the test
+    // server knows none, so the catalog answers).
+    let requirement_calls = server
+        .requests()
+        .iter()
+        .filter(|r| r.path.starts_with("/credential-requests/"))
+        .count();
+    assert_eq!(requirement_calls, 4, "{:?}", server.requests());
+    assert_eq!(server.count(), 7 + 2 + 4, "{:?}", server.requests());
 }
 
 #[test]
@@ -726,4 +732,45 @@ fn a_data_structure_is_bound_only_from_the_teams_list_and_else_noted() {
         std::fs::read_to_string(d.path().join("a.json")).unwrap(),
         text.replace("\"<UDT_01>\"", "61")
     );
+}
+
+#[test]
+fn online_make_requirements_decide_types_and_scopes_of_an_app_the_catalog_lacks() {
+    // The catalog knows nothing of `acme-crm`; Make says CreateContact accepts `acme2` and
+    // needs `contacts:write`. Of three connections only 7003 is of that type with that scope:
+    // without Make's answer all three would be candidates.
+    let server = MakeServer::builder()
+        .team(
+            100,
+            vec![
+                real_row(7001, "Acme old", "acme1", 100, &["contacts:write"]),
+                real_row(7002, "Acme reader", "acme2", 100, &["contacts:read"]),
+                real_row(7003, "Acme writer", "acme2", 100, &["contacts:write"]),
+            ],
+        )
+        .app_requirements(
+            "acme-crm",
+            "1",
+            vec![app_module(
+                "CreateContact",
+                "account:acme2",
+                Some(&["contacts:write"]),
+            )],
+        )
+        .start();
+    let d = tempfile::tempdir().unwrap();
+    let text = one_module("acme-crm:CreateContact", json!("<ACME>"));
+    std::fs::write(d.path().join("a.json"), &text).unwrap();
+    let r = online(&server, d.path(), &["a.json"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(
+        std::fs::read_to_string(d.path().join("a.json")).unwrap(),
+        text.replace("\"<ACME>\"", "7003")
+    );
+    let asked = server
+        .requests()
+        .iter()
+        .filter(|r| r.path.starts_with("/credential-requests/apps/acme-crm/1/"))
+        .count();
+    assert_eq!(asked, 1, "{:?}", server.requests());
 }

@@ -18,6 +18,7 @@ use std::ops::Range;
 
 use regex::Regex;
 
+use crate::live::requirements::Requirements;
 use crate::live::{Catalog, ResolveRequest, ScopeDemand};
 use crate::model::{RefKind, RefValue};
 use crate::remap::{self, BlueprintFile, Edit, FilePlan, KeyMap, MapKey};
@@ -42,6 +43,8 @@ pub struct Site {
     /// The placeholder or old id: references sharing it (and the kind) are bound together.
     pub key: MapKey,
     pub module: Option<String>,
+    /// The module's index in its file's model.
+    pub module_index: usize,
     pub pointer: String,
     pub needs: Needs,
     /// The bytes the new id replaces (see [`remap::value_range`]).
@@ -120,6 +123,7 @@ pub struct Choices {
 pub fn sites(
     files: &[BlueprintFile],
     lists: &TeamLists,
+    requirements: &Requirements,
     catalog: &Catalog,
 ) -> Result<(Vec<Site>, Vec<String>), String> {
     let mut sites = Vec::new();
@@ -162,8 +166,9 @@ pub fn sites(
                 kind: r.kind,
                 key,
                 module: module.name.clone(),
+                module_index: r.module,
                 pointer: r.pointer.clone(),
-                needs: needs::module_needs(catalog, module, r),
+                needs: needs::module_needs(requirements, catalog, module, r),
                 range: remap::value_range(&src, r, &f.path)?,
                 allowed_types: r.allowed_types.clone(),
             });

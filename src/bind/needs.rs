@@ -1,10 +1,14 @@
 //! What a module accepts and needs where it references a stored object: the one place `bind`
-//! asks, so that a new source (Make's module requirements, `src/live/requirements.rs`) plugs
-//! in here and every decision follows.
+//! asks. For connections it is what BP104 and BP105 read ([`demand_for`]: the echo, then
+//! Make's module requirements, then the catalog), so bind never picks a connection a check
+//! would then call a type mismatch or short of scopes.
 
+use super::Site;
 use crate::live::Catalog;
 use crate::live::catalog::ScopeNeed;
+use crate::live::requirements::{AppVersion, Requirements, Wanted, demand_for};
 use crate::model::{Module, RefKind, Reference};
+use crate::remap::BlueprintFile;
 
 /// What one reference's module accepts and needs.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -18,19 +22,45 @@ pub struct Needs {
     pub scopes: Vec<ScopeNeed>,
 }
 
-/// What module `m` accepts and needs for reference `r`: its parameter echo first; for a
-/// connection, else the catalog (as BP105 and BP104 read it), which also gives the scopes.
-pub fn module_needs(catalog: &Catalog, m: &Module, r: &Reference) -> Needs {
+/// The app versions whose module requirements bind needs: those of the modules of the
+/// connection references it is to bind (placeholders included, which a check never asks for).
+pub fn wanted(files: &[BlueprintFile], sites: &[Site]) -> Wanted {
+    let mut wanted = Wanted::new();
+    for site in sites.iter().filter(|s| s.kind == RefKind::Connection) {
+        let Some(file) = files.get(site.file) else {
+            continue;
+        };
+        let m = file.scenario.module(site.module_index);
+        if let Some((app, module)) = m
+            .name
+            .as_deref()
+            .and_then(|n| AppVersion::of_module(n, m.version))
+        {
+            wanted.entry(app).or_default().insert(module);
+        }
+    }
+    wanted
+}
+
+/// What module `m` accepts and needs for reference `r`: for a connection what the live rules
+/// read (echo, Make's requirements, catalog); for other kinds the parameter echo.
+pub fn module_needs(
+    requirements: &Requirements,
+    catalog: &Catalog,
+    m: &Module,
+    r: &Reference,
+) -> Needs {
     match r.kind {
-        RefKind::Connection => Needs {
-            // Make's module requirements go between the echo and the catalog, once they exist.
-            accepted: crate::rules::live::type_mismatch::accepted_types(catalog, m, r),
-            scopes: m
-                .name
-                .as_deref()
-                .map(|n| catalog.lookup(n).scopes)
-                .unwrap_or_default(),
-        },
+        RefKind::Connection => {
+            let req = demand_for(m, r, requirements, catalog);
+            Needs {
+                accepted: req.accepted_types.map(|types| {
+                    let from = req.types_from.map(|o| o.cite()).unwrap_or_default();
+                    (types, from)
+                }),
+                scopes: req.scopes,
+            }
+        }
         // `hook:gateway-webhook`, `keychain:apikey`; data stores and data structures have no
         // type to match.
         _ if !r.allowed_types.is_empty() => Needs {

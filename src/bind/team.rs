@@ -1,7 +1,7 @@
 //! The team's lists `bind` chooses from: its connections, and its webhooks, data stores,
 //! keychains and data structures where a list of them is at hand.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::Value;
 
@@ -105,10 +105,15 @@ impl TeamLists {
         Ok(lists)
     }
 
-    /// The team's connections from the Make API (one paged listing). Its webhook, data store,
-    /// keychain and data structure lists are not read: the client has no call for a team's
-    /// whole list of them yet, so references of those kinds are left as they are, with a note.
-    pub fn from_api(api: &MakeApi, team: u64, source: String) -> Result<TeamLists, String> {
+    /// The team's connections from the Make API (one paged listing), and its list of each
+    /// other kind in `kinds` the API lists (one paged listing each). Data structures have no
+    /// list call in the client: their references are left as they are, with a note.
+    pub fn from_api(
+        api: &MakeApi,
+        team: u64,
+        kinds: &BTreeSet<RefKind>,
+        source: String,
+    ) -> Result<TeamLists, String> {
         let page = api.export_connections(team).map_err(|e| e.to_string())?;
         let mut connections: Vec<Connection> = page
             .get("connections")
@@ -126,25 +131,40 @@ impl TeamLists {
             .filter(|c| c.team_id == Some(team))
             .collect();
         connections.sort_by_key(|c| c.id);
-        let unlisted = object_kinds()
-            .into_iter()
-            .map(|(kind, key)| {
-                (
-                    kind,
-                    format!(
-                        "--online does not read the team's `{key}` list yet; bind them from a \
-                         snapshot that holds one (--connections FILE)"
-                    ),
-                )
-            })
-            .collect();
-        Ok(TeamLists {
+        let mut lists = TeamLists {
             team,
             source,
             connections,
-            objects: BTreeMap::new(),
-            unlisted,
-        })
+            ..TeamLists::default()
+        };
+        for (kind, key) in object_kinds() {
+            if !kinds.contains(&kind) {
+                continue;
+            }
+            let Some(rows) = api.team_objects(team, kind) else {
+                lists.unlisted.insert(
+                    kind,
+                    format!(
+                        "--online does not read the team's `{key}` list; bind them from a \
+                         snapshot that holds one (--connections FILE)"
+                    ),
+                );
+                continue;
+            };
+            let rows = rows.map_err(|e| e.to_string())?;
+            let objects = rows
+                .iter()
+                .filter_map(|row| {
+                    let mut object = StoredObject::from_json(kind, row)?;
+                    // As for connections: the list is the team's own.
+                    object.team_id.get_or_insert(team);
+                    Some(team_object(object, row))
+                })
+                .filter(|o| o.object.team_id == Some(team))
+                .collect();
+            lists.objects.insert(kind, objects);
+        }
+        Ok(lists)
     }
 
     /// Scopes learned since the listing (a list row carries none): each connection found in

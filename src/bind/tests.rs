@@ -34,26 +34,27 @@ fn lists(connections: Vec<Connection>) -> TeamLists {
 }
 
 const SHEETS: &str = "https://www.googleapis.com/auth/spreadsheets";
+const DRIVE: &str = "https://www.googleapis.com/auth/drive.file";
 const SEND: &str = "https://www.googleapis.com/auth/gmail.send";
 
 fn decided(text: &str, team: &TeamLists, choices: &Choices) -> Vec<Decision> {
     let files = [file(text)];
-    let (sites, _) = sites(&files, team, &Catalog::builtin()).unwrap();
+    let (sites, _) = sites(&files, team, &Requirements::default(), &Catalog::builtin()).unwrap();
     decide(&sites, team, choices)
 }
 
 #[test]
 fn modules_sharing_a_placeholder_get_the_intersection_of_their_candidates() {
-    // Sheets accepts `google`; Gmail accepts `google-email` and `google`: only a `google`
-    // connection holding both modules' scopes fits both.
+    // Drive accepts `google-restricted`; Gmail accepts `google-email` and `google-restricted`:
+    // only a `google-restricted` connection holding both modules' scopes fits both.
     let text = r#"{"flow": [
-        {"id": 1, "module": "google-sheets:addRow", "parameters": {"__IMTCONN__": "<G>"}},
+        {"id": 1, "module": "google-drive:uploadAFile", "parameters": {"__IMTCONN__": "<G>"}},
         {"id": 2, "module": "google-email:sendAnEmail", "parameters": {"__IMTCONN__": "<G>"}}
     ]}"#;
     let team = lists(vec![
-        connection(1, "google", &[SHEETS]),
-        connection(2, "google-email", &[SHEETS, SEND]),
-        connection(3, "google", &[SHEETS, SEND]),
+        connection(1, "google-restricted", &[DRIVE]),
+        connection(2, "google-email", &[DRIVE, SEND]),
+        connection(3, "google-restricted", &[DRIVE, SEND]),
     ]);
     let d = decided(text, &team, &Choices::default());
     assert_eq!(d.len(), 1, "one decision for the placeholder");
@@ -104,7 +105,7 @@ fn plans_rewrite_only_the_bound_values() {
     let text = "{\"flow\": [{\"id\": 1, \"module\": \"slack:CreateMessage\", \"parameters\": {\"__IMTCONN__\": \"<S>\"}}, {\"id\": 2, \"module\": \"hubspotcrm:createContact\", \"parameters\": {\"__IMTCONN__\": \"<H>\"}}]}";
     let team = lists(vec![connection(5, "slack2", &["chat:write"])]);
     let files = vec![file(text)];
-    let (sites, _) = sites(&files, &team, &Catalog::builtin()).unwrap();
+    let (sites, _) = sites(&files, &team, &Requirements::default(), &Catalog::builtin()).unwrap();
     let decisions = decide(&sites, &team, &Choices::default());
     let plans = plans(files, &sites, &decisions);
     assert_eq!(
@@ -126,7 +127,7 @@ fn the_scope_request_asks_only_about_connections_of_accepted_types_with_unknown_
         connection(3, "slack2", &["chat:write"]),
     ]);
     let files = [file(text)];
-    let (sites, _) = sites(&files, &team, &Catalog::builtin()).unwrap();
+    let (sites, _) = sites(&files, &team, &Requirements::default(), &Catalog::builtin()).unwrap();
     let request = scope_request(&sites, &team).unwrap();
     assert_eq!(request.ids.into_iter().collect::<Vec<_>>(), [1]);
     assert_eq!(request.team, Some(100));

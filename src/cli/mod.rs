@@ -11,8 +11,7 @@ use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 
 use crate::commands::{
     self, EXIT_CLEAN, EXIT_TROUBLE, Ui, bind, catalog, check, completions, connections, inventory,
-    pull,
-    refs, remap, rules, say,
+    pull, refs, remap, rules, say,
 };
 use crate::config::{self, Config};
 use crate::settings::{Flags, Settings};

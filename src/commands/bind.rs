@@ -9,6 +9,8 @@ use super::{EXIT_CLEAN, EXIT_FINDINGS, Ui, api_client, say, write_output};
 use crate::bind::team::TeamLists;
 use crate::bind::{self, Choices, report};
 use crate::cli::args::BindArgs;
+use crate::live::requirements::RequirementsAnswer;
+use crate::live::snapshot::Snapshot;
 use crate::live::{Catalog, ConnectionSource};
 use crate::remap::{self, KeyMap};
 use crate::settings::Settings;
@@ -38,16 +40,54 @@ pub fn run(args: BindArgs, ui: &Ui, settings: &Settings) -> Result<u8, String> {
     } else {
         None
     };
+    // The snapshot answers module requirements as it recorded them; Make answers them online.
+    let mut snapshot = None;
     let mut lists = match (&api, &args.connections) {
-        (Some(api), _) => TeamLists::from_api(api, team, api.describe())?,
+        (Some(api), _) => {
+            let kinds = files
+                .iter()
+                .flat_map(|f| f.scenario.references.iter().map(|r| r.kind))
+                .collect();
+            TeamLists::from_api(api, team, &kinds, api.describe())?
+        }
         (None, Some(path)) => {
             let text = read_side_file(path, SideFileKind::Snapshot).map_err(|e| e.to_string())?;
-            TeamLists::from_snapshot(&text, &path.display().to_string(), team)?
+            let shown = path.display().to_string();
+            snapshot = Some(Snapshot::from_str(&text, &shown)?);
+            TeamLists::from_snapshot(&text, &shown, team)?
         }
         // clap requires one of the two.
         (None, None) => return Err("bind needs --connections FILE or --online".into()),
     };
-    let (sites, notes) = bind::sites(&files, &lists, &catalog)?;
+    let source: &dyn ConnectionSource = match (&api, &snapshot) {
+        (Some(api), _) => api,
+        (None, Some(snapshot)) => snapshot,
+        (None, None) => return Err("bind needs --connections FILE or --online".into()),
+    };
+    // Which references are to be bound does not depend on requirements, only what fits them:
+    // ask Make about the apps of those references alone.
+    let (unbound_sites, _) = bind::sites(&files, &lists, &Default::default(), &catalog)?;
+    let wanted = bind::needs::wanted(&files, &unbound_sites);
+    let answer = if wanted.is_empty() {
+        RequirementsAnswer::default()
+    } else {
+        source.requirements(&wanted)
+    };
+    if !answer.errors.is_empty() {
+        for e in &answer.errors {
+            say("error", e);
+        }
+        return Err(format!(
+            "the module requirements could not be had from {}; nothing was written",
+            source.describe()
+        ));
+    }
+    if ui.verbose {
+        for note in &answer.notes {
+            say("note", note);
+        }
+    }
+    let (sites, notes) = bind::sites(&files, &lists, &answer.requirements, &catalog)?;
     // List rows of the API carry no scopes: ask, economically, about those that matter.
     if let (Some(api), Some(request)) = (&api, bind::scope_request(&sites, &lists)) {
         let resolution = api.resolve(&request);

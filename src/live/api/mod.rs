@@ -55,6 +55,7 @@ use url::Url;
 use super::decode::row_id;
 use super::requirements::{RequirementsAnswer, Wanted};
 use super::{Connection, ConnectionSource, Resolution, ResolveRequest};
+use crate::model::RefKind;
 use access::TokenAccess;
 use objects::resolve_objects;
 use resolve::{Collect, Job, Pending, drain, finish, resolve};
@@ -208,6 +209,17 @@ impl MakeApi {
             }),
             runtime: Some(runtime),
         })
+    }
+
+    /// Every row of `team`'s list of webhooks, data stores or keychains (`GET /hooks?teamId=T`,
+    /// paged); `None` for a kind the API has no team list of here.
+    pub fn team_objects(&self, team: u64, kind: RefKind) -> Option<Result<Vec<Value>, ApiError>> {
+        let (path, key) = crate::live::object_list(kind)?;
+        Some(self.operate(|run| async move {
+            run.paged(key, |offset| run.team_url(path, team, offset))
+                .await
+                .map_err(|e| e.during(format!("could not list the {path} of team {team}")))
+        }))
     }
 
     /// Every connection of `team`, as the API listed them: `{"teamId": T, "connections": [rows...]}`
