@@ -33,7 +33,6 @@ fn lists(connections: Vec<Connection>) -> TeamLists {
     }
 }
 
-const SHEETS: &str = "https://www.googleapis.com/auth/spreadsheets";
 const DRIVE: &str = "https://www.googleapis.com/auth/drive.file";
 const SEND: &str = "https://www.googleapis.com/auth/gmail.send";
 
