@@ -774,3 +774,23 @@ fn online_make_requirements_decide_types_and_scopes_of_an_app_the_catalog_lacks(
         .count();
     assert_eq!(asked, 1, "{:?}", server.requests());
 }
+
+#[test]
+fn online_a_data_structure_binds_from_the_teams_list() {
+    let server = MakeServer::builder()
+        .team(100, Vec::new())
+        .data_structures(100, vec![json!({"id": 61, "name": "Lead", "teamId": 100})])
+        .start();
+    let d = tempfile::tempdir().unwrap();
+    let text = "{\"flow\": [{\"id\": 1, \"module\": \"json:CreateJSON\", \"parameters\": {\"type\": \"<UDT_01>\"}}]}";
+    std::fs::write(d.path().join("a.json"), text).unwrap();
+    let r = online(&server, d.path(), &["a.json"]);
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(
+        std::fs::read_to_string(d.path().join("a.json")).unwrap(),
+        text.replace("\"<UDT_01>\"", "61")
+    );
+    // The connections list and the data structures list: nothing else.
+    let paths: Vec<String> = server.requests().iter().map(|r| r.path.clone()).collect();
+    assert_eq!(paths, ["/connections", "/data-structures"], "{paths:?}");
+}

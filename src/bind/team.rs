@@ -106,8 +106,7 @@ impl TeamLists {
     }
 
     /// The team's connections from the Make API (one paged listing), and its list of each
-    /// other kind in `kinds` the API lists (one paged listing each). Data structures have no
-    /// list call in the client: their references are left as they are, with a note.
+    /// other kind in `kinds` (one paged listing each).
     pub fn from_api(
         api: &MakeApi,
         team: u64,

@@ -307,6 +307,16 @@ impl Builder {
     }
 
     /// Keychains of a team, served by `GET /keys?teamId=` as `{"keys": [...]}`.
+    /// Data structures of a team, served by `GET /data-structures?teamId=` as
+    /// `{"dataStructures": [...]}`.
+    pub fn data_structures(mut self, team: u64, rows: Vec<Value>) -> Self {
+        self.objects
+            .entry(("dataStructures", team))
+            .or_default()
+            .extend(rows);
+        self
+    }
+
     pub fn keys(mut self, team: u64, rows: Vec<Value>) -> Self {
         self.objects.entry(("keys", team)).or_default().extend(rows);
         self
@@ -652,6 +662,10 @@ fn router(state: Arc<Shared>) -> Router {
         .route(
             &format!("{API}/keys"),
             get(|st: St, q: RawQuery| list_objects(st, q, "keys")),
+        )
+        .route(
+            &format!("{API}/data-structures"),
+            get(|st: St, q: RawQuery| list_objects(st, q, "dataStructures")),
         )
         .route(
             &format!("{API}/hooks/{{id}}"),

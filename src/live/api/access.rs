@@ -18,6 +18,7 @@ pub(super) fn token_scope(method: &Method, endpoint: &[&str]) -> Option<&'static
         "hooks" => "hooks:read",
         "data-stores" => "datastores:read",
         "keys" => "keys:read",
+        "data-structures" => "udts:read",
         "scenarios" => "scenarios:read",
         "credential-requests" => "apps:read",
         "sdk" => "sdk-apps:read",

@@ -211,10 +211,15 @@ impl MakeApi {
         })
     }
 
-    /// Every row of `team`'s list of webhooks, data stores or keychains (`GET /hooks?teamId=T`,
-    /// paged); `None` for a kind the API has no team list of here.
+    /// Every row of `team`'s list of webhooks, data stores, keychains or data structures
+    /// (`GET /hooks?teamId=T`, paged); `None` for a kind the API has no team list of.
     pub fn team_objects(&self, team: u64, kind: RefKind) -> Option<Result<Vec<Value>, ApiError>> {
-        let (path, key) = crate::live::object_list(kind)?;
+        // Data structures are not checked live, so `object_list` leaves them out; bind lists
+        // them to choose from.
+        let (path, key) = match kind {
+            RefKind::DataStructure => ("data-structures", "dataStructures"),
+            _ => crate::live::object_list(kind)?,
+        };
         Some(self.operate(|run| async move {
             run.paged(key, |offset| run.team_url(path, team, offset))
                 .await
