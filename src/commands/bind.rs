@@ -91,7 +91,7 @@ pub fn run(args: BindArgs, ui: &Ui, settings: &Settings) -> Result<u8, String> {
     // List rows of the API carry no scopes: ask, economically, about those that matter.
     if let (Some(api), Some(request)) = (&api, bind::scope_request(&sites, &lists)) {
         let resolution = api.resolve(&request);
-        if !resolution.unchecked.is_empty() || !resolution.errors.is_empty() {
+        if !resolution.unchecked_of(&request.ids).is_empty() || !resolution.errors.is_empty() {
             for e in &resolution.errors {
                 say("error", e);
             }

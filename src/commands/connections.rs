@@ -10,7 +10,7 @@ use super::{EXIT_CLEAN, api_client, scoped_inputs, walk_results, write_output};
 use crate::cli::args::ApiArgs;
 use crate::live::api::MakeApi;
 use crate::live::snapshot::SNAPSHOT_VERSION;
-use crate::live::{ConnectionSource, LiveSettings, Resolution, object_list};
+use crate::live::{ConnectionSource, LiveSettings, Resolution, ResolveRequest, object_list};
 use crate::pipeline::{self, Options};
 use crate::settings::Settings;
 
@@ -73,7 +73,7 @@ fn export_for(
     };
     let request = pipeline::live_request(&results, &live, Some(team));
     let resolution = client.resolve(&request);
-    refuse_incomplete(&resolution)?;
+    refuse_incomplete(&resolution, &request)?;
     for note in &answer.notes {
         super::say("note", &crate::redact::clean(note));
     }
@@ -86,10 +86,10 @@ fn export_for(
     Ok(snapshot_v2(team, rows, &resolution, &request, &live))
 }
 
-fn refuse_incomplete(res: &Resolution) -> Result<(), String> {
+fn refuse_incomplete(res: &Resolution, request: &ResolveRequest) -> Result<(), String> {
     let mut problems: Vec<String> = res.errors.clone();
     problems.extend(
-        res.unchecked
+        res.unchecked_of(&request.ids)
             .iter()
             .map(|(id, why)| format!("connection {id}: {why}")),
     );

@@ -59,12 +59,14 @@ pub fn run(args: RemapArgs, ui: &Ui, settings: &Settings) -> Result<u8, String> 
             .filter(|e| e.kind == RefKind::Connection)
             .map(|e| e.new)
             .collect();
-        let resolution = source.resolve(&crate::live::ResolveRequest {
+        let request = crate::live::ResolveRequest {
             team,
             ids,
             ..Default::default()
-        });
-        if !resolution.unchecked.is_empty() || !resolution.errors.is_empty() {
+        };
+        let resolution = source.resolve(&request);
+        // `unchecked_of` also catches an id the source gave no answer for at all.
+        if !resolution.unchecked_of(&request.ids).is_empty() || !resolution.errors.is_empty() {
             for e in &resolution.errors {
                 say("error", e);
             }
