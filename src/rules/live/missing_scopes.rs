@@ -1,8 +1,6 @@
 use crate::declare_rule;
 use crate::finding::Finding;
-use crate::live::Lookup;
-use crate::model::{Module, Reference};
-use crate::rules::{LiveContext, Rule};
+use crate::rules::{ConnRef, LiveContext, Rule};
 
 declare_rule! {
     /// ## What it does
@@ -31,18 +29,9 @@ declare_rule! {
 }
 
 impl Rule for ConnectionMissingScopes {
-    fn check_connection(
-        &self,
-        cx: &LiveContext<'_>,
-        m: &Module,
-        r: &Reference,
-        lookup: &Lookup,
-        out: &mut Vec<Finding>,
-    ) {
-        let Lookup::Found { connection: c, .. } = lookup else {
-            return;
-        };
-        let Some(name) = &m.name else { return };
+    fn check_connection(&self, cx: &LiveContext<'_>, at: &ConnRef<'_>, out: &mut Vec<Finding>) {
+        let Some(c) = at.connection() else { return };
+        let Some(name) = &at.module.name else { return };
         let info = cx.settings.catalog.lookup(name);
         if info.scopes.is_empty() {
             return;
@@ -51,7 +40,7 @@ impl Rule for ConnectionMissingScopes {
         // were not asked about and say nothing useful.
         if let (Some(actual), Some((accepted, _))) = (
             &c.connection_type,
-            super::type_mismatch::accepted_types(&cx.settings.catalog, m, r),
+            super::type_mismatch::accepted_types(&cx.settings.catalog, at.module, at.reference),
         ) {
             if !accepted.iter().any(|t| t == actual) {
                 return;
@@ -78,17 +67,16 @@ impl Rule for ConnectionMissingScopes {
         if missing.is_empty() {
             return;
         }
-        let mut f = Finding::new(
-            &Self::META,
-            r.span,
-            format!(
-                "connection {} lacks scope(s) {} needed by {name}",
-                c.describe(),
-                missing.join(", ")
-            ),
-        )
-        .label("missing scopes")
-        .reference(m, r);
+        let mut f = at
+            .finding(
+                &Self::META,
+                format!(
+                    "connection {} lacks scope(s) {} needed by {name}",
+                    c.describe(),
+                    missing.join(", ")
+                ),
+            )
+            .label("missing scopes");
         f = match &info.docs {
             Some(docs) => f.help(format!(
                 "reauthorize the connection with the missing scopes; see {docs}"
