@@ -127,13 +127,15 @@ mod tests {
     use crate::rules::Rule;
     use crate::rules::live::testing::*;
 
-    /// Each kind's two rules with the codes they report under.
-    fn kinds() -> [(
+    /// A kind, its not-found and wrong-team rules, and the codes they report under.
+    type Kind = (
         RefKind,
         &'static dyn Rule,
         &'static dyn Rule,
         [&'static str; 2],
-    ); 3] {
+    );
+
+    fn kinds() -> [Kind; 3] {
         [
             (
                 RefKind::Hook,
