@@ -65,7 +65,7 @@ pub fn line(d: &Diagnostic) -> String {
     }
     props.push(format!(
         "title={}",
-        escape_property(&format!("{} {}", d.code, d.name))
+        escape_property(&format!("{} {}", d.code(), d.name()))
     ));
     let mut message = d.message.clone();
     if let Some(help) = &d.help {
@@ -92,34 +92,17 @@ pub fn render(report: &Report<'_>) -> String {
 mod tests {
     use super::*;
     use crate::json::Span;
-    use crate::report::{Location, Position, Summary};
+    use crate::report::Summary;
+    use crate::report::testing::{diagnostic, on_line};
+    use crate::rules::offline::connection_placeholder::ConnectionPlaceholder;
 
     fn diag(severity: Severity, file: &str, message: &str) -> Diagnostic {
-        Diagnostic {
-            code: "BP011",
-            name: "connection-placeholder",
-            severity,
-            message: message.to_string(),
-            label: None,
-            help: None,
-            file: file.to_string(),
-            location: Some(Location {
-                span: Span::new(120, 131),
-                start: Position {
-                    line: 7,
-                    column: 24,
-                },
-                end: Position {
-                    line: 7,
-                    column: 35,
-                },
-                ..Location::default()
-            }),
-            pointer: None,
-            module_id: None,
-            module_name: None,
-            related: Vec::new(),
-        }
+        let mut d = diagnostic(&ConnectionPlaceholder::META, file, "");
+        // Raw, not cleaned: the escaping is what is tested.
+        d.message = message.to_string();
+        d.severity = severity;
+        d.location = Some(on_line(Span::new(120, 131), 7, 24, 35));
+        d
     }
 
     #[test]
