@@ -7,6 +7,7 @@ use clap::{Args, Subcommand, ValueEnum};
 
 use crate::commands::{EXIT_TROUBLE, Ui};
 use crate::config;
+use crate::model::RefKind;
 use crate::rules::{RuleSet, declarative};
 
 /// A day: longer than any request should take, short of deadlines that overflow the clock.
@@ -138,6 +139,22 @@ pub fn rules_or_exit(args: &RuleArgs, ui: &Ui) -> Result<RuleSet, Result<u8, Str
     }
 }
 
+/// The clock and the window of the expiry checks (`check`, `inventory`).
+#[derive(Args, Debug, Clone, Default)]
+pub struct ExpiryArgs {
+    /// The current time for expiry checks (RFC 3339), for reproducible runs.
+    #[arg(long, value_name = "TIME")]
+    pub now: Option<String>,
+    /// Report connections expiring within this many days [default: 14, or
+    /// `expiry_warning_days` in the config].
+    #[arg(
+        long,
+        value_name = "DAYS",
+        value_parser = clap::value_parser!(i64).range(0..=config::MAX_EXPIRY_WARNING_DAYS)
+    )]
+    pub expiry_warning_days: Option<i64>,
+}
+
 #[derive(Copy, Clone, Debug, ValueEnum, PartialEq, Eq)]
 pub enum Format {
     Human,
@@ -188,16 +205,8 @@ pub struct CheckArgs {
     /// with connections:write); with --connections the results recorded in the snapshot are used.
     #[arg(long)]
     pub verify: bool,
-    /// The current time for expiry checks (RFC 3339), for reproducible runs.
-    #[arg(long, value_name = "TIME")]
-    pub now: Option<String>,
-    /// Warn about connections expiring within this many days [default: 14].
-    #[arg(
-        long,
-        value_name = "DAYS",
-        value_parser = clap::value_parser!(i64).range(0..=config::MAX_EXPIRY_WARNING_DAYS)
-    )]
-    pub expiry_warning_days: Option<i64>,
+    #[command(flatten)]
+    pub expiry: ExpiryArgs,
     /// Extra module catalog folder (repeatable).
     #[arg(long, value_name = "DIR")]
     pub catalog: Vec<PathBuf>,
@@ -222,6 +231,28 @@ pub enum KindFilter {
     DataStore,
     DataStructure,
     Scenario,
+}
+
+impl KindFilter {
+    /// The reference kinds the filter keeps.
+    pub fn kinds(self) -> Vec<RefKind> {
+        match self {
+            KindFilter::All => vec![
+                RefKind::Connection,
+                RefKind::Hook,
+                RefKind::Keychain,
+                RefKind::DataStore,
+                RefKind::DataStructure,
+                RefKind::Scenario,
+            ],
+            KindFilter::Connection => vec![RefKind::Connection],
+            KindFilter::Hook => vec![RefKind::Hook],
+            KindFilter::Keychain => vec![RefKind::Keychain],
+            KindFilter::DataStore => vec![RefKind::DataStore],
+            KindFilter::DataStructure => vec![RefKind::DataStructure],
+            KindFilter::Scenario => vec![RefKind::Scenario],
+        }
+    }
 }
 
 #[derive(Args, Debug)]
@@ -262,17 +293,8 @@ pub struct InventoryArgs {
     /// Write the report here instead of standard output.
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,
-    /// The current time for expiry (RFC 3339), for reproducible runs.
-    #[arg(long, value_name = "TIME")]
-    pub now: Option<String>,
-    /// List connections expiring within this many days [default: 14, or
-    /// `expiry_warning_days` in the config].
-    #[arg(
-        long,
-        value_name = "DAYS",
-        value_parser = clap::value_parser!(i64).range(0..=config::MAX_EXPIRY_WARNING_DAYS)
-    )]
-    pub expiry_warning_days: Option<i64>,
+    #[command(flatten)]
+    pub expiry: ExpiryArgs,
     /// Largest file read, in bytes [default: 64 MiB, or `max_file_size` in the config].
     #[arg(long, value_name = "BYTES")]
     pub max_file_size: Option<u64>,

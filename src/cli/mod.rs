@@ -221,7 +221,7 @@ fn flags_of(command: &Command) -> Flags {
         Command::Check(a) | Command::Baseline(a) => Flags {
             team: a.team,
             max_file_size: a.max_file_size,
-            expiry_warning_days: a.expiry_warning_days,
+            expiry_warning_days: a.expiry.expiry_warning_days,
             fail_on: a.fail_on.map(config::FailOn::threshold),
             catalog_dirs: a.catalog.clone(),
             ..api(&a.api)
@@ -233,7 +233,7 @@ fn flags_of(command: &Command) -> Flags {
         Command::Inventory(a) => Flags {
             team: Some(a.team),
             max_file_size: a.max_file_size,
-            expiry_warning_days: a.expiry_warning_days,
+            expiry_warning_days: a.expiry.expiry_warning_days,
             ..api(&a.api)
         },
         Command::Remap(a) => Flags {

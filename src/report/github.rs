@@ -106,20 +106,21 @@ mod tests {
     }
 
     #[test]
-    fn data_escapes_percent_and_newlines_only() {
-        assert_eq!(escape_data("100% done"), "100%25 done");
-        assert_eq!(escape_data("a\r\nb\nc"), "a%0D%0Ab%0Ac");
-        assert_eq!(escape_data("a:b,c::d"), "a:b,c::d");
-        // Already-escaped text is escaped again, not passed through.
-        assert_eq!(escape_data("%0A"), "%250A");
-    }
-
-    #[test]
-    fn properties_also_escape_colon_and_comma() {
-        assert_eq!(escape_property("a:b,c"), "a%3Ab%2Cc");
-        assert_eq!(escape_property("50%,\n"), "50%25%2C%0A");
-        assert_eq!(escape_property("::x"), "%3A%3Ax");
-        assert_eq!(escape_property("dir/é b.json"), "dir/é b.json");
+    fn data_escapes_percent_and_newlines_properties_also_colon_and_comma() {
+        // (text, escaped as data, escaped as a property)
+        let cases = [
+            ("100% done", "100%25 done", "100%25 done"),
+            ("a\r\nb\nc", "a%0D%0Ab%0Ac", "a%0D%0Ab%0Ac"),
+            ("a:b,c::d", "a:b,c::d", "a%3Ab%2Cc%3A%3Ad"),
+            // Already-escaped text is escaped again, not passed through.
+            ("%0A", "%250A", "%250A"),
+            ("50%,\n", "50%25,%0A", "50%25%2C%0A"),
+            ("dir/é b.json", "dir/é b.json", "dir/é b.json"),
+        ];
+        for (text, data, property) in cases {
+            assert_eq!(escape_data(text), data, "{text:?}");
+            assert_eq!(escape_property(text), property, "{text:?}");
+        }
     }
 
     #[test]

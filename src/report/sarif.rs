@@ -296,13 +296,18 @@ mod tests {
 
     #[test]
     fn uris_are_relative_and_percent_encoded() {
-        assert_eq!(uri_of("fixtures/demo/a.json"), "fixtures/demo/a.json");
-        assert_eq!(uri_of("./my dir/a b.json"), "my%20dir/a%20b.json");
-        assert_eq!(uri_of("a%b#c?d.json"), "a%25b%23c%3Fd.json");
-        assert_eq!(uri_of("c:d.json"), "c%3Ad.json");
-        assert_eq!(uri_of("é.json"), "%C3%A9.json");
-        assert_eq!(uri_of("<stdin>"), "%3Cstdin%3E");
-        assert_eq!(uri_of("/tmp/x y.json"), "file:///tmp/x%20y.json");
+        let cases = [
+            ("fixtures/demo/a.json", "fixtures/demo/a.json"),
+            ("./my dir/a b.json", "my%20dir/a%20b.json"),
+            ("a%b#c?d.json", "a%25b%23c%3Fd.json"),
+            ("c:d.json", "c%3Ad.json"),
+            ("é.json", "%C3%A9.json"),
+            ("<stdin>", "%3Cstdin%3E"),
+            ("/tmp/x y.json", "file:///tmp/x%20y.json"),
+        ];
+        for (path, uri) in cases {
+            assert_eq!(uri_of(path), uri, "{path}");
+        }
     }
 
     #[test]
