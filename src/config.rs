@@ -18,6 +18,8 @@ use serde::Deserialize;
 use toml::Spanned;
 
 use crate::finding::Severity;
+use crate::finding::location::{Location, SourceIndex};
+use crate::json::Span;
 use crate::rules::RuleSet;
 use crate::side_file::{SideFileKind, read_side_file};
 
@@ -70,32 +72,77 @@ impl FailOn {
     }
 }
 
-#[derive(Debug, Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-struct RawConfig {
-    zone: Option<String>,
-    api_url: Option<String>,
-    team: Option<u64>,
-    expiry_warning_days: Option<Spanned<i64>>,
-    fail_on: Option<FailOn>,
-    max_file_size: Option<u64>,
-    #[serde(default)]
-    rules_dirs: Vec<String>,
-    #[serde(default)]
-    catalog_dirs: Vec<String>,
-    #[serde(default)]
-    include: Vec<Spanned<String>>,
-    #[serde(default)]
-    exclude: Vec<Spanned<String>>,
-    #[serde(default)]
-    rules: BTreeMap<Spanned<String>, Level>,
-    #[serde(default)]
-    teams: Vec<RawTeams>,
-    #[serde(default)]
-    overrides: Vec<RawOverride>,
-    #[serde(default)]
-    ignore: Vec<Spanned<RawIgnore>>,
+/// A value read on its own: one of the wrong shape becomes an error to report, and the rest of
+/// the file is still read, so that one run shows every mistake of a config.
+#[derive(Debug)]
+enum Field<T> {
+    Ok(T),
+    Bad(String),
 }
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Field<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        Ok(match T::deserialize(d) {
+            Ok(v) => Field::Ok(v),
+            Err(e) => Field::Bad(de_message(&e.to_string())),
+        })
+    }
+}
+
+/// A value of the file with its span, checked on its own.
+type Checked<T> = Spanned<Field<T>>;
+
+/// toml's text for an error inside a value: the message, then ``in `key` `` when it is about a
+/// key of a table inside; on one line.
+fn de_message(text: &str) -> String {
+    let mut lines = text.lines().map(str::trim).filter(|l| !l.is_empty());
+    let message = lines.next().unwrap_or("invalid value").to_string();
+    match lines.next() {
+        Some(within) => format!("{message} ({within})"),
+        None => message,
+    }
+}
+
+/// The keys of the file's top level, in the order of [`RawConfig`] (unknown keys are reported
+/// with this list, as serde words it).
+const FIELDS: &[&str] = &[
+    "zone",
+    "api_url",
+    "team",
+    "expiry_warning_days",
+    "fail_on",
+    "max_file_size",
+    "rules_dirs",
+    "catalog_dirs",
+    "include",
+    "exclude",
+    "rules",
+    "teams",
+    "overrides",
+    "ignore",
+];
+
+/// The file as read: every key known to [`FIELDS`]; an unknown one is reported apart.
+#[derive(Debug, Deserialize, Default)]
+struct RawConfig {
+    zone: Option<Checked<String>>,
+    api_url: Option<Checked<String>>,
+    team: Option<Checked<u64>>,
+    expiry_warning_days: Option<Checked<i64>>,
+    fail_on: Option<Checked<FailOn>>,
+    max_file_size: Option<Checked<u64>>,
+    rules_dirs: Option<Checked<Vec<String>>>,
+    catalog_dirs: Option<Checked<Vec<String>>>,
+    include: Option<Checked<Vec<Spanned<String>>>>,
+    exclude: Option<Checked<Vec<Spanned<String>>>>,
+    rules: Option<Checked<RuleLevels>>,
+    teams: Option<Checked<Vec<Checked<RawTeams>>>>,
+    overrides: Option<Checked<Vec<Checked<RawOverride>>>>,
+    ignore: Option<Checked<Vec<Checked<RawIgnore>>>>,
+}
+
+/// `[rules]` and an override's `rules`: rule code or name -> level, each level checked alone.
+type RuleLevels = BTreeMap<Spanned<String>, Checked<Level>>;
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -110,7 +157,7 @@ struct RawTeams {
 #[serde(deny_unknown_fields)]
 struct RawOverride {
     paths: Vec<Spanned<String>>,
-    rules: BTreeMap<Spanned<String>, Level>,
+    rules: RuleLevels,
 }
 
 #[derive(Debug, Deserialize)]
@@ -136,6 +183,32 @@ pub struct ConfigError {
     pub label: String,
     #[help]
     pub help: Option<String>,
+}
+
+/// Every error of one config file (never none): checking goes on after the first.
+#[derive(Debug, thiserror::Error)]
+#[error("{}", .errors.iter().map(|e| e.message.as_str()).collect::<Vec<_>>().join("; "))]
+pub struct ConfigErrors {
+    pub errors: Vec<ConfigError>,
+}
+
+impl ConfigErrors {
+    /// Each error drawn with its snippet, then how many there were when more than one.
+    pub fn render(&self, color: bool, width: usize) -> String {
+        let mut out: String = self
+            .errors
+            .iter()
+            .filter_map(|e| crate::draw::render(e, color, width))
+            .collect();
+        if let [first, _, ..] = self.errors.as_slice() {
+            out.push_str(&format!(
+                "{}: {} errors\n",
+                first.src.name(),
+                self.errors.len()
+            ));
+        }
+        out
+    }
 }
 
 /// Paths matched against a file's path relative to the config's folder.
@@ -168,8 +241,10 @@ pub struct Ignore {
     pub paths: Option<PathSet>,
     pub module: Option<i64>,
     pub reason: String,
-    /// Where the entry is, for "matched nothing" notes.
+    /// The line of its `rule`, which the "matched nothing" note names.
     pub line: usize,
+    /// The entry in the config file, where the "matched nothing" note points.
+    pub location: Location,
 }
 
 /// The validated config.
@@ -258,9 +333,11 @@ pub fn discover(start: &Path) -> Option<PathBuf> {
     None
 }
 
+/// Checks a file's values, collecting every error instead of stopping at the first.
 struct Checker<'a> {
     name: String,
     text: &'a str,
+    errors: Vec<ConfigError>,
 }
 
 impl Checker<'_> {
@@ -280,163 +357,263 @@ impl Checker<'_> {
         }
     }
 
-    fn globs(&self, patterns: &[Spanned<String>]) -> Result<PathSet, ConfigError> {
-        let mut b = GlobSetBuilder::new();
-        for p in patterns {
-            let glob = Glob::new(p.get_ref()).map_err(|e| {
-                self.error(
-                    format!("bad glob: {e}"),
-                    Some(p.span()),
-                    "this pattern",
-                    None,
-                )
-            })?;
-            b.add(glob);
-        }
-        let set = b
-            .build()
-            .map_err(|e| self.error(format!("bad globs: {e}"), None, "", None))?;
-        Ok(PathSet { set })
+    fn report(
+        &mut self,
+        message: impl Into<String>,
+        span: Option<std::ops::Range<usize>>,
+        label: &str,
+        help: Option<String>,
+    ) {
+        let e = self.error(message, span, label, help);
+        self.errors.push(e);
     }
 
-    fn expiry_warning_days(&self, days: &Spanned<i64>) -> Result<i64, ConfigError> {
-        let n = *days.get_ref();
-        if (0..=MAX_EXPIRY_WARNING_DAYS).contains(&n) {
-            return Ok(n);
+    /// The value, or `None` with its error reported.
+    fn value<T>(&mut self, field: Checked<T>) -> Option<(T, std::ops::Range<usize>)> {
+        let span = field.span();
+        match field.into_inner() {
+            Field::Ok(v) => Some((v, span)),
+            Field::Bad(message) => {
+                let help = message
+                    .contains("unknown field")
+                    .then(|| "check the spelling; see the README's configuration section".into());
+                self.report(message, Some(span), "here", help);
+                None
+            }
         }
-        Err(self.error(
+    }
+
+    fn scalar<T>(&mut self, field: Option<Checked<T>>) -> Option<T> {
+        field.and_then(|f| self.value(f)).map(|(v, _)| v)
+    }
+
+    fn list<T>(&mut self, field: Option<Checked<Vec<T>>>) -> Vec<T> {
+        self.scalar(field).unwrap_or_default()
+    }
+
+    /// The entries of an array of tables that are well-formed, each with its span.
+    fn entries<T>(
+        &mut self,
+        field: Option<Checked<Vec<Checked<T>>>>,
+    ) -> Vec<(T, std::ops::Range<usize>)> {
+        let all = self.list(field);
+        all.into_iter().filter_map(|e| self.value(e)).collect()
+    }
+
+    /// Every top-level key that is not a setting.
+    fn unknown_keys(&mut self, text: &str) {
+        let Ok(keys) = toml::from_str::<BTreeMap<Spanned<String>, serde::de::IgnoredAny>>(text)
+        else {
+            return;
+        };
+        for key in keys
+            .keys()
+            .filter(|k| !FIELDS.contains(&k.get_ref().as_str()))
+        {
+            let message =
+                <serde::de::value::Error as serde::de::Error>::unknown_field(key.get_ref(), FIELDS)
+                    .to_string();
+            self.report(
+                message,
+                Some(key.span()),
+                "here",
+                Some("check the spelling; see the README's configuration section".into()),
+            );
+        }
+    }
+
+    fn globs(&mut self, patterns: &[Spanned<String>]) -> Option<PathSet> {
+        let mut b = GlobSetBuilder::new();
+        let mut ok = true;
+        for p in patterns {
+            match Glob::new(p.get_ref()) {
+                Ok(glob) => {
+                    b.add(glob);
+                }
+                Err(e) => {
+                    self.report(
+                        format!("bad glob: {e}"),
+                        Some(p.span()),
+                        "this pattern",
+                        None,
+                    );
+                    ok = false;
+                }
+            }
+        }
+        match b.build() {
+            Ok(set) if ok => Some(PathSet { set }),
+            Ok(_) => None,
+            Err(e) => {
+                self.report(format!("bad globs: {e}"), None, "", None);
+                None
+            }
+        }
+    }
+
+    fn expiry_warning_days(&mut self, field: Option<Checked<i64>>) -> Option<i64> {
+        let (n, span) = self.value(field?)?;
+        if (0..=MAX_EXPIRY_WARNING_DAYS).contains(&n) {
+            return Some(n);
+        }
+        self.report(
             format!(
                 "`expiry_warning_days = {n}` is out of range: accepted 0 to \
                  {MAX_EXPIRY_WARNING_DAYS} days"
             ),
-            Some(days.span()),
+            Some(span),
             "out of range",
             None,
-        ))
+        );
+        None
     }
 
-    fn rule_code(&self, rules: &RuleSet, key: &Spanned<String>) -> Result<String, ConfigError> {
+    fn rule_code(&mut self, rules: &RuleSet, key: &Spanned<String>) -> Option<String> {
         match rules.find(key.get_ref()) {
-            Some((m, _)) => Ok(m.code.to_string()),
-            None => Err(self.error(
-                format!("unknown rule `{}`", key.get_ref()),
-                Some(key.span()),
-                "not a rule code or name",
-                Some("`bplint rules` lists every rule".into()),
-            )),
+            Some((m, _)) => Some(m.code.to_string()),
+            None => {
+                self.report(
+                    format!("unknown rule `{}`", key.get_ref()),
+                    Some(key.span()),
+                    "not a rule code or name",
+                    Some("`bplint rules` lists every rule".into()),
+                );
+                None
+            }
         }
+    }
+
+    /// Rule code -> level, the unknown codes and bad levels reported.
+    fn levels(&mut self, rules: &RuleSet, levels: RuleLevels) -> Vec<(String, Level)> {
+        let mut out = Vec::new();
+        for (key, level) in levels {
+            let code = self.rule_code(rules, &key);
+            if let (Some(code), Some((level, _))) = (code, self.value(level)) {
+                out.push((code, level));
+            }
+        }
+        out
     }
 }
 
 impl Config {
     /// Loads and validates `path`. `rules` is the run's rule set, to check rule codes.
-    pub fn load(path: &Path, rules: &RuleSet) -> Result<Config, Box<ConfigError>> {
-        let text = read_side_file(path, SideFileKind::Config).map_err(|e| {
-            Box::new(ConfigError {
+    pub fn load(path: &Path, rules: &RuleSet) -> Result<Config, ConfigErrors> {
+        let text = read_side_file(path, SideFileKind::Config).map_err(|e| ConfigErrors {
+            errors: vec![ConfigError {
                 message: e.to_string(),
                 src: NamedSource::new(path.display().to_string(), String::new()),
                 span: None,
                 label: String::new(),
                 help: None,
-            })
+            }],
         })?;
-        Self::parse(&text, path, rules).map_err(Box::new)
+        Self::parse(&text, path, rules)
     }
 
-    pub fn parse(text: &str, path: &Path, rules: &RuleSet) -> Result<Config, ConfigError> {
-        let ck = Checker {
+    /// Validates a config text: every error of it, or the config. Only a TOML syntax error
+    /// stops the reading (nothing after it can be trusted).
+    pub fn parse(text: &str, path: &Path, rules: &RuleSet) -> Result<Config, ConfigErrors> {
+        let mut ck = Checker {
             name: display_path(path),
             text,
+            errors: Vec::new(),
         };
-        let raw: RawConfig = toml::from_str(text).map_err(|e| {
-            let help = e
-                .message()
-                .contains("unknown field")
-                .then(|| "check the spelling; see the README's configuration section".to_string());
-            ck.error(toml_message(&e, text), e.span(), "here", help)
-        })?;
+        let raw: RawConfig = match toml::from_str(text) {
+            Ok(raw) => raw,
+            Err(e) => {
+                let e = ck.error(toml_message(&e, text), e.span(), "here", None);
+                return Err(ConfigErrors { errors: vec![e] });
+            }
+        };
+        ck.unknown_keys(text);
         let root = path.parent().map(Path::to_path_buf).unwrap_or_default();
+        let in_root = |dirs: Vec<String>| dirs.iter().map(|d| root.join(d)).collect();
         let mut cfg = Config {
             path: Some(path.to_path_buf()),
             root: root.clone(),
-            zone: raw.zone,
-            api_url: raw.api_url,
-            team: raw.team,
-            expiry_warning_days: raw
-                .expiry_warning_days
-                .as_ref()
-                .map(|d| ck.expiry_warning_days(d))
-                .transpose()?,
-            fail_on: raw.fail_on,
-            max_file_size: raw.max_file_size,
-            rules_dirs: raw.rules_dirs.iter().map(|d| root.join(d)).collect(),
-            catalog_dirs: raw.catalog_dirs.iter().map(|d| root.join(d)).collect(),
+            zone: ck.scalar(raw.zone),
+            api_url: ck.scalar(raw.api_url),
+            team: ck.scalar(raw.team),
+            expiry_warning_days: ck.expiry_warning_days(raw.expiry_warning_days),
+            fail_on: ck.scalar(raw.fail_on),
+            max_file_size: ck.scalar(raw.max_file_size),
+            rules_dirs: in_root(ck.list(raw.rules_dirs)),
+            catalog_dirs: in_root(ck.list(raw.catalog_dirs)),
             ..Config::default()
         };
-        if !raw.include.is_empty() {
-            cfg.include = Some(ck.globs(&raw.include)?);
+        let include = ck.list(raw.include);
+        if !include.is_empty() {
+            cfg.include = ck.globs(&include);
         }
-        if !raw.exclude.is_empty() {
-            cfg.exclude = Some(ck.globs(&raw.exclude)?);
+        let exclude = ck.list(raw.exclude);
+        if !exclude.is_empty() {
+            cfg.exclude = ck.globs(&exclude);
         }
-        for (k, level) in &raw.rules {
-            cfg.rules.push((ck.rule_code(rules, k)?, *level));
+        if let Some(levels) = ck.scalar(raw.rules) {
+            cfg.rules = ck.levels(rules, levels);
         }
-        for t in &raw.teams {
+        for (t, _) in ck.entries(raw.teams) {
             let mut teams: Vec<u64> = t.team.into_iter().collect();
             teams.extend(&t.teams);
+            let paths = ck.globs(&t.paths);
             if teams.is_empty() {
-                let span = t.paths.first().map(|p| p.span());
-                return Err(ck.error(
+                ck.report(
                     "a [[teams]] entry needs `team = ID` or `teams = [IDs]`",
-                    span,
+                    t.paths.first().map(|p| p.span()),
                     "for these paths",
                     None,
-                ));
+                );
+            } else if let Some(paths) = paths {
+                cfg.teams.push(TeamEntry { paths, teams });
             }
-            cfg.teams.push(TeamEntry {
-                paths: ck.globs(&t.paths)?,
-                teams,
-            });
         }
-        for o in &raw.overrides {
-            let mut list = Vec::new();
-            for (k, level) in &o.rules {
-                list.push((ck.rule_code(rules, k)?, *level));
+        for (o, _) in ck.entries(raw.overrides) {
+            let rules = ck.levels(rules, o.rules);
+            if let Some(paths) = ck.globs(&o.paths) {
+                cfg.overrides.push(Override { paths, rules });
             }
-            cfg.overrides.push(Override {
-                paths: ck.globs(&o.paths)?,
-                rules: list,
-            });
         }
-        for entry in &raw.ignore {
-            let i = entry.get_ref();
+        let index = SourceIndex::new(text, Vec::new());
+        for (i, span) in ck.entries(raw.ignore) {
             if i.reason.trim().is_empty() {
-                return Err(ck.error(
+                ck.report(
                     "an [[ignore]] entry needs a non-empty `reason`",
-                    Some(entry.span()),
+                    Some(span.clone()),
                     "this entry",
                     None,
-                ));
+                );
+                continue;
             }
             let line = text.as_bytes()[..i.rule.span().start.min(text.len())]
                 .iter()
                 .filter(|&&b| b == b'\n')
                 .count()
                 + 1;
-            cfg.ignores.push(Ignore {
-                rule: ck.rule_code(rules, &i.rule)?,
-                paths: if i.paths.is_empty() {
-                    None
-                } else {
-                    Some(ck.globs(&i.paths)?)
-                },
-                module: i.module,
-                reason: i.reason.clone(),
-                line,
-            });
+            let rule = ck.rule_code(rules, &i.rule);
+            let paths = if i.paths.is_empty() {
+                Some(None)
+            } else {
+                ck.globs(&i.paths).map(Some)
+            };
+            if let (Some(rule), Some(paths)) = (rule, paths) {
+                cfg.ignores.push(Ignore {
+                    rule,
+                    paths,
+                    module: i.module,
+                    reason: i.reason,
+                    line,
+                    location: index.locate(Span::new(span.start, span.end)),
+                });
+            }
         }
-        Ok(cfg)
+        if ck.errors.is_empty() {
+            return Ok(cfg);
+        }
+        // In the order of the file, as someone fixing them reads it.
+        ck.errors
+            .sort_by_key(|e| e.span.map_or(usize::MAX, |s| s.offset()));
+        Err(ConfigErrors { errors: ck.errors })
     }
 
     /// `file` relative to the config's folder, for glob matching.
@@ -510,8 +687,15 @@ impl Config {
 mod tests {
     use super::*;
 
-    fn parse(text: &str) -> Result<Config, ConfigError> {
+    fn parse(text: &str) -> Result<Config, ConfigErrors> {
         Config::parse(text, Path::new("bplint.toml"), &RuleSet::builtin())
+    }
+
+    /// The one error of `text`.
+    fn only_error(text: &str) -> ConfigError {
+        let mut e = parse(text).unwrap_err();
+        assert_eq!(e.errors.len(), 1, "{text:?}: {e}");
+        e.errors.remove(0)
     }
 
     #[test]
@@ -559,33 +743,33 @@ reason = "test data"
     #[test]
     fn errors_point_into_the_file() {
         let text = "zone = \"eu1\"\ntema = 5\n";
-        let e = parse(text).unwrap_err();
+        let e = only_error(text);
         assert!(e.message.contains("unknown field `tema`"), "{}", e.message);
         let span = e.span.unwrap();
         assert_eq!(&text[span.offset()..span.offset() + span.len()], "tema");
 
         let text = "team = \"seven\"\n";
-        let e = parse(text).unwrap_err();
+        let e = only_error(text);
         assert!(e.message.contains("invalid type"), "{}", e.message);
         assert_eq!(&text[e.span.unwrap().offset()..][..7], "\"seven\"");
 
         let text = "[rules]\nBP999 = \"off\"\n";
-        let e = parse(text).unwrap_err();
+        let e = only_error(text);
         assert!(e.message.contains("unknown rule `BP999`"));
         assert_eq!(&text[e.span.unwrap().offset()..][..5], "BP999");
 
         let text = "[rules]\nBP011 = \"loud\"\n";
-        assert!(parse(text).unwrap_err().message.contains("unknown variant"));
+        assert!(only_error(text).message.contains("unknown variant"));
 
         let text = "[[ignore]]\nrule = \"BP020\"\nreason = \" \"\n";
-        assert!(parse(text).unwrap_err().message.contains("reason"));
+        assert!(only_error(text).message.contains("reason"));
 
         let text = "[[ignore]]\nrule = \"BP020\"\n";
-        assert!(parse(text).unwrap_err().message.contains("reason"));
+        assert!(only_error(text).message.contains("reason"));
 
         for days in ["999999999999", "-1", "36501"] {
             let text = format!("expiry_warning_days = {days}\n");
-            let e = parse(&text).unwrap_err();
+            let e = only_error(&text);
             assert!(e.message.contains("out of range"), "{}", e.message);
             assert!(e.message.contains("0 to 36500 days"), "{}", e.message);
             assert_eq!(&text[e.span.unwrap().offset()..][..days.len()], days);
@@ -598,14 +782,14 @@ reason = "test data"
         );
 
         let text = "include = [\"a/[\"]\n";
-        assert!(parse(text).unwrap_err().message.contains("bad glob"));
+        assert!(only_error(text).message.contains("bad glob"));
     }
 
     #[test]
     fn a_control_character_outside_a_string_is_named() {
         // Found by fuzz/fuzz_targets/config.rs: toml 0.8 gives no message for it.
         for (text, at) in [("#\0", 1), ("# a\u{1e}b\nzone = \"eu1\"\n", 3)] {
-            let e = parse(text).unwrap_err();
+            let e = only_error(text);
             assert!(
                 e.message
                     .starts_with("invalid TOML: control character U+00"),
@@ -614,5 +798,46 @@ reason = "test data"
             );
             assert_eq!(e.span.unwrap().offset(), at, "{text:?}");
         }
+    }
+
+    #[test]
+    fn every_error_of_a_file_is_reported_at_once() {
+        let text = "tema = 5\nteam = \"seven\"\n[rules]\nBP999 = \"off\"\nBP011 = \"loud\"\n\
+                    [[ignore]]\nrule = \"BP020\"\nreason = \" \"\n";
+        let e = parse(text).unwrap_err();
+        let found: Vec<(&str, &str)> = e
+            .errors
+            .iter()
+            .map(|e| {
+                let span = e.span.expect("a span");
+                let at = &text[span.offset()..span.offset() + span.len()];
+                (e.message.split(',').next().unwrap_or_default(), at)
+            })
+            .collect();
+        assert_eq!(
+            found,
+            [
+                ("unknown field `tema`", "tema"),
+                ("invalid type: string \"seven\"", "\"seven\""),
+                ("unknown rule `BP999`", "BP999"),
+                ("unknown variant `loud`", "\"loud\""),
+                (
+                    "an [[ignore]] entry needs a non-empty `reason`",
+                    "[[ignore]]\nrule = \"BP020\"\nreason = \" \""
+                ),
+            ]
+        );
+    }
+
+    #[test]
+    fn an_ignore_entry_knows_where_it_is() {
+        let text = "zone = \"eu1\"\n\n[[ignore]]\nrule = \"BP020\"\nreason = \"test data\"\n";
+        let c = parse(text).unwrap();
+        let at = &c.ignores[0].location;
+        assert_eq!(
+            &text[at.span.range()],
+            "[[ignore]]\nrule = \"BP020\"\nreason = \"test data\""
+        );
+        assert_eq!((at.start.line, at.start.column), (3, 1));
     }
 }

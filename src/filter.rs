@@ -134,9 +134,9 @@ pub fn apply(
     for (ig, hits) in config.ignores.iter().zip(ignore_hits) {
         if hits == 0 {
             out.kept.push(Diagnostic::new(
-                unused_ignore::finding(&ig.rule, ig.line, &ig.reason),
+                unused_ignore::finding(&ig.rule, ig.line, &ig.reason, ig.location.span),
                 &config_name,
-                None,
+                Some(ig.location.clone()),
             ));
         }
     }

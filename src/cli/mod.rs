@@ -162,12 +162,9 @@ pub fn main() -> ExitCode {
     let config = match &config_path {
         Some(path) => match Config::load(path, &rules) {
             Ok(c) => c,
-            Err(e) => {
-                eprint!(
-                    "{}",
-                    // 200 columns: miette's default, which config errors have always been drawn at.
-                    crate::draw::render(e.as_ref(), color, 200).unwrap_or_default()
-                );
+            Err(errors) => {
+                // 200 columns: miette's default, which config errors have always been drawn at.
+                eprint!("{}", errors.render(color, 200));
                 return ExitCode::from(EXIT_TROUBLE);
             }
         },
