@@ -444,4 +444,23 @@ pub(crate) mod testing {
     pub fn snippets<'a>(src: &'a str, findings: &[Finding]) -> Vec<&'a str> {
         findings.iter().map(|f| &src[f.span.range()]).collect()
     }
+
+    /// The text each of `rule`'s findings on `src` points at.
+    pub fn fired_at<'a>(rule: &dyn Rule, src: &'a str) -> Vec<&'a str> {
+        snippets(src, &run(rule, src))
+    }
+
+    /// Each finding of `rule` on `src` as one line, `text it points at: message`, the way a
+    /// reader checks them.
+    pub fn lines(rule: &dyn Rule, src: &str) -> Vec<String> {
+        run(rule, src)
+            .iter()
+            .map(|f| format!("{}: {}", &src[f.span.range()], f.message))
+            .collect()
+    }
+
+    /// The messages of `findings`, in order.
+    pub fn messages(findings: &[Finding]) -> Vec<&str> {
+        findings.iter().map(|f| f.message.as_str()).collect()
+    }
 }
