@@ -222,36 +222,43 @@ pub enum TableFormat {
     Json,
 }
 
-#[derive(Copy, Clone, Debug, ValueEnum, PartialEq, Eq)]
-pub enum KindFilter {
-    All,
-    Connection,
-    Hook,
-    Keychain,
-    DataStore,
-    DataStructure,
-    Scenario,
-}
+/// `--kind`: one kind of reference (named as the model names it), or `all`.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct KindFilter(Option<RefKind>);
 
 impl KindFilter {
+    pub const ALL: KindFilter = KindFilter(None);
+    pub const CONNECTION: KindFilter = KindFilter(Some(RefKind::Connection));
+
+    /// Every value, in the order `--help` lists them.
+    const VALUES: [KindFilter; 7] = [
+        KindFilter::ALL,
+        KindFilter::CONNECTION,
+        KindFilter(Some(RefKind::Hook)),
+        KindFilter(Some(RefKind::Keychain)),
+        KindFilter(Some(RefKind::DataStore)),
+        KindFilter(Some(RefKind::DataStructure)),
+        KindFilter(Some(RefKind::Scenario)),
+    ];
+
     /// The reference kinds the filter keeps.
     pub fn kinds(self) -> Vec<RefKind> {
-        match self {
-            KindFilter::All => vec![
-                RefKind::Connection,
-                RefKind::Hook,
-                RefKind::Keychain,
-                RefKind::DataStore,
-                RefKind::DataStructure,
-                RefKind::Scenario,
-            ],
-            KindFilter::Connection => vec![RefKind::Connection],
-            KindFilter::Hook => vec![RefKind::Hook],
-            KindFilter::Keychain => vec![RefKind::Keychain],
-            KindFilter::DataStore => vec![RefKind::DataStore],
-            KindFilter::DataStructure => vec![RefKind::DataStructure],
-            KindFilter::Scenario => vec![RefKind::Scenario],
+        match self.0 {
+            Some(kind) => vec![kind],
+            None => Self::VALUES.iter().filter_map(|v| v.0).collect(),
         }
+    }
+}
+
+impl ValueEnum for KindFilter {
+    fn value_variants<'a>() -> &'a [Self] {
+        &Self::VALUES
+    }
+
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        Some(clap::builder::PossibleValue::new(
+            self.0.map_or("all", RefKind::name),
+        ))
     }
 }
 
@@ -262,7 +269,7 @@ pub struct RefsArgs {
     #[arg(long, value_enum, default_value_t = TableFormat::Table)]
     pub format: TableFormat,
     /// Which references to list.
-    #[arg(long, value_enum, default_value_t = KindFilter::All)]
+    #[arg(long, value_enum, default_value_t = KindFilter::ALL)]
     pub kind: KindFilter,
     /// Largest file read, in bytes [default: 64 MiB, or `max_file_size` in the config].
     #[arg(long, value_name = "BYTES")]
@@ -316,7 +323,7 @@ pub struct RemapArgs {
     #[arg(long)]
     pub dry_run: bool,
     /// Which references to rewrite (ids of different kinds may collide).
-    #[arg(long, value_enum, default_value_t = KindFilter::Connection)]
+    #[arg(long, value_enum, default_value_t = KindFilter::CONNECTION)]
     pub kind: KindFilter,
     /// Before writing, check each new connection id against this snapshot of the target team.
     #[arg(long, value_name = "FILE", conflicts_with = "online")]
@@ -337,4 +344,17 @@ pub struct RulesArgs {
     pub format: TableFormat,
     #[command(flatten)]
     pub rules: RuleArgs,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kind_filters_read_the_model_names() {
+        let kinds = |text: &str| KindFilter::from_str(text, false).map(KindFilter::kinds);
+        assert_eq!(kinds("data-store"), Ok(vec![RefKind::DataStore]));
+        assert_eq!(kinds("all").map(|k| k.len()), Ok(6));
+        assert!(kinds("webhook").is_err());
+    }
 }
