@@ -240,12 +240,7 @@ fn unused_ignore_run(format: &str) -> (i32, String) {
 fn an_unused_ignore_points_at_its_entry_in_the_config() {
     let (_, json) = unused_ignore_run("json");
     let v: Value = serde_json::from_str(&json).unwrap();
-    let bp009: Vec<&Value> = v["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|f| f["code"] == "BP009")
-        .collect();
+    let bp009 = support::bin::findings_with(&v, "BP009");
     insta::assert_json_snapshot!("unused_ignore_json", bp009);
     let (_, human) = unused_ignore_run("human");
     let at = human
