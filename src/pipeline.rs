@@ -11,8 +11,10 @@ use rayon::prelude::*;
 use crate::discover::Input;
 use crate::finding::Finding;
 use crate::json::{self, Span};
+use crate::live::requirements::{AppVersion, RequirementsAnswer, Wanted, demand_for};
 use crate::live::{
-    ConnectionSource, LiveSettings, Lookup, ObjectLookup, Resolution, ResolveRequest, ScopeDemand,
+    Answer, ConnectionSource, LiveSettings, Lookup, ObjectLookup, Resolution, ResolveRequest,
+    ScopeDemand,
 };
 use crate::model::{self, Detected, RefKind, Scenario};
 use crate::report::{Diagnostic, Location, Related, SourceIndex, Summary};
@@ -317,6 +319,34 @@ pub struct LiveOutcome {
     pub resolution: Resolution,
     /// Ids referenced but not checked, with the reason.
     pub unchecked: Vec<(u64, String)>,
+    /// Why some apps' requirements came from the built-in catalog (always shown).
+    pub requirement_notes: Vec<String>,
+    /// Modules referencing a connection whose scopes no source knew.
+    pub modules_without_scope_check: usize,
+    /// Their module names (`app:Action`), each once.
+    pub unscoped_module_names: BTreeSet<String>,
+}
+
+/// The app versions (and their modules) whose requirements the live check needs: those of the
+/// modules that reference a connection by id.
+pub fn wanted_requirements(results: &[FileResult]) -> Wanted {
+    let mut wanted = Wanted::new();
+    for s in results.iter().filter_map(|r| r.scenario.as_ref()) {
+        for r in s.connection_references() {
+            if r.value.effective_id().is_none() {
+                continue;
+            }
+            let m = &s.modules[r.module];
+            if let Some((app, module)) = m
+                .name
+                .as_deref()
+                .and_then(|n| AppVersion::of_module(n, m.version))
+            {
+                wanted.entry(app).or_default().insert(module);
+            }
+        }
+    }
+    wanted
 }
 
 /// The distinct connection ids the files reference, and the scopes their modules need.
@@ -344,16 +374,11 @@ pub fn live_request(
             };
             ids.insert(id);
             let module = &s.modules[r.module];
-            let Some(name) = &module.name else {
-                continue;
-            };
-            let needs = settings.catalog.lookup(name).scopes;
-            if !needs.is_empty() {
-                let accepted =
-                    crate::rules::live::type_mismatch::accepted_types(&settings.catalog, module, r);
+            let demand = demand_for(module, r, &settings.requirements, &settings.catalog);
+            if !demand.scopes.is_empty() {
                 let demand = ScopeDemand {
-                    accepted_types: accepted.map(|(types, _)| types.into_iter().collect()),
-                    needs: needs.into_iter().map(|n| n.any_of).collect(),
+                    accepted_types: demand.accepted_types.map(|t| t.into_iter().collect()),
+                    needs: demand.scopes.into_iter().map(|n| n.any_of).collect(),
                 };
                 let demands = required_scopes.entry(id).or_default();
                 if !demands.contains(&demand) {
@@ -371,6 +396,45 @@ pub fn live_request(
     }
 }
 
+/// Modules referencing a connection by id whose required scopes no source knew: how many, and
+/// their names.
+fn modules_without_scope_check(
+    results: &[FileResult],
+    settings: &LiveSettings,
+) -> (usize, BTreeSet<String>) {
+    let mut count = 0;
+    let mut names = BTreeSet::new();
+    for s in results.iter().filter_map(|r| r.scenario.as_ref()) {
+        let unknown: BTreeSet<usize> = s
+            .connection_references()
+            .filter(|r| r.value.effective_id().is_some())
+            .filter(|r| {
+                let m = &s.modules[r.module];
+                demand_for(m, r, &settings.requirements, &settings.catalog)
+                    .scopes_from
+                    .is_none()
+            })
+            .map(|r| r.module)
+            .collect();
+        count += unknown.len();
+        names.extend(unknown.iter().filter_map(|m| s.modules[*m].name.clone()));
+    }
+    (count, names)
+}
+
+/// Asks `source` for the requirements of the app versions the files use; a source that knows
+/// none leaves the catalog to answer.
+pub fn live_requirements(
+    results: &[FileResult],
+    source: &dyn ConnectionSource,
+) -> RequirementsAnswer {
+    let wanted = wanted_requirements(results);
+    if wanted.is_empty() {
+        return RequirementsAnswer::default();
+    }
+    source.requirements(&wanted)
+}
+
 /// Resolves every referenced connection through `source`, then runs the live rules.
 pub fn live_check(
     results: &mut [FileResult],
@@ -381,22 +445,26 @@ pub fn live_check(
     rules: &RuleSet,
 ) -> LiveOutcome {
     let source_team = source.default_team();
+    let answer = live_requirements(results, source);
+    let mut with_requirements = settings.clone();
+    with_requirements.requirements = answer.requirements;
+    let settings = &with_requirements;
     let request = live_request(results, settings, team.or(source_team));
-    let resolution = if request.ids.is_empty() && request.objects.is_empty() {
+    let mut resolution = if request.ids.is_empty() && request.objects.is_empty() {
         Resolution::default()
     } else {
         source.resolve(&request)
     };
+    resolution.requests += answer.requests;
+    resolution.errors.extend(answer.errors.iter().cloned());
     let lookup = |id: u64| -> Option<Lookup> {
-        if let Some(c) = resolution.found.get(&id) {
-            Some(Lookup::Found {
+        match resolution.answer(id) {
+            Answer::Found(c) => Some(Lookup::Found {
                 connection: c.clone(),
                 verification: resolution.verification.get(&id).cloned(),
-            })
-        } else if resolution.not_found.contains(&id) {
-            Some(Lookup::NotFound { id })
-        } else {
-            None
+            }),
+            Answer::NotFound => Some(Lookup::NotFound { id }),
+            Answer::Unchecked(_) => None,
         }
     };
     for result in results.iter_mut() {
@@ -437,25 +505,13 @@ pub fn live_check(
             .diagnostics
             .sort_by_key(|d| d.location.as_ref().map_or(0, |l| l.span.start));
     }
-    let mut unchecked: Vec<(u64, String)> = request
-        .ids
-        .iter()
-        .filter(|id| !resolution.found.contains_key(id) && !resolution.not_found.contains(id))
-        .map(|id| {
-            (
-                *id,
-                resolution
-                    .unchecked
-                    .get(id)
-                    .cloned()
-                    .unwrap_or_else(|| "the source gave no answer for it".into()),
-            )
-        })
-        .collect();
-    unchecked.sort();
+    let (unscoped, unscoped_module_names) = modules_without_scope_check(results, settings);
     LiveOutcome {
+        modules_without_scope_check: unscoped,
+        unscoped_module_names,
+        unchecked: resolution.unchecked_of(&request.ids),
         resolution,
-        unchecked,
+        requirement_notes: answer.notes,
     }
 }
 

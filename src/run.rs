@@ -8,7 +8,7 @@ use crate::cli::args::{ApiArgs, CheckArgs, Format};
 use crate::commands::{Ui, api_client, parse_now, scoped_inputs, walk_results};
 use crate::filter::{self, Baseline};
 use crate::live::snapshot::Snapshot;
-use crate::live::{Catalog, ConnectionSource, LiveSettings};
+use crate::live::{ConnectionSource, LiveSettings};
 use crate::pipeline::{self, FileResult, Options, Status};
 use crate::redact;
 use crate::report::{self, Diagnostic};
@@ -61,7 +61,9 @@ fn team_scenario_results(
     opts: &Options,
     errors: &mut Vec<String>,
 ) -> Result<Vec<FileResult>, String> {
-    let pulled = api_client(api, settings)?.pull_blueprints(team)?;
+    let pulled = api_client(api, settings)?
+        .pull_blueprints(team)
+        .map_err(|e| e.to_string())?;
     let mut results = Vec::new();
     for p in &pulled.scenarios {
         let display = format!("scenario:{}-{}", p.id, crate::pull::slug(&p.name));
@@ -100,10 +102,7 @@ pub fn check_run(
     } else {
         None
     };
-    let mut catalog = Catalog::builtin();
-    for dir in &settings.catalog_dirs {
-        catalog.add_dir(dir)?;
-    }
+    let catalog = settings.module_catalog()?;
     let opts = Options {
         max_file_size: settings.max_file_size,
         offline: OfflineSettings {
@@ -126,26 +125,15 @@ pub fn check_run(
 
     let mut unchecked = Vec::new();
     let mut requests = 0;
+    let mut without_scope_check = None;
     if let Some(source) = source {
         let settings = LiveSettings {
             now,
             expiry_warning_days: settings.expiry_warning_days,
             catalog,
+            requirements: Default::default(),
             verify: args.verify,
         };
-        if ui.verbose {
-            for s in results.iter().filter_map(|r| r.scenario.as_ref()) {
-                for r in s.connection_references() {
-                    if let Some(name) = &s.modules[r.module].name {
-                        if settings.catalog.lookup(name).scopes.is_empty() {
-                            notes.push(format!("no catalog entry gives the scopes of {name}; its scopes are not checked"));
-                        }
-                    }
-                }
-            }
-            notes.sort();
-            notes.dedup();
-        }
         let teams_for = |file: &str| -> Vec<u64> {
             match args.team {
                 Some(t) => vec![t],
@@ -161,9 +149,14 @@ pub fn check_run(
             &opts.rules,
         );
         requests = outcome.resolution.requests;
+        without_scope_check = Some(outcome.modules_without_scope_check);
         errors.extend(outcome.resolution.errors.iter().cloned());
+        notes.extend(outcome.requirement_notes.iter().cloned());
         if ui.verbose {
             notes.extend(outcome.resolution.notes.iter().cloned());
+            notes.extend(outcome.unscoped_module_names.iter().map(|name| {
+                format!("neither Make's requirements nor the catalog give the scopes of {name}; its scopes are not checked")
+            }));
         }
         if !outcome.unchecked.is_empty() {
             let list: Vec<String> = outcome
@@ -182,7 +175,8 @@ pub fn check_run(
     }
 
     let unreadable = results.iter().any(|r| r.status == Status::Unreadable);
-    let summary = summary_of(&results, unchecked, requests);
+    let mut summary = summary_of(&results, unchecked, requests);
+    summary.modules_without_scope_check = without_scope_check;
     let all: Vec<Diagnostic> = results.into_iter().flat_map(|r| r.diagnostics).collect();
     let mut filtered = filter::apply(all, cfg, baseline);
     filtered
@@ -201,7 +195,6 @@ pub fn check_run(
     // Run errors and notes quote answers and paths: cleaned once, for every format.
     let errors = errors.iter().map(|e| redact::clean(e)).collect();
     let notes = notes.iter().map(|n| redact::clean(n)).collect();
-    let mut summary = summary;
     // Counted after the filter, which may change severities or drop findings.
     summary.count(&filtered.kept);
     Ok(CheckRun {

@@ -45,6 +45,16 @@ pub struct Settings {
 }
 
 impl Settings {
+    /// The module catalog of the run: the shipped one, then the config's and the flag's
+    /// folders (later entries win).
+    pub fn module_catalog(&self) -> Result<crate::live::Catalog, String> {
+        let mut catalog = crate::live::Catalog::builtin();
+        for dir in &self.catalog_dirs {
+            catalog.add_dir(dir)?;
+        }
+        Ok(catalog)
+    }
+
     pub fn resolve(flags: Flags, config: Config, rules: RuleSet) -> Settings {
         let env = |name: &str| std::env::var(name).ok().filter(|v| !v.trim().is_empty());
         let env_zone = env("BPLINT_ZONE");
@@ -88,10 +98,10 @@ fn api_base_url(
     cfg: &Config,
 ) -> Result<url::Url, String> {
     if let Some(url) = &flags.api_url {
-        return api::parse_api_url(url);
+        return api::parse_api_url(url).map_err(|e| e.to_string());
     }
     if let Some(zone) = &flags.zone {
-        return api::zone_base_url(zone);
+        return api::zone_base_url(zone).map_err(|e| e.to_string());
     }
     if let Some(url) = env_api_url {
         return api::parse_api_url(&url).map_err(|e| format!("BPLINT_API_URL: {e}"));
@@ -100,7 +110,7 @@ fn api_base_url(
         return api::zone_base_url(&zone).map_err(|e| format!("BPLINT_ZONE: {e}"));
     }
     if let Some(url) = &cfg.api_url {
-        return api::config_api_url(url);
+        return api::config_api_url(url).map_err(|e| e.to_string());
     }
     if let Some(zone) = &cfg.zone {
         return api::zone_base_url(zone).map_err(|e| format!("bplint.toml `zone`: {e}"));

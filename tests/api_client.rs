@@ -909,7 +909,9 @@ fn the_token_never_leaks() {
     texts.push(format!("{:?}", cfg(server.url())));
     texts.push(format!("{:?}", Token::new(secret).unwrap()));
     texts.push(all_text(&client.resolve(&ask(Some(TEAM), &[1]))));
-    texts.push(client.export_connections(TEAM).unwrap_err());
+    let error = client.export_connections(TEAM).unwrap_err();
+    // The typed error's fields, not only its text, hold no token.
+    texts.push(format!("{error} {error:?}"));
 
     // 403 on verification, whose message quotes the header back. The secret is no UUID, so it
     // travels as a bearer token.
@@ -938,7 +940,9 @@ fn the_token_never_leaks() {
         res.unchecked
     );
     texts.push(all_text(&res));
-    texts.push(client.export_connections(99).unwrap_err());
+    let error = client.export_connections(99).unwrap_err();
+    // The typed error's fields, not only its text, hold no token.
+    texts.push(format!("{error} {error:?}"));
 
     // Transport failures.
     let dead = parse_api_url("http://127.0.0.1:1/api/v2").unwrap();

@@ -414,8 +414,13 @@ fn check_team_scenarios_resolves_a_connection_input_to_its_default() {
         not_found[0]["message"].as_str().unwrap().contains("1999"),
         "{v}"
     );
-    // Scenario list and blueprint; the connection list and the default's lookup by id.
-    assert_eq!(server.count(), 4, "{:?}", server.requests());
+    // Scenario list and blueprint; Make's requirements of the module's app; the connection
+    // list and the default's lookup by id.
+    assert_eq!(server.count(), 5, "{:?}", server.requests());
+    assert_eq!(
+        server.count_where(|r| r.path.starts_with("/credential-requests/")),
+        1
+    );
     assert_eq!(server.by_id_calls(), [1999]);
 }
 

@@ -197,8 +197,9 @@ fn a_token_without_hooks_read_keeps_the_other_findings_and_exits_2_naming_the_sc
     );
     // The refused list is not followed by lookups by id.
     assert_eq!(server.count_where(|r| r.path.starts_with("/hooks/")), 0);
-    // Connections list, 1999 by id, 1001's scope group, hooks, data stores, 802 by id.
-    assert_eq!(server.count(), 6, "{:?}", server.requests());
+    // Make's requirements of slack version 1, connections list, 1999 by id, 1001's scope
+    // group, hooks, data stores, 802 by id.
+    assert_eq!(server.count(), 7, "{:?}", server.requests());
 }
 
 #[test]

@@ -16,7 +16,12 @@ const MAX_TIMEOUT_SECS: u64 = 86_400;
 #[derive(Subcommand, Debug)]
 pub enum ConnectionsCommand {
     /// Write a connections snapshot of a team from the Make API (for `check --connections`).
+    /// With PATHS it also records everything a check of PATHS asks the API (module
+    /// requirements, scope answers, other teams' objects), so `check --connections FILE PATHS`
+    /// finds exactly what `check --online --team T PATHS` finds.
     Export {
+        /// Blueprint files or folders whose check the snapshot is for (optional).
+        paths: Vec<PathBuf>,
         /// Team id.
         #[arg(long)]
         team: u64,
@@ -260,6 +265,28 @@ impl ValueEnum for KindFilter {
             self.0.map_or("all", RefKind::name),
         ))
     }
+}
+
+#[derive(Args, Debug)]
+pub struct CatalogArgs {
+    /// Modules as blueprints name them, optionally with the module's version:
+    /// `slack:CreateMessage@4`, `app#my-app-x1:doThing` (no version asks for `latest`).
+    #[arg(required = true, value_name = "MODULE")]
+    pub modules: Vec<String>,
+    /// Ask Make's API for the apps' published requirements (needs MAKE_API_TOKEN with
+    /// `apps:read`, `sdk-apps:read` for custom apps, and --zone or --api-url).
+    #[arg(long, conflicts_with = "connections")]
+    pub online: bool,
+    /// Read the requirements a snapshot recorded (`bplint connections export --team T PATHS`).
+    #[arg(long, value_name = "FILE")]
+    pub connections: Option<PathBuf>,
+    /// Extra module catalog folder (repeatable).
+    #[arg(long, value_name = "DIR")]
+    pub catalog: Vec<PathBuf>,
+    #[arg(long, value_enum, default_value_t = TableFormat::Table)]
+    pub format: TableFormat,
+    #[command(flatten)]
+    pub api: ApiArgs,
 }
 
 #[derive(Args, Debug)]

@@ -10,14 +10,14 @@ use std::process::ExitCode;
 use clap::{CommandFactory, Parser, Subcommand, ValueEnum};
 
 use crate::commands::{
-    self, EXIT_CLEAN, EXIT_TROUBLE, Ui, check, completions, connections, inventory, pull, refs,
-    remap, rules, say,
+    self, EXIT_CLEAN, EXIT_TROUBLE, Ui, catalog, check, completions, connections, inventory, pull,
+    refs, remap, rules, say,
 };
 use crate::config::{self, Config};
 use crate::settings::{Flags, Settings};
 use args::{
-    ApiArgs, CheckArgs, ConnectionsCommand, InventoryArgs, RefsArgs, RemapArgs, RuleArgs,
-    RulesArgs, rules_or_exit,
+    ApiArgs, CatalogArgs, CheckArgs, ConnectionsCommand, InventoryArgs, RefsArgs, RemapArgs,
+    RuleArgs, RulesArgs, rules_or_exit,
 };
 
 #[derive(Parser, Debug)]
@@ -70,6 +70,9 @@ pub enum Command {
         #[command(flatten)]
         rules: RuleArgs,
     },
+    /// What modules need of their connection (accepted types, required scopes) and where that
+    /// comes from: Make's API (--online), a snapshot (--connections), or the built-in catalog.
+    Catalog(CatalogArgs),
     /// Rewrite connection ids in blueprint files, byte-exactly (e.g. dev team -> prod team).
     Remap(RemapArgs),
     /// A team's connections and who uses them: unused, expiring, expired, other teams', missing.
@@ -175,6 +178,7 @@ pub fn main() -> ExitCode {
         Command::Check(args) => check::run(args, &ui, &settings),
         Command::Baseline(args) => check::baseline(args, &ui, &settings),
         Command::Refs(args) => refs::run(args, &settings),
+        Command::Catalog(args) => catalog::run(&args, &settings),
         Command::Remap(args) => remap::run(args, &ui, &settings),
         Command::Inventory(args) => inventory::run(args, &settings),
         Command::Pull {
@@ -185,9 +189,12 @@ pub fn main() -> ExitCode {
         } => pull::run(team, &out, prune, &api, &ui, &settings),
         Command::Rules(args) => rules::list(args, &settings.rules),
         Command::Explain { rule, .. } => rules::explain(&rule, &settings.rules),
-        Command::Connections(ConnectionsCommand::Export { team, output, api }) => {
-            connections::export(team, output, &api, &settings)
-        }
+        Command::Connections(ConnectionsCommand::Export {
+            paths,
+            team,
+            output,
+            api,
+        }) => connections::export(&paths, team, output, &api, &settings),
         Command::Completions { shell } => completions::run(shell, Cli::command()),
         // Run before the config is read (above); kept here so that the match stays whole.
         Command::Init(args) => commands::init::run(&args).map_err(|e| e.to_string()),
@@ -220,6 +227,10 @@ fn flags_of(command: &Command) -> Flags {
             max_file_size: a.max_file_size,
             expiry_warning_days: a.expiry.expiry_warning_days,
             fail_on: a.fail_on.map(config::FailOn::threshold),
+            catalog_dirs: a.catalog.clone(),
+            ..api(&a.api)
+        },
+        Command::Catalog(a) => Flags {
             catalog_dirs: a.catalog.clone(),
             ..api(&a.api)
         },

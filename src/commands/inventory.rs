@@ -39,7 +39,9 @@ pub fn run(args: InventoryArgs, settings: &Settings) -> Result<u8, String> {
             };
             (listed, snap.resolve(&request))
         }
-        None => api_client(&args.api, settings)?.team_inventory(team, &referenced)?,
+        None => api_client(&args.api, settings)?
+            .team_inventory(team, &referenced)
+            .map_err(|e| e.to_string())?,
     };
     let inv = inventory::build(
         team,

@@ -1,6 +1,7 @@
 //! One file per subcommand; `cli` parses the arguments and calls `run` here. What several
 //! commands share (finding the files, the API client, writing the output) is below.
 
+pub mod catalog;
 pub mod check;
 pub mod completions;
 pub mod config;
@@ -137,7 +138,7 @@ pub fn parse_now(now: Option<&str>) -> Result<DateTime<Utc>, String> {
 /// The Make API client: where it goes comes from the settings, how hard it pushes from the flags.
 pub fn api_client(api: &ApiArgs, settings: &Settings) -> Result<MakeApi, String> {
     let base = settings.api_base.clone()?;
-    let token = Token::from_env()?;
+    let token = Token::from_env().map_err(|e| e.to_string())?;
     let mut cfg = ApiConfig::new(base, token);
     cfg.concurrency = api.concurrency as usize;
     cfg.timeout = Duration::from_secs(api.timeout);
@@ -150,7 +151,7 @@ pub fn api_client(api: &ApiArgs, settings: &Settings) -> Result<MakeApi, String>
         crate::cli::args::AuthSchemeArg::Token => crate::live::api::AuthScheme::Token,
         crate::cli::args::AuthSchemeArg::Bearer => crate::live::api::AuthScheme::Bearer,
     });
-    MakeApi::new(cfg)
+    MakeApi::new(cfg).map_err(|e| e.to_string())
 }
 
 pub fn write_output(output: Option<&PathBuf>, text: &str) -> Result<(), String> {

@@ -15,7 +15,7 @@ pub fn run(
 ) -> Result<u8, String> {
     let client = api_client(api, settings)?;
     std::fs::create_dir_all(out).map_err(|e| format!("cannot create {}: {e}", out.display()))?;
-    let pulled = client.pull_blueprints(team)?;
+    let pulled = client.pull_blueprints(team).map_err(|e| e.to_string())?;
     // Id -> the file name it was saved under now, to find the names it had before.
     let mut saved = std::collections::BTreeMap::new();
     let mut failed = 0usize;

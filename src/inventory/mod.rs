@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, TimeDelta, Utc};
 
-use crate::live::{Connection, Resolution};
+use crate::live::{Answer, Connection, Resolution};
 use crate::model::RefKind;
 use crate::pipeline::FileResult;
 
@@ -201,35 +201,25 @@ pub fn build(
         }
     }
     for (id, used_by) in usages {
-        if let Some(c) = resolution.found.get(&id) {
-            inv.outside_team.push(Stray {
+        match resolution.answer(id) {
+            Answer::Found(c) => inv.outside_team.push(Stray {
                 id,
                 connection: Some(entry(c, now, expiry_warning_days, Vec::new())),
                 reason: None,
                 used_by,
-            });
-        } else if let Some(reason) = resolution.unchecked.get(&id) {
-            inv.unchecked.push(Stray {
-                id,
-                connection: None,
-                reason: Some(redact::clean(reason)),
-                used_by,
-            });
-        } else if resolution.not_found.contains(&id) {
-            inv.missing.push(Stray {
+            }),
+            Answer::NotFound => inv.missing.push(Stray {
                 id,
                 connection: None,
                 reason: None,
                 used_by,
-            });
-        } else {
-            // The source said nothing about it: never silently counted as fine.
-            inv.unchecked.push(Stray {
+            }),
+            Answer::Unchecked(reason) => inv.unchecked.push(Stray {
                 id,
                 connection: None,
-                reason: Some("the source gave no answer for it".into()),
+                reason: Some(redact::clean(reason)),
                 used_by,
-            });
+            }),
         }
     }
     inv

@@ -58,6 +58,8 @@ struct Entry {
     types: Option<Vec<String>>,
     scopes: Option<Vec<String>>,
     docs: Option<String>,
+    /// Where the types were seen (real exports, Make's SDK test data).
+    source: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -86,7 +88,10 @@ impl ScopeNeed {
 pub struct ModuleInfo {
     pub types: Option<Vec<String>>,
     pub types_source: Option<String>,
+    /// What the entry giving the types says they come from (`source = "..."`).
+    pub types_evidence: Option<String>,
     pub scopes: Vec<ScopeNeed>,
+    pub scopes_source: Option<String>,
     pub docs: Option<String>,
 }
 
@@ -175,6 +180,7 @@ impl Catalog {
                     types_rank = rank;
                     info.types = Some(t.clone());
                     info.types_source = Some(l.source.clone());
+                    info.types_evidence = l.entry.source.clone();
                 }
             }
             if let Some(s) = &l.entry.scopes {
@@ -191,6 +197,7 @@ impl Catalog {
                         })
                         .filter(|n| !n.any_of.is_empty())
                         .collect();
+                    info.scopes_source = Some(l.source.clone());
                     info.docs = l.entry.docs.clone();
                 }
             }
@@ -229,6 +236,14 @@ mod tests {
             ["chat:write"]
         );
         assert!(c.lookup("unknown:x").types.is_none());
+        // Real Gmail exports declare either type; Drive's declare google-restricted.
+        let gmail = c.lookup("google-email:sendAnEmail");
+        for t in ["google-email", "google-restricted"] {
+            assert!(gmail.types.as_ref().unwrap().iter().any(|x| x == t), "{t}");
+        }
+        assert!(gmail.types_evidence.unwrap().contains("real exports"));
+        let drive = c.lookup("google-drive:uploadAFile").types.unwrap();
+        assert!(drive.iter().any(|x| x == "google-restricted"));
     }
 
     #[test]

@@ -32,8 +32,31 @@ pub struct Connection {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AccountAuth {
     OAuth,
-    /// API keys, basic auth: no scopes (`scopesCnt: 0`).
+    /// Not OAuth (basic auth, API keys, tokens): no scopes (`scopesCnt: 0`).
     Basic,
+}
+
+impl AccountAuth {
+    /// Reads `accountType`: `oauth` (and `oauth-refresh`, `oauth2`...) is OAuth; `basic`,
+    /// `apikey` and the other non-OAuth kinds Make's SDK names are not. Anything else (the seed
+    /// shape puts the connection type there) says nothing.
+    pub fn parse(account_type: &str) -> Option<AccountAuth> {
+        let t = account_type.trim().to_ascii_lowercase();
+        if t.starts_with("oauth") {
+            return Some(AccountAuth::OAuth);
+        }
+        match t.as_str() {
+            "basic" | "apikey" | "api-key" | "api_key" | "key" | "token" | "other" | "none" => {
+                Some(AccountAuth::Basic)
+            }
+            _ => None,
+        }
+    }
+
+    /// Whether a connection of this kind can hold scopes at all.
+    pub fn holds_scopes(self) -> bool {
+        self == AccountAuth::OAuth
+    }
 }
 
 /// Whether a connection row is in the seed document's shape: `accountType` holds the type and
@@ -59,11 +82,7 @@ impl Connection {
         let text = |k: &str| v.get(k).and_then(Value::as_str).map(str::to_string);
         let account_type = text("accountType");
         let account_name = text("accountName");
-        let auth = match account_type.as_deref() {
-            Some("oauth") => Some(AccountAuth::OAuth),
-            Some("basic") => Some(AccountAuth::Basic),
-            _ => None,
-        };
+        let auth = account_type.as_deref().and_then(AccountAuth::parse);
         // Real API: accountName = type, accountType = oauth|basic (any other value there is
         // not a type). Seed: accountType = type, accountName = the account's e-mail or
         // workspace.
@@ -99,6 +118,35 @@ impl Connection {
             scoped: v.get("scoped").and_then(Value::as_bool),
             auth,
         })
+    }
+
+    /// The connection as a row of the real API's shape (what a snapshot holds), with what was
+    /// learnt of its scopes: `scopes` when known, `scoped` when a scope filter answered it.
+    pub fn to_row(&self) -> Value {
+        let mut row = serde_json::json!({
+            "id": self.id,
+            "name": self.name,
+            "accountName": self.connection_type,
+            // Present (even null), so the row reads in the real shape, never the seed's.
+            "accountLabel": self.account_label,
+            "accountType": match self.auth {
+                Some(AccountAuth::OAuth) => Some("oauth"),
+                Some(AccountAuth::Basic) => Some("basic"),
+                None => None,
+            },
+            "packageName": self.package_name,
+            "teamId": self.team_id,
+            "expire": self
+                .expire
+                .map(|e| e.to_rfc3339_opts(chrono::SecondsFormat::AutoSi, true)),
+        });
+        if let Some(scopes) = &self.scopes {
+            row["scopes"] = serde_json::json!(scopes);
+        }
+        if let Some(scoped) = self.scoped {
+            row["scoped"] = Value::Bool(scoped);
+        }
+        row
     }
 
     /// `12345 "Slack (acme)" (slack2, team 7, no expiry)`: id, name, type, team and expiry.
@@ -202,7 +250,6 @@ mod tests {
         // A real row (it has `accountLabel`/`scopesCnt`) whose `accountType` is neither
         // `oauth` nor `basic`: still `accountName` is the type.
         for row in [
-            json!({"id": 1, "accountName": "google", "accountLabel": "me@x", "accountType": "oauth2"}),
             json!({"id": 1, "accountName": "google", "scopesCnt": 0, "accountType": "google"}),
             json!({"id": 1, "accountName": "google", "accountType": "slack",
                    "scopes": [{"id": "s", "account": "google"}]}),
@@ -211,6 +258,17 @@ mod tests {
             assert_eq!(c.connection_type.as_deref(), Some("google"), "{row}");
             assert_eq!(c.auth, None, "{row}");
         }
+        let c = Connection::from_json(&json!({"id": 1, "accountName": "google",
+            "accountLabel": "me@x", "accountType": "oauth2"}))
+        .unwrap();
+        assert_eq!(c.connection_type.as_deref(), Some("google"));
+        assert_eq!(c.auth, Some(AccountAuth::OAuth));
+        // An API-key connection is not OAuth either.
+        let c = Connection::from_json(&json!({"id": 4, "accountName": "airtable3",
+            "accountLabel": "pat", "accountType": "apikey", "scopesCnt": 0}))
+        .unwrap();
+        assert_eq!(c.auth, Some(AccountAuth::Basic));
+        assert!(!AccountAuth::Basic.holds_scopes());
         // A real list row of a basic connection.
         let c = Connection::from_json(&json!({"id": 2, "accountName": "airtable3",
             "accountLabel": "token", "accountType": "basic", "scopesCnt": 0}))
@@ -283,6 +341,21 @@ mod tests {
         }
         assert_eq!(at(Value::Null), (None, None));
         assert_eq!(unreadable_expire(&json!({"id": 1})), None);
+    }
+
+    #[test]
+    fn a_row_written_reads_back_as_the_same_connection() {
+        for row in [
+            json!({"id": 5, "name": "Acme", "accountName": "acme2", "accountLabel": "a@b",
+                   "accountType": "oauth", "teamId": 7, "expire": "2026-04-01T10:00:00.250Z",
+                   "scopes": [{"id": "read", "account": "acme2"}], "scoped": false}),
+            json!({"id": 6, "name": "Key", "accountName": "airtable3", "accountLabel": null,
+                   "accountType": "basic", "scopesCnt": 0, "expire": null}),
+            json!({"id": 7, "name": "Seed", "accountName": "x@y", "accountType": "slack"}),
+        ] {
+            let c = Connection::from_json(&row).unwrap();
+            assert_eq!(Connection::from_json(&c.to_row()).unwrap(), c, "{row}");
+        }
     }
 
     #[test]

@@ -1,6 +1,6 @@
 //! What the Make API's answers mean: pure functions from an answer's body to list pages,
 //! connections, verifications, blueprints and error messages. Kept apart from the client's
-//! I/O (`api.rs`) so that they can be fed anything a server might send
+//! I/O (`api/`) so that they can be fed anything a server might send
 //! (`fuzz/fuzz_targets/api_answers.rs`).
 
 use serde_json::Value;
@@ -94,21 +94,60 @@ pub fn verification(answer: &Value) -> Result<Verification, DecodeError> {
 }
 
 /// The blueprint in the answer to `GET /scenarios/{id}/blueprint`, as the JSON text the API
-/// sent (key order and spacing kept).
+/// sent (key order and spacing kept), with what the answer holds beside it put back as real
+/// exports have it: the scenario's inputs and outputs (`response.metadata.input_spec` /
+/// `output_spec`) as `io`, and `scheduling`. Without the inputs a connection given as a
+/// scenario input could not be resolved.
 pub fn blueprint(body: &[u8]) -> Result<String, DecodeError> {
+    use serde_json::value::RawValue;
     #[derive(serde::Deserialize)]
     struct Answer<'a> {
         #[serde(borrow)]
-        response: Inner<'a>,
+        response: Response<'a>,
     }
     #[derive(serde::Deserialize)]
-    struct Inner<'a> {
+    struct Response<'a> {
         #[serde(borrow)]
-        blueprint: &'a serde_json::value::RawValue,
+        blueprint: &'a RawValue,
+        #[serde(borrow, default)]
+        scheduling: Option<&'a RawValue>,
+        #[serde(borrow, default)]
+        metadata: Option<&'a RawValue>,
     }
-    serde_json::from_slice::<Answer<'_>>(body)
-        .map(|a| a.response.blueprint.get().to_string())
-        .map_err(DecodeError::NoBlueprint)
+    let r = serde_json::from_slice::<Answer<'_>>(body)
+        .map_err(DecodeError::NoBlueprint)?
+        .response;
+    let io = r.metadata.and_then(|m| scenario_io(m.get()));
+    let scheduling = r.scheduling.map(RawValue::get).filter(|s| *s != "null");
+    Ok(crate::pull::with_scenario_parts(
+        r.blueprint.get(),
+        io.as_deref(),
+        scheduling,
+    ))
+}
+
+/// `{"input_spec": [...], "output_spec": [...]}` from a blueprint answer's `response.metadata`,
+/// each as Make sent it; `None` when the metadata holds neither, or only empty ones.
+fn scenario_io(metadata: &str) -> Option<String> {
+    use serde_json::value::RawValue;
+    let fields: std::collections::BTreeMap<String, &RawValue> =
+        serde_json::from_str(metadata).ok()?;
+    let parts: Vec<String> = ["input_spec", "output_spec"]
+        .iter()
+        .filter_map(|key| {
+            let raw = fields.get(*key)?.get();
+            Some(format!("\"{key}\":{raw}"))
+        })
+        .collect();
+    let empty = ["input_spec", "output_spec"].iter().all(|key| {
+        fields.get(*key).is_none_or(|raw| {
+            raw.get()
+                .trim_start_matches('[')
+                .trim_start()
+                .starts_with(']')
+        })
+    });
+    (!parts.is_empty() && !empty).then(|| format!("{{{}}}", parts.join(",")))
 }
 
 /// Longest error text quoted from an error answer, in characters (a longer one ends in `...`).
@@ -268,5 +307,34 @@ mod tests {
         assert_eq!(error_text(&json!({"detail": "Only detail"})), "Only detail");
         assert_eq!(error_text(&json!({"code": "X"})), "");
         assert_eq!(error_text(&json!([1])), "");
+    }
+
+    #[test]
+    fn a_blueprint_gets_its_inputs_and_scheduling_back() {
+        let body = br#"{"response": {"blueprint": {"flow": []}, "scheduling": {"type": "once"},
+            "metadata": {"input_spec": [{"name": "c"}], "output_spec": []}}}"#;
+        assert_eq!(
+            blueprint(body).unwrap(),
+            r#"{"flow": [],"io":{"input_spec":[{"name": "c"}],"output_spec":[]},"scheduling":{"type": "once"}}"#
+        );
+        let body = br#"{"response": {"blueprint": {"flow": []}, "scheduling": null}}"#;
+        assert_eq!(blueprint(body).unwrap(), r#"{"flow": []}"#);
+    }
+
+    #[test]
+    fn scenario_io_keeps_the_specs_as_sent_and_skips_empty_ones() {
+        assert_eq!(
+            scenario_io(
+                r#"{"input_spec": [{"name": "c", "default": 5}], "output_spec": [], "x": 1}"#
+            )
+            .as_deref(),
+            Some(r#"{"input_spec":[{"name": "c", "default": 5}],"output_spec":[]}"#)
+        );
+        assert_eq!(
+            scenario_io(r#"{"input_spec": [], "output_spec": [ ]}"#),
+            None
+        );
+        assert_eq!(scenario_io(r#"{"other": 1}"#), None);
+        assert_eq!(scenario_io("[1]"), None);
     }
 }

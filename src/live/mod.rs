@@ -10,6 +10,7 @@ pub mod api;
 pub mod catalog;
 pub mod connection;
 pub mod decode;
+pub mod requirements;
 pub mod snapshot;
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -172,7 +173,9 @@ pub struct Resolution {
     pub found: HashMap<u64, Connection>,
     /// Ids the source positively knows do not exist (404, or absent from a complete snapshot).
     pub not_found: BTreeSet<u64>,
-    /// Ids that could not be checked, with the reason. Any entry makes the run exit 2.
+    /// Why ids could not be checked, as the source recorded it (a found connection whose
+    /// scopes could not be read too). Which ids count as unchecked is decided once, by
+    /// [`Resolution::unchecked_of`]; any entry makes the run exit 2.
     pub unchecked: BTreeMap<u64, String>,
     /// Verification results for `--verify`.
     pub verification: HashMap<u64, Verification>,
@@ -192,11 +195,58 @@ pub struct Resolution {
     pub objects_unchecked: BTreeMap<(RefKind, u64), String>,
 }
 
+/// What a source established about one requested connection id.
+#[derive(Debug, Clone, Copy)]
+pub enum Answer<'a> {
+    Found(&'a Connection),
+    /// The source positively knows it does not exist.
+    NotFound,
+    /// Neither: the reason the source gave, or that it gave none.
+    Unchecked(&'a str),
+}
+
+/// The reason for an id a source said nothing about: never silently counted as fine.
+pub const NO_ANSWER: &str = "the source gave no answer for it";
+
+impl Resolution {
+    /// What the source established about connection `id`. An id it found or knows missing is
+    /// checked, whatever else it recorded about it (a found connection whose scopes could not
+    /// be read is told in `errors`); any other id is unchecked.
+    pub fn answer(&self, id: u64) -> Answer<'_> {
+        if let Some(c) = self.found.get(&id) {
+            Answer::Found(c)
+        } else if self.not_found.contains(&id) {
+            Answer::NotFound
+        } else {
+            Answer::Unchecked(self.unchecked.get(&id).map_or(NO_ANSWER, String::as_str))
+        }
+    }
+
+    /// The ids of `ids` that could not be checked, in order, each with its reason: the one
+    /// place that decides it for the run.
+    pub fn unchecked_of(&self, ids: &BTreeSet<u64>) -> Vec<(u64, String)> {
+        ids.iter()
+            .filter_map(|id| match self.answer(*id) {
+                Answer::Unchecked(reason) => Some((*id, reason.to_string())),
+                Answer::Found(_) | Answer::NotFound => None,
+            })
+            .collect()
+    }
+}
+
 /// A place connections come from.
 pub trait ConnectionSource {
     /// A short description for messages (`Make API eu1.make.com`, `snapshot conns.json`).
     fn describe(&self) -> String;
     fn resolve(&self, request: &ResolveRequest) -> Resolution;
+    /// Make's published requirements of the app versions (and modules) the checked files use.
+    /// A source that has none leaves every app to the built-in catalog.
+    fn requirements(&self, wanted: &requirements::Wanted) -> requirements::RequirementsAnswer {
+        requirements::RequirementsAnswer {
+            unanswered: wanted.keys().cloned().collect(),
+            ..Default::default()
+        }
+    }
     /// The team this source speaks for when the run names none (a snapshot records the team it
     /// was exported from).
     fn default_team(&self) -> Option<u64> {
@@ -210,6 +260,9 @@ pub struct LiveSettings {
     pub now: DateTime<Utc>,
     pub expiry_warning_days: i64,
     pub catalog: Catalog,
+    /// Make's published requirements of the app versions the checked files use (asked or read
+    /// from a snapshot before the rules run); empty when none could be had.
+    pub requirements: requirements::Requirements,
     /// `--verify` was given.
     pub verify: bool,
 }
@@ -224,4 +277,34 @@ pub enum Lookup {
     NotFound {
         id: u64,
     },
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn connection(id: u64) -> Connection {
+        Connection::from_json(&serde_json::json!({"id": id, "name": "c"})).unwrap()
+    }
+
+    #[test]
+    fn an_id_is_unchecked_only_when_neither_found_nor_known_missing() {
+        let mut res = Resolution::default();
+        res.found.insert(1, connection(1));
+        // Found, but its scopes could not be read: checked here, told in `errors`.
+        res.found.insert(2, connection(2));
+        res.unchecked.insert(2, "could not check its scopes".into());
+        res.not_found.insert(3);
+        res.unchecked.insert(4, "HTTP 503".into());
+        let ids = BTreeSet::from([1, 2, 3, 4, 5]);
+        assert!(matches!(res.answer(1), Answer::Found(c) if c.id == 1));
+        assert!(matches!(res.answer(2), Answer::Found(_)));
+        assert!(matches!(res.answer(3), Answer::NotFound));
+        assert!(matches!(res.answer(4), Answer::Unchecked("HTTP 503")));
+        assert!(matches!(res.answer(5), Answer::Unchecked(NO_ANSWER)));
+        assert_eq!(
+            res.unchecked_of(&ids),
+            vec![(4, "HTTP 503".to_string()), (5, NO_ANSWER.to_string())]
+        );
+    }
 }

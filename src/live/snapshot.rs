@@ -5,16 +5,26 @@
 //! connection belongs to the checked team is left to the rules, which read `team_id`. A
 //! top-level `teamId` names the team the snapshot was exported for, and rows may record a past
 //! verification (`"verified": false, "verifyError": "..."`), which `--verify` reports.
+//!
+//! Version 2 (`"bplintSnapshot": 2`, written by `bplint connections export --team T PATHS`)
+//! also records what a check of PATHS asked of the API: Make's module requirements of the apps
+//! the files use (`requirements`), and each referenced connection's scope answer (`scoped`,
+//! kept only in this version), so a check from it finds exactly what the online check found.
 
 use std::collections::{BTreeSet, HashMap};
 use std::path::Path;
 
 use serde_json::Value;
 
+use super::requirements::{Requirements, RequirementsAnswer, Wanted};
 use super::{
     Connection, ConnectionSource, Resolution, ResolveRequest, StoredObject, Verification,
     object_list,
 };
+
+/// The snapshot format this bplint writes with PATHS (`bplintSnapshot`); files without the key
+/// are version 1.
+pub const SNAPSHOT_VERSION: u64 = 2;
 use crate::model::RefKind;
 use crate::side_file::{SideFileKind, read_side_file};
 
@@ -29,6 +39,8 @@ pub struct Snapshot {
     objects: HashMap<(RefKind, u64), StoredObject>,
     /// The kinds the snapshot lists: only those can be called missing.
     object_kinds: BTreeSet<RefKind>,
+    /// Make's module requirements recorded by a version 2 export; `None` when not recorded.
+    requirements: Option<Requirements>,
 }
 
 impl Snapshot {
@@ -55,6 +67,26 @@ impl Snapshot {
             )
         })?;
 
+        let version = match doc.get("bplintSnapshot") {
+            None => 1,
+            Some(v) => match v.as_u64() {
+                Some(n @ 1..=SNAPSHOT_VERSION) => n,
+                Some(n) if n > SNAPSHOT_VERSION => {
+                    return Err(format!(
+                        "{path}: snapshot format {n} is newer than this bplint reads \
+                         (up to {SNAPSHOT_VERSION}): update bplint"
+                    ));
+                }
+                _ => return Err(format!("{path}: `bplintSnapshot` is not a format number")),
+            },
+        };
+        let requirements = match doc.get("requirements") {
+            Some(v) => Some(Requirements::from_json(
+                v,
+                &format!("{path}: requirements"),
+            )?),
+            None => None,
+        };
         let mut rows: Vec<(String, &Value)> = Vec::new();
         let mut teams = Vec::new();
         match &doc {
@@ -93,8 +125,11 @@ impl Snapshot {
                 return Err(format!("{path}: connection {at}: {problem}"));
             }
             // A saved list row's `scoped` answered no scope filter of this run; rules must not
-            // read it as one.
-            conn.scoped = None;
+            // read it as one. A version 2 export records the answer to the scope question of
+            // the files it was exported for.
+            if version < 2 {
+                conn.scoped = None;
+            }
             // Pages saved from a server that ignores `pg[]` repeat rows: the first copy stands.
             if connections.contains_key(&conn.id) {
                 continue;
@@ -135,6 +170,7 @@ impl Snapshot {
             path: path.to_string(),
             objects,
             object_kinds,
+            requirements,
         })
     }
 
@@ -220,6 +256,35 @@ impl ConnectionSource for Snapshot {
         self.team
     }
 
+    fn requirements(&self, wanted: &Wanted) -> RequirementsAnswer {
+        let Some(recorded) = &self.requirements else {
+            return RequirementsAnswer {
+                unanswered: wanted.keys().cloned().collect(),
+                ..RequirementsAnswer::default()
+            };
+        };
+        let unanswered: BTreeSet<_> = wanted
+            .keys()
+            .filter(|app| !recorded.knows_app(app))
+            .cloned()
+            .collect();
+        let mut notes = Vec::new();
+        if !unanswered.is_empty() {
+            let apps: Vec<String> = unanswered.iter().map(|a| a.describe()).collect();
+            notes.push(format!(
+                "{} records no module requirements of {}: the built-in catalog is used for them",
+                self.describe(),
+                apps.join(", ")
+            ));
+        }
+        RequirementsAnswer {
+            requirements: recorded.clone(),
+            notes,
+            unanswered,
+            ..RequirementsAnswer::default()
+        }
+    }
+
     fn resolve(&self, request: &ResolveRequest) -> Resolution {
         let mut res = Resolution::default();
         let mut unverified = 0usize;
@@ -277,6 +342,62 @@ impl ConnectionSource for Snapshot {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn format_versions() {
+        let v1 = r#"{"teamId": 7, "connections": [{"id": 1, "accountName": "slack2",
+            "accountLabel": null, "scoped": false}]}"#;
+        let s = Snapshot::from_str(v1, "c.json").unwrap();
+        assert_eq!(
+            s.get(1).unwrap().scoped,
+            None,
+            "a v1 list row's flag answers nothing"
+        );
+        assert!(s.requirements.is_none());
+        let v2 = r#"{"bplintSnapshot": 2, "teamId": 7, "connections": [{"id": 1,
+            "accountName": "slack2", "accountLabel": null, "scoped": false}],
+            "requirements": [{"app": "slack", "version": "4", "modules":
+            {"CreateMessage": {"types": ["slack2"], "scopes": ["chat:write"]}}}]}"#;
+        let s = Snapshot::from_str(v2, "c.json").unwrap();
+        assert_eq!(s.get(1).unwrap().scoped, Some(false));
+        let wanted: Wanted = [
+            (
+                crate::live::requirements::AppVersion::of_module("slack:x", Some(4))
+                    .unwrap()
+                    .0,
+                BTreeSet::new(),
+            ),
+            (
+                crate::live::requirements::AppVersion::of_module("acme:x", None)
+                    .unwrap()
+                    .0,
+                BTreeSet::new(),
+            ),
+        ]
+        .into();
+        let answer = s.requirements(&wanted);
+        assert_eq!(answer.unanswered.len(), 1);
+        assert!(
+            answer.notes[0].contains("acme version latest"),
+            "{:?}",
+            answer.notes
+        );
+        assert!(
+            answer
+                .requirements
+                .module(wanted.keys().nth(1).unwrap(), "CreateMessage")
+                .is_some()
+        );
+        let e = Snapshot::from_str(r#"{"bplintSnapshot": 3, "connections": []}"#, "c.json")
+            .unwrap_err();
+        assert!(e.contains("newer"), "{e}");
+        let e = Snapshot::from_str(r#"{"bplintSnapshot": "x", "connections": []}"#, "c.json")
+            .unwrap_err();
+        assert!(e.contains("format number"), "{e}");
+        let e =
+            Snapshot::from_str(r#"{"connections": [], "requirements": 5}"#, "c.json").unwrap_err();
+        assert!(e.starts_with("c.json: requirements"), "{e}");
+    }
 
     #[test]
     fn position_is_not_repeated() {

@@ -126,6 +126,10 @@ pub struct Summary {
     pub unchecked: Vec<u64>,
     /// HTTP requests made by the live check.
     pub requests: u64,
+    /// Live runs only: modules referencing a checked connection whose required scopes no source
+    /// knew (neither Make's requirements nor the catalog), so their scopes were not checked.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub modules_without_scope_check: Option<usize>,
     /// Display paths of the files checked (every file but the skipped ones), in input order, for
     /// renderers that list clean files too (JUnit). Not part of the JSON schema.
     #[serde(skip)]
@@ -200,6 +204,9 @@ impl Summary {
                 "; {} connection id(s) NOT checked",
                 self.unchecked.len()
             ));
+        }
+        if let Some(n) = self.modules_without_scope_check.filter(|n| *n > 0) {
+            s.push_str(&format!("; {n} module(s) without a scope check"));
         }
         if self.hidden > 0 {
             s.push_str(&format!(

@@ -62,6 +62,16 @@ fn real_scope(scope: &str, kind: &str) -> Value {
 }
 
 /// A connection that is not OAuth (API key, basic auth): `accountType: basic`, no scopes.
+/// One `appModules` row of Make's requirements answer: `type` as the echo writes it
+/// (`account:slack2,slack3`), `scope` the scopes (absent when `None`).
+pub fn app_module(name: &str, kind: &str, scopes: Option<&[&str]>) -> Value {
+    let mut row = json!({"id": name, "name": name, "label": name, "type": kind, "hook": false});
+    if let Some(scopes) = scopes {
+        row["scope"] = json!(scopes);
+    }
+    row
+}
+
 pub fn basic_row(id: u64, name: &str, kind: &str, team: u64) -> Value {
     let mut row = real_row(id, name, kind, team, &[]);
     row["accountType"] = json!("basic");
@@ -206,9 +216,78 @@ pub struct Builder {
     scenarios: Vec<(u64, Value, Value)>,
     scenario_io: HashMap<u64, Value>,
     objects: BTreeMap<(&'static str, u64), Vec<Value>>,
+    documents: HashMap<String, Document>,
+}
+
+/// A fixed answer to `GET <path>` (requirements and SDK sections): its content type and body.
+#[derive(Debug, Clone)]
+struct Document {
+    content_type: &'static str,
+    body: String,
+}
+
+/// An app name as it goes into a URL path: `app#acme` -> `app%23acme`.
+fn path_segment(name: &str) -> String {
+    url::form_urlencoded::byte_serialize(name.as_bytes()).collect()
 }
 
 impl Builder {
+    /// Make's published requirements of `app` at `version`, served by `GET /credential-requests/
+    /// apps/{app}/{version}/modules-with-credentials` (the app name URL-encoded: `app%23x`).
+    /// `modules` are `appModules` rows (see [`app_module`]).
+    pub fn app_requirements(self, app: &str, version: &str, modules: Vec<Value>) -> Self {
+        let path = format!(
+            "/credential-requests/apps/{}/{version}/modules-with-credentials",
+            path_segment(app)
+        );
+        self.document(
+            &path,
+            "application/json",
+            &json!({"appModules": modules}).to_string(),
+        )
+    }
+
+    /// A custom app's module as the SDK Apps API describes it (`GET /sdk/apps/{app}/{version}/
+    /// modules/{module}`), and its scope section (`.../scope`, here JSON with comments).
+    pub fn sdk_module(
+        self,
+        app: &str,
+        version: &str,
+        module: &str,
+        connection: Option<&str>,
+        alt_connection: Option<&str>,
+        scopes: &[&str],
+    ) -> Self {
+        let base = format!("/sdk/apps/{app}/{version}/modules/{module}");
+        let answer = json!({"appModule": {"name": module, "label": module, "typeId": 4,
+            "connection": connection, "altConnection": alt_connection, "webhook": null}});
+        let scope = format!("// the module's own scopes\n{}\n", json!(scopes));
+        self.document(&base, "application/json", &answer.to_string())
+            .document(&format!("{base}/scope"), "application/jsonc", &scope)
+    }
+
+    /// A custom app's connection (`GET /sdk/apps/connections/{name}`: `{"appConnection": {name,
+    /// label, type}}`) and its default scopes (`.../scope`, JSON with comments).
+    pub fn sdk_connection(self, name: &str, kind: &str, default_scopes: &[&str]) -> Self {
+        let base = format!("/sdk/apps/connections/{name}");
+        let answer = json!({"appConnection": {"name": name, "label": name, "type": kind}});
+        let scope = format!("/* default scope */ {}", json!(default_scopes));
+        self.document(&base, "application/json", &answer.to_string())
+            .document(&format!("{base}/scope"), "application/jsonc", &scope)
+    }
+
+    /// Any fixed answer to `GET <path>` (below `/api/v2`, as sent: URL-encoded).
+    pub fn document(mut self, path: &str, content_type: &'static str, body: &str) -> Self {
+        self.documents.insert(
+            path.to_string(),
+            Document {
+                content_type,
+                body: body.to_string(),
+            },
+        );
+        self
+    }
+
     /// Webhooks of a team, served by `GET /hooks?teamId=` as `{"hooks": [...]}`.
     pub fn hooks(mut self, team: u64, rows: Vec<Value>) -> Self {
         self.objects
@@ -414,6 +493,7 @@ impl Builder {
             scenarios: self.scenarios,
             scenario_io: self.scenario_io,
             objects: self.objects,
+            documents: self.documents,
             log: Mutex::new(Vec::new()),
             counter: AtomicU64::new(0),
             in_flight: AtomicUsize::new(0),
@@ -530,6 +610,7 @@ struct Shared {
     scenarios: Vec<(u64, Value, Value)>,
     scenario_io: HashMap<u64, Value>,
     objects: BTreeMap<(&'static str, u64), Vec<Value>>,
+    documents: HashMap<String, Document>,
     log: Mutex<Vec<Logged>>,
     counter: AtomicU64,
     in_flight: AtomicUsize,
@@ -588,9 +669,23 @@ fn router(state: Arc<Shared>) -> Router {
             &format!("{API}/scenarios/{{id}}/blueprint"),
             get(get_blueprint),
         )
-        .fallback(|| async { error(StatusCode::NOT_FOUND, "Not found", "IM005") })
+        .fallback(fixed_document)
         .layer(middleware::from_fn_with_state(state.clone(), gate))
         .with_state(state)
+}
+
+/// A fixed document (requirements, SDK sections), else Make's 404.
+async fn fixed_document(State(st): St, req: Request) -> Response {
+    let path = req.uri().path();
+    let path = path.strip_prefix(API).unwrap_or(path);
+    match st
+        .documents
+        .get(path)
+        .filter(|_| req.method() == axum::http::Method::GET)
+    {
+        Some(d) => ([(header::CONTENT_TYPE, d.content_type)], d.body.clone()).into_response(),
+        None => error(StatusCode::NOT_FOUND, "Not found", "IM005"),
+    }
 }
 
 /// Make's error shape: `{"detail", "message", "code"}`.

@@ -1,12 +1,17 @@
 use crate::declare_rule;
 use crate::finding::Finding;
+use crate::live::requirements;
 use crate::rules::{ConnRef, LiveContext, Rule};
 
 declare_rule! {
     /// ## What it does
-    /// Reports a connection that lacks OAuth scopes the module's action needs, as listed in the
+    /// Reports an OAuth connection that lacks scopes the module's action needs. The required
+    /// scopes come from Make's published requirements of the module's app version (`GET
+    /// /credential-requests/apps/{app}/{version}/modules-with-credentials`, asked with `--online`
+    /// or recorded in a snapshot; custom apps also through the SDK Apps API), else from the
     /// module catalog (`rules/catalog/*.toml`, `--catalog DIR`). The finding names the missing
-    /// scopes. A module no catalog entry covers gets no finding (said under `--verbose`).
+    /// scopes. Connections that are not OAuth (`accountType` basic, apikey...) hold no scopes
+    /// and never get it; a module no source covers gets no finding (the summary counts them).
     ///
     /// ## Why is this bad?
     /// The provider refuses the call at run time (Slack `missing_scope`, Google 403
@@ -32,19 +37,26 @@ impl Rule for ConnectionMissingScopes {
     fn check_connection(&self, cx: &LiveContext<'_>, at: &ConnRef<'_>, out: &mut Vec<Finding>) {
         let Some(c) = at.connection() else { return };
         let Some(name) = &at.module.name else { return };
-        let info = cx.settings.catalog.lookup(name);
+        // Only OAuth connections hold scopes (`accountType` basic, apikey...: `scopesCnt: 0`).
+        if c.auth.is_some_and(|a| !a.holds_scopes()) {
+            return;
+        }
+        let info = requirements::demand_for(
+            at.module,
+            at.reference,
+            &cx.settings.requirements,
+            &cx.settings.catalog,
+        );
         if info.scopes.is_empty() {
             return;
         }
         // A connection of a type the module does not accept is BP105's finding; its scopes
         // were not asked about and say nothing useful.
-        if let (Some(actual), Some((accepted, _))) = (
-            &c.connection_type,
-            super::type_mismatch::accepted_types(&cx.settings.catalog, at.module, at.reference),
-        ) {
-            if !accepted.iter().any(|t| t == actual) {
-                return;
-            }
+        if c.connection_type
+            .as_deref()
+            .is_some_and(|t| info.refuses(t))
+        {
+            return;
         }
         let missing: Vec<String> = match (&c.scopes, c.scoped) {
             (Some(granted), _) => info
@@ -128,5 +140,18 @@ mod tests {
         assert!(codes(&super::ConnectionMissingScopes, &found(c.clone()), &[]).is_empty());
         c.scoped = Some(true);
         assert!(codes(&super::ConnectionMissingScopes, &found(c), &[]).is_empty());
+    }
+
+    #[test]
+    fn a_connection_that_is_not_oauth_never_gets_bp104() {
+        let mut c = conn();
+        c.scopes = Some(vec![]);
+        c.auth = Some(crate::live::connection::AccountAuth::Basic);
+        assert!(codes(&super::ConnectionMissingScopes, &found(c.clone()), &[]).is_empty());
+        c.auth = Some(crate::live::connection::AccountAuth::OAuth);
+        assert_eq!(
+            codes(&super::ConnectionMissingScopes, &found(c), &[]),
+            ["BP104"]
+        );
     }
 }

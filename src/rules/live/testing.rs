@@ -83,6 +83,7 @@ pub fn settings() -> LiveSettings {
         now: now(),
         expiry_warning_days: 14,
         catalog: Catalog::builtin(),
+        requirements: Default::default(),
         verify: false,
     }
 }

@@ -1,6 +1,6 @@
 use crate::declare_rule;
 use crate::finding::Finding;
-use crate::live::Catalog;
+use crate::live::{LiveSettings, requirements};
 use crate::model::{Module, Reference};
 use crate::rules::{ConnRef, LiveContext, Rule};
 
@@ -8,7 +8,8 @@ declare_rule! {
     /// ## What it does
     /// Reports a live connection whose type (Make's `accountName`, e.g. `slack2`) is not among
     /// the types the module accepts: the blueprint's own `metadata.parameters` echo
-    /// (`account:slack2,slack3`) when it has one, else the module catalog.
+    /// (`account:slack2,slack3`) when it has one, else Make's published requirements of the
+    /// module's app version (`--online`, or recorded in a snapshot), else the module catalog.
     ///
     /// ## Why is this bad?
     /// The id points at a connection for another service or another flavour of it (a `google`
@@ -30,26 +31,16 @@ declare_rule! {
 }
 
 /// The connection types module `m` accepts for reference `r`, and where that comes from: the
-/// blueprint's own parameter echo when it has one, else the catalog; `None` when neither says.
-/// BP105, BP104 and the live request (no scope question for a type the module refuses) agree
-/// through this one function.
+/// blueprint's own parameter echo when it has one, else Make's requirements, else the catalog
+/// ([`requirements::demand_for`]); `None` when none says. BP105, BP104 and the live request (no
+/// scope question for a type the module refuses) agree through this one function.
 pub(crate) fn accepted_types(
-    catalog: &Catalog,
+    settings: &LiveSettings,
     m: &Module,
     r: &Reference,
 ) -> Option<(Vec<String>, String)> {
-    if !r.allowed_types.is_empty() {
-        return Some((
-            r.allowed_types.clone(),
-            "the module's parameter declaration".to_string(),
-        ));
-    }
-    let info = m.name.as_deref().map(|n| catalog.lookup(n))?;
-    let types = info.types?;
-    Some((
-        types,
-        format!("the catalog ({})", info.types_source.unwrap_or_default()),
-    ))
+    let demand = requirements::demand_for(m, r, &settings.requirements, &settings.catalog);
+    Some((demand.accepted_types?, demand.types_from?.cite()))
 }
 
 impl Rule for ConnectionTypeMismatch {
@@ -58,8 +49,7 @@ impl Rule for ConnectionTypeMismatch {
         let Some(actual) = &c.connection_type else {
             return;
         };
-        let Some((allowed, source)) = accepted_types(&cx.settings.catalog, at.module, at.reference)
-        else {
+        let Some((allowed, source)) = accepted_types(cx.settings, at.module, at.reference) else {
             return;
         };
         if allowed.iter().any(|t| t == actual) {
