@@ -96,9 +96,9 @@ pub fn walk_results(problems: Vec<discover::WalkProblem>) -> (Vec<FileResult>, V
     (results, notes)
 }
 
-/// The models of the blueprints under PATHS in the config's scope, for the commands that list
-/// what blueprints reference (`refs`, `inventory`). No rule runs: with none, no secret is known,
-/// so no excerpt is kept either.
+/// The models of the blueprints under PATHS in the config's scope, for the commands that need
+/// what blueprints reference (`refs`, `inventory`, `connections export PATHS`). No rule runs:
+/// with none, no secret is known, so no excerpt is kept either.
 pub fn read_models(paths: &[PathBuf], settings: &Settings) -> Vec<FileResult> {
     let opts = Options {
         max_file_size: settings.max_file_size,
