@@ -250,6 +250,18 @@ fn an_unused_ignore_points_at_its_entry_in_the_config() {
         .find("╰────")
         .map_or(human.len(), |i| at + i + "╰────".len());
     insta::assert_snapshot!("unused_ignore_human", &human[at..end]);
+    let (_, sarif) = unused_ignore_run("sarif");
+    let v: Value = serde_json::from_str(&sarif).unwrap();
+    let result = v["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["ruleId"] == "BP009")
+        .unwrap_or_else(|| panic!("no BP009: {v}"));
+    let place = &result["locations"][0]["physicalLocation"];
+    assert_eq!(place["artifactLocation"]["uri"], "bplint.toml", "{place}");
+    assert_eq!(place["region"]["startLine"], 8, "{place}");
+    assert_eq!(place["region"]["endLine"], 10, "{place}");
     let (_, github) = unused_ignore_run("github");
     assert!(
         github.contains("::notice file=bplint.toml,line=8,endLine=10,title=BP009 unused-ignore::"),
