@@ -464,8 +464,8 @@ fn real_shape(cfg: &Config) -> bool {
     );
     let mut got: std::collections::BTreeMap<&str, usize> = Default::default();
     for d in results.iter().flat_map(|r| &r.diagnostics) {
-        if d.code.starts_with("BP1") {
-            *got.entry(d.code).or_default() += 1;
+        if d.code().starts_with("BP1") {
+            *got.entry(d.code()).or_default() += 1;
         }
     }
     assert_eq!(got, expected, "live findings per rule");

@@ -234,10 +234,9 @@ fn run_offline_rules(cx: &Context<'_>, rules: &[&'static dyn Rule], out: &mut Ve
             rule.check_module(cx, module, out);
         }
     }
-    for reference in &cx.scenario.references {
-        let module = &cx.scenario.modules[reference.module];
+    for at in rules::sites(cx.scenario) {
         for rule in rules {
-            rule.check_reference(cx, module, reference, out);
+            rule.check_reference(cx, &at, out);
         }
     }
 }

@@ -40,7 +40,7 @@ impl Baseline {
             .iter()
             .map(|d| BaselineEntry {
                 fingerprint: fingerprint(d),
-                code: d.code.to_string(),
+                code: d.code().to_string(),
                 file: d.file.replace('\\', "/"),
                 pointer: d.pointer.clone(),
             })
@@ -96,7 +96,7 @@ pub fn apply(
         }
     }
     'each: for mut d in diagnostics {
-        if let Some(level) = config.level_for(d.code, &d.file) {
+        if let Some(level) = config.level_for(d.code(), &d.file) {
             match level.severity() {
                 Some(s) => d.severity = s,
                 None => continue,
@@ -108,7 +108,7 @@ pub fn apply(
                 .as_ref()
                 .is_none_or(|p| p.is_match(&config.relative(&d.file)));
             let module_ok = ig.module.is_none_or(|m| d.module_id == Some(m));
-            if ig.rule == d.code && path_ok && module_ok {
+            if ig.rule == d.code() && path_ok && module_ok {
                 ignore_hits[i] += 1;
                 out.ignored += 1;
                 continue 'each;
@@ -134,9 +134,9 @@ pub fn apply(
     for (ig, hits) in config.ignores.iter().zip(ignore_hits) {
         if hits == 0 {
             out.kept.push(Diagnostic::new(
-                unused_ignore::finding(&ig.rule, ig.line, &ig.reason),
+                unused_ignore::finding(&ig.rule, ig.line, &ig.reason, ig.location.span),
                 &config_name,
-                None,
+                Some(ig.location.clone()),
             ));
         }
     }

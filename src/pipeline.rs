@@ -79,6 +79,28 @@ pub struct FileResult {
 }
 
 impl FileResult {
+    /// A file that could not be read at all (the run exits 2), and why.
+    fn unreadable(display: &str, reason: &str) -> Self {
+        Self::problem(
+            display,
+            Status::Unreadable,
+            0,
+            file::unreadable_file::finding(reason),
+            None,
+        )
+    }
+
+    /// A file of `bytes` bytes, over the `limit`: reported, not read.
+    fn too_large(display: &str, bytes: u64, limit: u64) -> Self {
+        Self::problem(
+            display,
+            Status::Invalid,
+            bytes,
+            file::file_too_large::finding(bytes, limit),
+            None,
+        )
+    }
+
     fn problem(
         display: &str,
         status: Status,
@@ -121,13 +143,7 @@ pub fn check_input(input: &Input, opts: &Options) -> FileResult {
         Input::Stdin => match read_limited(&mut std::io::stdin().lock(), opts.max_file_size) {
             Ok(b) => (b, true),
             Err(e) => {
-                return FileResult::problem(
-                    display,
-                    Status::Unreadable,
-                    0,
-                    file::unreadable_file::finding(&io_reason(&e)),
-                    None,
-                );
+                return FileResult::unreadable(display, &io_reason(&e));
             }
         },
         Input::File { path, explicit, .. } => {
@@ -137,14 +153,9 @@ pub fn check_input(input: &Input, opts: &Options) -> FileResult {
             if let Ok(meta) = std::fs::metadata(path) {
                 if !meta.is_file() && !meta.is_dir() {
                     let what = crate::side_file::file_type_name(&meta.file_type());
-                    return FileResult::problem(
+                    return FileResult::unreadable(
                         display,
-                        Status::Unreadable,
-                        0,
-                        file::unreadable_file::finding(&format!(
-                            "is {what}, not a regular file; only regular files are read"
-                        )),
-                        None,
+                        &format!("is {what}, not a regular file; only regular files are read"),
                     );
                 }
             }
@@ -152,53 +163,24 @@ pub fn check_input(input: &Input, opts: &Options) -> FileResult {
                 crate::side_file::open_nonblocking(path).and_then(|f| Ok((f.metadata()?, f)));
             match opened {
                 Ok((meta, _)) if !meta.is_file() && !meta.is_dir() => {
-                    return FileResult::problem(
+                    return FileResult::unreadable(
                         display,
-                        Status::Unreadable,
-                        0,
-                        file::unreadable_file::finding(
-                            "is not a regular file; only regular files are read",
-                        ),
-                        None,
+                        "is not a regular file; only regular files are read",
                     );
                 }
                 Err(e) => {
-                    return FileResult::problem(
-                        display,
-                        Status::Unreadable,
-                        0,
-                        file::unreadable_file::finding(&io_reason(&e)),
-                        None,
-                    );
+                    return FileResult::unreadable(display, &io_reason(&e));
                 }
                 Ok((meta, _)) if meta.is_dir() => {
-                    return FileResult::problem(
-                        display,
-                        Status::Unreadable,
-                        0,
-                        file::unreadable_file::finding("is a folder"),
-                        None,
-                    );
+                    return FileResult::unreadable(display, "is a folder");
                 }
                 Ok((meta, _)) if meta.len() > opts.max_file_size => {
-                    return FileResult::problem(
-                        display,
-                        Status::Invalid,
-                        meta.len(),
-                        file::file_too_large::finding(meta.len(), opts.max_file_size),
-                        None,
-                    );
+                    return FileResult::too_large(display, meta.len(), opts.max_file_size);
                 }
                 Ok((_, mut f)) => match read_limited(&mut f, opts.max_file_size) {
                     Ok(b) => (b, *explicit),
                     Err(e) => {
-                        return FileResult::problem(
-                            display,
-                            Status::Unreadable,
-                            0,
-                            file::unreadable_file::finding(&io_reason(&e)),
-                            None,
-                        );
+                        return FileResult::unreadable(display, &io_reason(&e));
                     }
                 },
             }
@@ -206,13 +188,7 @@ pub fn check_input(input: &Input, opts: &Options) -> FileResult {
     };
     if bytes.len() as u64 > opts.max_file_size {
         let n = bytes.len() as u64;
-        return FileResult::problem(
-            display,
-            Status::Invalid,
-            n,
-            file::file_too_large::finding(n, opts.max_file_size),
-            None,
-        );
+        return FileResult::too_large(display, n, opts.max_file_size);
     }
     check_bytes(display, explicit, &bytes, opts)
 }

@@ -89,7 +89,7 @@ pub fn check_run(
     baseline: Option<&Baseline>,
 ) -> Result<CheckRun, String> {
     let cfg = &settings.config;
-    let now = parse_now(args.now.as_deref())?;
+    let now = parse_now(args.expiry.now.as_deref())?;
     let api = &args.api;
     let team = settings.team;
     let source: Option<Box<dyn ConnectionSource>> = if args.online {

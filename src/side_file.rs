@@ -253,29 +253,33 @@ mod tests {
         assert!(e.to_string().contains("more than 16 bytes"), "{e}");
     }
 
+    /// The error reading a file `name` of `kind` gives after `write` made it.
+    fn error_of(name: &str, kind: SideFileKind, write: impl FnOnce(&Path)) -> String {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(name);
+        write(&path);
+        read_side_file(&path, kind).unwrap_err().to_string()
+    }
+
     #[test]
     fn caps_are_shown_in_mib() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("b.json");
-        let f = File::create(&path).unwrap();
-        f.set_len(SideFileKind::Baseline.cap() + 1).unwrap();
-        let e = read_side_file(&path, SideFileKind::Baseline).unwrap_err();
+        let kind = SideFileKind::Baseline;
+        let e = error_of("b.json", kind, |path| {
+            File::create(path).unwrap().set_len(kind.cap() + 1).unwrap()
+        });
         assert!(
-            e.to_string()
-                .contains("larger than the 64 MiB limit for a baseline (67108865 bytes)"),
+            e.contains("larger than the 64 MiB limit for a baseline (67108865 bytes)"),
             "{e}"
         );
     }
 
     #[test]
     fn invalid_utf8_names_the_offset() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("c.toml");
-        std::fs::write(&path, b"ok = 1\n\xff").unwrap();
-        let e = read_side_file(&path, SideFileKind::CatalogFile).unwrap_err();
+        let e = error_of("c.toml", SideFileKind::CatalogFile, |path| {
+            std::fs::write(path, b"ok = 1\n\xff").unwrap()
+        });
         assert!(
-            e.to_string()
-                .contains("not UTF-8 text (invalid byte at offset 7)"),
+            e.contains("not UTF-8 text (invalid byte at offset 7)"),
             "{e}"
         );
     }

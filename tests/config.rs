@@ -201,3 +201,70 @@ fn baseline_round_trip() {
     let (_, _, err) = run(d, &["check", "a.json", "--baseline", "baseline.json"]);
     assert!(err.contains("1 baseline entr"), "{err}");
 }
+
+#[test]
+fn every_error_of_the_config_is_reported_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("a.json"), fixture("cases/wrapper.json")).unwrap();
+    std::fs::write(
+        d.join("bplint.toml"),
+        "tema = 5\n\n[rules]\nBP999 = \"off\"\nBP011 = \"loud\"\n",
+    )
+    .unwrap();
+    let (code, out, err) = run(d, &["check", "."]);
+    assert_eq!(code, 2, "{err}");
+    assert!(out.is_empty(), "nothing is checked: {out}");
+    insta::assert_snapshot!("config_three_errors", err);
+}
+
+/// A config whose second `[[ignore]]` matches nothing, over a file with a BP020 finding.
+fn unused_ignore_run(format: &str) -> (i32, String) {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("c.json"), fixture("demo/weekly-digest.json")).unwrap();
+    std::fs::write(
+        d.join("bplint.toml"),
+        "[rules]\nBP011 = \"off\"\n\n[[ignore]]\nrule = \"BP020\"\nreason = \"sample header\"\n\n\
+         [[ignore]]\nrule = \"BP003\"\nreason = \"stale\"\n",
+    )
+    .unwrap();
+    let (code, out, _) = run(
+        d,
+        &["check", ".", "--format", format, "--min-severity", "info"],
+    );
+    (code, out)
+}
+
+#[test]
+fn an_unused_ignore_points_at_its_entry_in_the_config() {
+    let (_, json) = unused_ignore_run("json");
+    let v: Value = serde_json::from_str(&json).unwrap();
+    let bp009 = support::bin::findings_with(&v, "BP009");
+    insta::assert_json_snapshot!("unused_ignore_json", bp009);
+    let (_, human) = unused_ignore_run("human");
+    let at = human
+        .find("BP009")
+        .unwrap_or_else(|| panic!("no BP009: {human}"));
+    let end = human[at..]
+        .find("╰────")
+        .map_or(human.len(), |i| at + i + "╰────".len());
+    insta::assert_snapshot!("unused_ignore_human", &human[at..end]);
+    let (_, sarif) = unused_ignore_run("sarif");
+    let v: Value = serde_json::from_str(&sarif).unwrap();
+    let result = v["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["ruleId"] == "BP009")
+        .unwrap_or_else(|| panic!("no BP009: {v}"));
+    let place = &result["locations"][0]["physicalLocation"];
+    assert_eq!(place["artifactLocation"]["uri"], "bplint.toml", "{place}");
+    assert_eq!(place["region"]["startLine"], 8, "{place}");
+    assert_eq!(place["region"]["endLine"], 10, "{place}");
+    let (_, github) = unused_ignore_run("github");
+    assert!(
+        github.contains("::notice file=bplint.toml,line=8,endLine=10,title=BP009 unused-ignore::"),
+        "{github}"
+    );
+}

@@ -30,7 +30,7 @@ fn as_json(toml_text: &str) -> Value {
 }
 
 fn parse(text: &str) -> Result<Config, String> {
-    Config::parse(text, Path::new("bplint.toml"), &RuleSet::builtin()).map_err(|e| e.message)
+    Config::parse(text, Path::new("bplint.toml"), &RuleSet::builtin()).map_err(|e| e.to_string())
 }
 
 /// The names serde lists after "expected one of" / "expected" in an error message.

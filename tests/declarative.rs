@@ -87,7 +87,7 @@ fn every_shipped_rule_fires_on_its_fire_fixtures_and_never_on_its_quiet_ones() {
             let hits: Vec<_> = result
                 .diagnostics
                 .iter()
-                .filter(|d| d.code == code.as_str())
+                .filter(|d| d.code() == code.as_str())
                 .collect();
             if name.starts_with("fire") {
                 fire += 1;

@@ -116,7 +116,7 @@ fn a_file_deleted_between_discovery_and_reading_is_bp008_and_the_run_goes_on() {
     assert_eq!(results[0].status, Status::Unreadable);
     let d = &results[0].diagnostics;
     assert_eq!(d.len(), 1);
-    assert_eq!(d[0].code, "BP008");
+    assert_eq!(d[0].code(), "BP008");
     assert!(d[0].message.contains("vanished"), "{}", d[0].message);
     assert_eq!(results[1].status, Status::Blueprint, "the run goes on");
 
@@ -148,7 +148,7 @@ fn a_file_that_grows_past_the_limit_after_discovery_is_bp007_without_reading_it_
     std::fs::write(path_of(&inputs[0]), vec![b' '; 1 << 20]).unwrap();
     let r = check_input(&inputs[0], &opts);
     assert_eq!(r.status, Status::Invalid);
-    assert_eq!(r.diagnostics[0].code, "BP007");
+    assert_eq!(r.diagnostics[0].code(), "BP007");
 }
 
 #[cfg(target_os = "linux")]
@@ -168,7 +168,7 @@ fn a_file_that_grows_while_being_read_is_read_at_most_to_the_limit_plus_one() {
     };
     let r = check_input(&input, &opts);
     assert_eq!(r.status, Status::Invalid);
-    assert_eq!(r.diagnostics[0].code, "BP007");
+    assert_eq!(r.diagnostics[0].code(), "BP007");
     assert_eq!(r.bytes, 101, "read stops one byte past the limit");
 }
 
@@ -220,7 +220,7 @@ fn a_folder_named_like_a_blueprint_is_walked_and_a_named_folder_file_is_bp008() 
     };
     let res = check_input(&input, &Options::default());
     assert_eq!(res.status, Status::Unreadable);
-    assert_eq!(res.diagnostics[0].code, "BP008");
+    assert_eq!(res.diagnostics[0].code(), "BP008");
 }
 
 #[test]

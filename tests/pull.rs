@@ -407,12 +407,7 @@ fn check_team_scenarios_resolves_a_connection_input_to_its_default() {
     ]);
     assert_eq!(code, 1, "{stdout}{err}");
     let v: Value = serde_json::from_str(&stdout).unwrap();
-    let not_found: Vec<&Value> = v["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|f| f["code"] == "BP100")
-        .collect();
+    let not_found = support::bin::findings_with(&v, "BP100");
     assert_eq!(not_found.len(), 1, "{v}");
     assert_eq!(not_found[0]["file"], "scenario:21-inputs");
     assert!(

@@ -20,21 +20,20 @@ fuzz_target!(|data: &[u8]| {
     static RULES: OnceLock<RuleSet> = OnceLock::new();
     let rules = RULES.get_or_init(RuleSet::builtin);
     match Config::parse(text, Path::new("fuzz/bplint.toml"), rules) {
-        Err(e) => {
-            assert!(!e.message.is_empty(), "an error without a message");
-            if let Some(span) = e.span {
-                let end = span.offset() + span.len();
-                assert!(end <= text.len(), "label past the end: {span:?}");
-                assert!(
-                    text.is_char_boundary(span.offset()) && text.is_char_boundary(end),
-                    "label inside a character: {span:?}"
-                );
+        Err(errors) => {
+            assert!(!errors.errors.is_empty(), "an error result without errors");
+            for e in &errors.errors {
+                assert!(!e.message.is_empty(), "an error without a message");
+                if let Some(span) = e.span {
+                    let end = span.offset() + span.len();
+                    assert!(end <= text.len(), "label past the end: {span:?}");
+                    assert!(
+                        text.is_char_boundary(span.offset()) && text.is_char_boundary(end),
+                        "label inside a character: {span:?}"
+                    );
+                }
             }
-            let handler = miette::GraphicalReportHandler::new_themed(
-                miette::GraphicalTheme::unicode_nocolor(),
-            );
-            let mut out = String::new();
-            let _ = handler.render_report(&mut out, &e);
+            let _ = errors.render(false, 80);
         }
         Ok(cfg) => {
             let lines = text.lines().count().max(1);

@@ -7,6 +7,7 @@ use clap::{Args, Subcommand, ValueEnum};
 
 use crate::commands::{EXIT_TROUBLE, Ui};
 use crate::config;
+use crate::model::RefKind;
 use crate::rules::{RuleSet, declarative};
 
 /// A day: longer than any request should take, short of deadlines that overflow the clock.
@@ -143,6 +144,22 @@ pub fn rules_or_exit(args: &RuleArgs, ui: &Ui) -> Result<RuleSet, Result<u8, Str
     }
 }
 
+/// The clock and the window of the expiry checks (`check`, `inventory`).
+#[derive(Args, Debug, Clone, Default)]
+pub struct ExpiryArgs {
+    /// The current time for expiry checks (RFC 3339), for reproducible runs.
+    #[arg(long, value_name = "TIME")]
+    pub now: Option<String>,
+    /// Report connections expiring within this many days [default: 14, or
+    /// `expiry_warning_days` in the config].
+    #[arg(
+        long,
+        value_name = "DAYS",
+        value_parser = clap::value_parser!(i64).range(0..=config::MAX_EXPIRY_WARNING_DAYS)
+    )]
+    pub expiry_warning_days: Option<i64>,
+}
+
 #[derive(Copy, Clone, Debug, ValueEnum, PartialEq, Eq)]
 pub enum Format {
     Human,
@@ -193,16 +210,8 @@ pub struct CheckArgs {
     /// with connections:write); with --connections the results recorded in the snapshot are used.
     #[arg(long)]
     pub verify: bool,
-    /// The current time for expiry checks (RFC 3339), for reproducible runs.
-    #[arg(long, value_name = "TIME")]
-    pub now: Option<String>,
-    /// Warn about connections expiring within this many days [default: 14].
-    #[arg(
-        long,
-        value_name = "DAYS",
-        value_parser = clap::value_parser!(i64).range(0..=config::MAX_EXPIRY_WARNING_DAYS)
-    )]
-    pub expiry_warning_days: Option<i64>,
+    #[command(flatten)]
+    pub expiry: ExpiryArgs,
     /// Extra module catalog folder (repeatable).
     #[arg(long, value_name = "DIR")]
     pub catalog: Vec<PathBuf>,
@@ -218,15 +227,44 @@ pub enum TableFormat {
     Json,
 }
 
-#[derive(Copy, Clone, Debug, ValueEnum, PartialEq, Eq)]
-pub enum KindFilter {
-    All,
-    Connection,
-    Hook,
-    Keychain,
-    DataStore,
-    DataStructure,
-    Scenario,
+/// `--kind`: one kind of reference (named as the model names it), or `all`.
+#[derive(Copy, Clone, Debug, PartialEq, Eq)]
+pub struct KindFilter(Option<RefKind>);
+
+impl KindFilter {
+    pub const ALL: KindFilter = KindFilter(None);
+    pub const CONNECTION: KindFilter = KindFilter(Some(RefKind::Connection));
+
+    /// Every value, in the order `--help` lists them.
+    const VALUES: [KindFilter; 7] = [
+        KindFilter::ALL,
+        KindFilter::CONNECTION,
+        KindFilter(Some(RefKind::Hook)),
+        KindFilter(Some(RefKind::Keychain)),
+        KindFilter(Some(RefKind::DataStore)),
+        KindFilter(Some(RefKind::DataStructure)),
+        KindFilter(Some(RefKind::Scenario)),
+    ];
+
+    /// The reference kinds the filter keeps.
+    pub fn kinds(self) -> Vec<RefKind> {
+        match self.0 {
+            Some(kind) => vec![kind],
+            None => Self::VALUES.iter().filter_map(|v| v.0).collect(),
+        }
+    }
+}
+
+impl ValueEnum for KindFilter {
+    fn value_variants<'a>() -> &'a [Self] {
+        &Self::VALUES
+    }
+
+    fn to_possible_value(&self) -> Option<clap::builder::PossibleValue> {
+        Some(clap::builder::PossibleValue::new(
+            self.0.map_or("all", RefKind::name),
+        ))
+    }
 }
 
 #[derive(Args, Debug)]
@@ -258,7 +296,7 @@ pub struct RefsArgs {
     #[arg(long, value_enum, default_value_t = TableFormat::Table)]
     pub format: TableFormat,
     /// Which references to list.
-    #[arg(long, value_enum, default_value_t = KindFilter::All)]
+    #[arg(long, value_enum, default_value_t = KindFilter::ALL)]
     pub kind: KindFilter,
     /// Largest file read, in bytes [default: 64 MiB, or `max_file_size` in the config].
     #[arg(long, value_name = "BYTES")]
@@ -289,17 +327,8 @@ pub struct InventoryArgs {
     /// Write the report here instead of standard output.
     #[arg(long, short, value_name = "FILE")]
     pub output: Option<PathBuf>,
-    /// The current time for expiry (RFC 3339), for reproducible runs.
-    #[arg(long, value_name = "TIME")]
-    pub now: Option<String>,
-    /// List connections expiring within this many days [default: 14, or
-    /// `expiry_warning_days` in the config].
-    #[arg(
-        long,
-        value_name = "DAYS",
-        value_parser = clap::value_parser!(i64).range(0..=config::MAX_EXPIRY_WARNING_DAYS)
-    )]
-    pub expiry_warning_days: Option<i64>,
+    #[command(flatten)]
+    pub expiry: ExpiryArgs,
     /// Largest file read, in bytes [default: 64 MiB, or `max_file_size` in the config].
     #[arg(long, value_name = "BYTES")]
     pub max_file_size: Option<u64>,
@@ -321,7 +350,7 @@ pub struct RemapArgs {
     #[arg(long)]
     pub dry_run: bool,
     /// Which references to rewrite (ids of different kinds may collide).
-    #[arg(long, value_enum, default_value_t = KindFilter::Connection)]
+    #[arg(long, value_enum, default_value_t = KindFilter::CONNECTION)]
     pub kind: KindFilter,
     /// Before writing, check each new connection id against this snapshot of the target team.
     #[arg(long, value_name = "FILE", conflicts_with = "online")]
@@ -381,4 +410,17 @@ pub struct RulesArgs {
     pub format: TableFormat,
     #[command(flatten)]
     pub rules: RuleArgs,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kind_filters_read_the_model_names() {
+        let kinds = |text: &str| KindFilter::from_str(text, false).map(KindFilter::kinds);
+        assert_eq!(kinds("data-store"), Ok(vec![RefKind::DataStore]));
+        assert_eq!(kinds("all").map(|k| k.len()), Ok(6));
+        assert!(kinds("webhook").is_err());
+    }
 }

@@ -168,12 +168,9 @@ pub fn main() -> ExitCode {
     let config = match &config_path {
         Some(path) => match Config::load(path, &rules) {
             Ok(c) => c,
-            Err(e) => {
-                eprint!(
-                    "{}",
-                    // 200 columns: miette's default, which config errors have always been drawn at.
-                    crate::draw::render(e.as_ref(), color, 200).unwrap_or_default()
-                );
+            Err(errors) => {
+                // 200 columns: miette's default, which config errors have always been drawn at.
+                eprint!("{}", errors.render(color, 200));
                 return ExitCode::from(EXIT_TROUBLE);
             }
         },
@@ -232,7 +229,7 @@ fn flags_of(command: &Command) -> Flags {
         Command::Check(a) | Command::Baseline(a) => Flags {
             team: a.team,
             max_file_size: a.max_file_size,
-            expiry_warning_days: a.expiry_warning_days,
+            expiry_warning_days: a.expiry.expiry_warning_days,
             fail_on: a.fail_on.map(config::FailOn::threshold),
             catalog_dirs: a.catalog.clone(),
             ..api(&a.api)
@@ -248,7 +245,7 @@ fn flags_of(command: &Command) -> Flags {
         Command::Inventory(a) => Flags {
             team: Some(a.team),
             max_file_size: a.max_file_size,
-            expiry_warning_days: a.expiry_warning_days,
+            expiry_warning_days: a.expiry.expiry_warning_days,
             ..api(&a.api)
         },
         Command::Remap(a) => Flags {

@@ -1,6 +1,6 @@
 //! `bplint config schema`: the JSON Schema of `bplint.toml`, for editors (Even Better TOML,
 //! taplo) and SchemaStore. The schema is docs/bplint.schema.json, embedded; tests/config_schema.rs
-//! keeps it in step with the keys `config.rs` accepts.
+//! keeps it in step with the keys `src/config/` accepts.
 
 use std::io::Write;
 

@@ -6,12 +6,12 @@ use std::path::PathBuf;
 
 use serde_json::{Value, json};
 
-use super::{EXIT_CLEAN, api_client, scoped_inputs, walk_results, write_output};
+use super::{EXIT_CLEAN, api_client, read_models, write_output};
 use crate::cli::args::ApiArgs;
 use crate::live::api::MakeApi;
 use crate::live::snapshot::SNAPSHOT_VERSION;
 use crate::live::{ConnectionSource, LiveSettings, Resolution, ResolveRequest, object_list};
-use crate::pipeline::{self, Options};
+use crate::pipeline;
 use crate::settings::Settings;
 
 pub fn export(
@@ -42,15 +42,7 @@ fn export_for(
     client: &MakeApi,
     settings: &Settings,
 ) -> Result<Value, String> {
-    let opts = Options {
-        max_file_size: settings.max_file_size,
-        run_rules: false,
-        excerpts: false,
-        ..Options::default()
-    };
-    let (inputs, problems) = scoped_inputs(paths, settings);
-    let (mut results, _) = walk_results(problems);
-    results.extend(pipeline::check_all(&inputs, &opts));
+    let results = read_models(paths, settings);
     if let Some(bad) = results
         .iter()
         .find(|r| r.status == pipeline::Status::Unreadable)

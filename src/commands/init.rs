@@ -337,7 +337,7 @@ pub fn run(args: &InitArgs) -> Result<u8, InitError> {
     let survey = survey();
     let text = config_text(&survey);
     Config::parse(&text, &cwd.join(FILE_NAME), &RuleSet::builtin())
-        .map_err(|e| InitError::Generated(e.message))?;
+        .map_err(|e| InitError::Generated(e.to_string()))?;
     std::fs::write(target, &text).map_err(|source| InitError::Write {
         path: FILE_NAME.to_string(),
         source,

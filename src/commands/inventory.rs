@@ -1,27 +1,18 @@
 //! `bplint inventory`: a team's connections and the blueprints that use them.
 
 use super::write_output;
-use super::{EXIT_CLEAN, EXIT_TROUBLE, api_client, parse_now, say, scoped_inputs, walk_results};
+use super::{EXIT_CLEAN, EXIT_TROUBLE, api_client, file_problems, parse_now, read_models, say};
 use crate::cli::args::{InventoryArgs, InventoryFormat};
 use crate::inventory;
 use crate::live::snapshot::Snapshot;
 use crate::live::{ConnectionSource, ResolveRequest};
-use crate::pipeline::{self, Options, Status};
+use crate::pipeline::Status;
 use crate::report;
 use crate::settings::Settings;
 
 pub fn run(args: InventoryArgs, settings: &Settings) -> Result<u8, String> {
-    let now = parse_now(args.now.as_deref())?;
-    let opts = Options {
-        max_file_size: settings.max_file_size,
-        // Only the models are wanted; with no rules run no secret is known, so no excerpts.
-        run_rules: false,
-        excerpts: false,
-        ..Options::default()
-    };
-    let (inputs, problems) = scoped_inputs(&args.paths, settings);
-    let (mut results, _) = walk_results(problems);
-    results.extend(pipeline::check_all(&inputs, &opts));
+    let now = parse_now(args.expiry.now.as_deref())?;
+    let results = read_models(&args.paths, settings);
     let referenced: std::collections::BTreeSet<u64> =
         inventory::usages(&results).into_keys().collect();
     let team = args.team;
@@ -67,11 +58,7 @@ pub fn run(args: InventoryArgs, settings: &Settings) -> Result<u8, String> {
         InventoryFormat::Markdown => inventory::render::markdown(&inv),
     };
     write_output(args.output.as_ref(), &text)?;
-    for d in results
-        .iter()
-        .filter(|r| matches!(r.status, Status::Invalid | Status::Unreadable))
-        .flat_map(|r| &r.diagnostics)
-    {
+    for d in file_problems(&results) {
         eprint!("{}", report::compact::line(d));
     }
     for e in &resolution.errors {

@@ -23,7 +23,7 @@ use chrono::{DateTime, Utc};
 use crate::cli::args::ApiArgs;
 use crate::discover::{self, Input};
 use crate::live::api::{ApiConfig, MakeApi, Token};
-use crate::pipeline::{FileResult, Status};
+use crate::pipeline::{self, FileResult, Options, Status};
 use crate::redact;
 use crate::report::Diagnostic;
 
@@ -95,6 +95,30 @@ pub fn walk_results(problems: Vec<discover::WalkProblem>) -> (Vec<FileResult>, V
         });
     }
     (results, notes)
+}
+
+/// The models of the blueprints under PATHS in the config's scope, for the commands that need
+/// what blueprints reference (`refs`, `inventory`, `connections export PATHS`). No rule runs:
+/// with none, no secret is known, so no excerpt is kept either.
+pub fn read_models(paths: &[PathBuf], settings: &Settings) -> Vec<FileResult> {
+    let opts = Options {
+        max_file_size: settings.max_file_size,
+        run_rules: false,
+        excerpts: false,
+        ..Options::default()
+    };
+    let (inputs, problems) = scoped_inputs(paths, settings);
+    let (mut results, _) = walk_results(problems);
+    results.extend(pipeline::check_all(&inputs, &opts));
+    results
+}
+
+/// The findings about files that could not be read or are no blueprint.
+pub fn file_problems(results: &[FileResult]) -> impl Iterator<Item = &Diagnostic> {
+    results
+        .iter()
+        .filter(|r| matches!(r.status, Status::Invalid | Status::Unreadable))
+        .flat_map(|r| &r.diagnostics)
 }
 
 pub fn parse_now(now: Option<&str>) -> Result<DateTime<Utc>, String> {

@@ -1,8 +1,8 @@
 //! `bplint refs`: every reference the blueprints make, as a table or JSON.
 
-use super::{EXIT_CLEAN, EXIT_TROUBLE, scoped_inputs, walk_results, write_output};
-use crate::cli::args::{KindFilter, RefsArgs, TableFormat};
-use crate::pipeline::{self, Options, Status};
+use super::{EXIT_CLEAN, EXIT_TROUBLE, file_problems, read_models, write_output};
+use crate::cli::args::{RefsArgs, TableFormat};
+use crate::pipeline::Status;
 use crate::redact;
 use crate::report::{self, Diagnostic, format_table};
 use crate::settings::Settings;
@@ -29,30 +29,13 @@ struct RefRow {
 }
 
 pub fn run(args: RefsArgs, settings: &Settings) -> Result<u8, String> {
-    let opts = Options {
-        max_file_size: settings.max_file_size,
-        // Only the models are wanted; with no rules run no secret is known, so no excerpts.
-        run_rules: false,
-        excerpts: false,
-        ..Options::default()
-    };
-    let (inputs, problems) = scoped_inputs(&args.paths, settings);
-    let (mut results, _) = walk_results(problems);
-    results.extend(pipeline::check_all(&inputs, &opts));
+    let results = read_models(&args.paths, settings);
+    let kinds = args.kind.kinds();
     let mut rows = Vec::new();
     for r in &results {
         let Some(s) = &r.scenario else { continue };
         for (reference, loc) in s.references.iter().zip(&r.reference_locations) {
-            let wanted = match args.kind {
-                KindFilter::All => true,
-                KindFilter::Connection => reference.kind == crate::model::RefKind::Connection,
-                KindFilter::Hook => reference.kind == crate::model::RefKind::Hook,
-                KindFilter::Keychain => reference.kind == crate::model::RefKind::Keychain,
-                KindFilter::DataStore => reference.kind == crate::model::RefKind::DataStore,
-                KindFilter::DataStructure => reference.kind == crate::model::RefKind::DataStructure,
-                KindFilter::Scenario => reference.kind == crate::model::RefKind::Scenario,
-            };
-            if !wanted {
+            if !kinds.contains(&reference.kind) {
                 continue;
             }
             let m = &s.modules[reference.module];
@@ -82,11 +65,7 @@ pub fn run(args: RefsArgs, settings: &Settings) -> Result<u8, String> {
             });
         }
     }
-    let problems: Vec<&Diagnostic> = results
-        .iter()
-        .filter(|r| matches!(r.status, Status::Invalid | Status::Unreadable))
-        .flat_map(|r| &r.diagnostics)
-        .collect();
+    let problems: Vec<&Diagnostic> = file_problems(&results).collect();
     let text = match args.format {
         TableFormat::Json => {
             let files_with_errors: Vec<_> = problems

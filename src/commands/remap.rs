@@ -3,7 +3,7 @@
 use std::path::PathBuf;
 
 use super::{EXIT_CLEAN, EXIT_FINDINGS, Ui, api_client, inputs_of, say, write_output};
-use crate::cli::args::{KindFilter, RemapArgs};
+use crate::cli::args::RemapArgs;
 use crate::discover::Input;
 use crate::live::snapshot::Snapshot;
 use crate::live::{Catalog, ConnectionSource};
@@ -22,22 +22,7 @@ pub fn run(args: RemapArgs, ui: &Ui, settings: &Settings) -> Result<u8, String> 
     if map.is_empty() {
         return Err("give the ids to change with --map OLD=NEW or --map-file FILE".into());
     }
-    let kinds: Vec<RefKind> = match args.kind {
-        KindFilter::All => vec![
-            RefKind::Connection,
-            RefKind::Hook,
-            RefKind::Keychain,
-            RefKind::DataStore,
-            RefKind::DataStructure,
-            RefKind::Scenario,
-        ],
-        KindFilter::Connection => vec![RefKind::Connection],
-        KindFilter::Hook => vec![RefKind::Hook],
-        KindFilter::Keychain => vec![RefKind::Keychain],
-        KindFilter::DataStore => vec![RefKind::DataStore],
-        KindFilter::DataStructure => vec![RefKind::DataStructure],
-        KindFilter::Scenario => vec![RefKind::Scenario],
-    };
+    let kinds = args.kind.kinds();
     let mut plans = Vec::new();
     for file in read_blueprints(&args.paths, "remap")? {
         plans.push(

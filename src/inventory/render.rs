@@ -33,33 +33,33 @@ fn users_text(users: &[Usage]) -> Vec<String> {
 }
 
 /// One table row per user (a connection used three times takes three rows; only the first
-/// names it), so every location stays greppable.
-fn entry_rows(e: &Entry) -> Vec<Vec<String>> {
-    users_text(&e.used_by)
+/// names it), so every location stays greppable: the first row is `cells` with the user
+/// inserted at column `at`, the others are blank but for the user.
+fn rows_per_user(cells: Vec<String>, users: &[Usage], at: usize) -> Vec<Vec<String>> {
+    users_text(users)
         .into_iter()
         .enumerate()
         .map(|(i, user)| {
-            if i == 0 {
-                vec![
-                    e.id.to_string(),
-                    e.name.clone(),
-                    opt(e.connection_type.as_deref()),
-                    opt(e.team_id),
-                    expire_text(e),
-                    user,
-                ]
+            let mut row = if i == 0 {
+                cells.clone()
             } else {
-                vec![
-                    String::new(),
-                    String::new(),
-                    String::new(),
-                    String::new(),
-                    String::new(),
-                    user,
-                ]
-            }
+                vec![String::new(); cells.len()]
+            };
+            row.insert(at, user);
+            row
         })
         .collect()
+}
+
+fn entry_rows(e: &Entry) -> Vec<Vec<String>> {
+    let cells = vec![
+        e.id.to_string(),
+        e.name.clone(),
+        opt(e.connection_type.as_deref()),
+        opt(e.team_id),
+        expire_text(e),
+    ];
+    rows_per_user(cells, &e.used_by, 5)
 }
 
 const ENTRY_HEADER: [&str; 6] = ["ID", "NAME", "TYPE", "TEAM", "EXPIRES", "USED BY"];
@@ -74,31 +74,11 @@ fn stray_rows(s: &Stray) -> Vec<Vec<String>> {
         None => (String::new(), String::new(), String::new()),
     };
     let note = s.reason.clone().unwrap_or_default();
-    users_text(&s.used_by)
-        .into_iter()
-        .enumerate()
-        .map(|(i, user)| {
-            if i == 0 {
-                vec![
-                    s.id.to_string(),
-                    name.clone(),
-                    kind.clone(),
-                    team.clone(),
-                    user,
-                    note.clone(),
-                ]
-            } else {
-                vec![
-                    String::new(),
-                    String::new(),
-                    String::new(),
-                    String::new(),
-                    user,
-                    String::new(),
-                ]
-            }
-        })
-        .collect()
+    rows_per_user(
+        vec![s.id.to_string(), name, kind, team, note],
+        &s.used_by,
+        4,
+    )
 }
 
 const STRAY_HEADER: [&str; 6] = ["ID", "NAME", "TYPE", "TEAM", "USED BY", "REASON"];
@@ -310,4 +290,33 @@ pub fn csv(inv: &Inventory) -> Result<String, String> {
     }
     let bytes = w.into_inner().map_err(|e| e.to_string())?;
     String::from_utf8(bytes).map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn user(line: u32) -> Usage {
+        Usage {
+            file: "a.json".into(),
+            line,
+            column: 3,
+            module_id: Some(1),
+            module: Some("slack:CreateMessage".into()),
+        }
+    }
+
+    #[test]
+    fn a_connection_is_named_on_its_first_user_row_only() {
+        let cells = vec!["7".to_string(), "Slack".into(), "x".into()];
+        let rows = rows_per_user(cells, &[user(2), user(9)], 2);
+        assert_eq!(
+            rows,
+            [
+                vec!["7", "Slack", "a.json:2:3 module 1 slack:CreateMessage", "x"],
+                vec!["", "", "a.json:9:3 module 1 slack:CreateMessage", ""],
+            ]
+        );
+        assert_eq!(rows_per_user(vec!["7".into()], &[], 1), [vec!["7", "-"]]);
+    }
 }

@@ -9,7 +9,12 @@ pub fn line(d: &Diagnostic) -> String {
         .map_or((1, 1), |l| (l.start.line, l.start.column));
     format!(
         "{}:{}:{}: {} {} {}\n",
-        d.file, line, col, d.severity, d.code, d.message
+        d.file,
+        line,
+        col,
+        d.severity,
+        d.code(),
+        d.message
     )
 }
 

@@ -15,28 +15,23 @@ use crate::finding::Severity;
 
 /// Escapes a command's message (the part after `::`).
 pub fn escape_data(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '%' => out.push_str("%25"),
-            '\r' => out.push_str("%0D"),
-            '\n' => out.push_str("%0A"),
-            c => out.push(c),
-        }
-    }
-    out
+    escape(s, false)
 }
 
 /// Escapes a property value (`file=`, `title=`, ...): as data, plus `:` and `,`.
 pub fn escape_property(s: &str) -> String {
+    escape(s, true)
+}
+
+fn escape(s: &str, property: bool) -> String {
     let mut out = String::with_capacity(s.len());
     for c in s.chars() {
         match c {
             '%' => out.push_str("%25"),
             '\r' => out.push_str("%0D"),
             '\n' => out.push_str("%0A"),
-            ':' => out.push_str("%3A"),
-            ',' => out.push_str("%2C"),
+            ':' if property => out.push_str("%3A"),
+            ',' if property => out.push_str("%2C"),
             c => out.push(c),
         }
     }
@@ -65,7 +60,7 @@ pub fn line(d: &Diagnostic) -> String {
     }
     props.push(format!(
         "title={}",
-        escape_property(&format!("{} {}", d.code, d.name))
+        escape_property(&format!("{} {}", d.code(), d.name()))
     ));
     let mut message = d.message.clone();
     if let Some(help) = &d.help {
@@ -92,51 +87,35 @@ pub fn render(report: &Report<'_>) -> String {
 mod tests {
     use super::*;
     use crate::json::Span;
-    use crate::report::{Location, Position, Summary};
+    use crate::report::Summary;
+    use crate::report::testing::{diagnostic, on_line};
+    use crate::rules::offline::connection_placeholder::ConnectionPlaceholder;
 
     fn diag(severity: Severity, file: &str, message: &str) -> Diagnostic {
-        Diagnostic {
-            code: "BP011",
-            name: "connection-placeholder",
-            severity,
-            message: message.to_string(),
-            label: None,
-            help: None,
-            file: file.to_string(),
-            location: Some(Location {
-                span: Span::new(120, 131),
-                start: Position {
-                    line: 7,
-                    column: 24,
-                },
-                end: Position {
-                    line: 7,
-                    column: 35,
-                },
-                ..Location::default()
-            }),
-            pointer: None,
-            module_id: None,
-            module_name: None,
-            related: Vec::new(),
+        let mut d = diagnostic(&ConnectionPlaceholder::META, file, "");
+        // Raw, not cleaned: the escaping is what is tested.
+        d.message = message.to_string();
+        d.severity = severity;
+        d.location = Some(on_line(Span::new(120, 131), 7, 24, 35));
+        d
+    }
+
+    #[test]
+    fn data_escapes_percent_and_newlines_properties_also_colon_and_comma() {
+        // (text, escaped as data, escaped as a property)
+        let cases = [
+            ("100% done", "100%25 done", "100%25 done"),
+            ("a\r\nb\nc", "a%0D%0Ab%0Ac", "a%0D%0Ab%0Ac"),
+            ("a:b,c::d", "a:b,c::d", "a%3Ab%2Cc%3A%3Ad"),
+            // Already-escaped text is escaped again, not passed through.
+            ("%0A", "%250A", "%250A"),
+            ("50%,\n", "50%25,%0A", "50%25%2C%0A"),
+            ("dir/é b.json", "dir/é b.json", "dir/é b.json"),
+        ];
+        for (text, data, property) in cases {
+            assert_eq!(escape_data(text), data, "{text:?}");
+            assert_eq!(escape_property(text), property, "{text:?}");
         }
-    }
-
-    #[test]
-    fn data_escapes_percent_and_newlines_only() {
-        assert_eq!(escape_data("100% done"), "100%25 done");
-        assert_eq!(escape_data("a\r\nb\nc"), "a%0D%0Ab%0Ac");
-        assert_eq!(escape_data("a:b,c::d"), "a:b,c::d");
-        // Already-escaped text is escaped again, not passed through.
-        assert_eq!(escape_data("%0A"), "%250A");
-    }
-
-    #[test]
-    fn properties_also_escape_colon_and_comma() {
-        assert_eq!(escape_property("a:b,c"), "a%3Ab%2Cc");
-        assert_eq!(escape_property("50%,\n"), "50%25%2C%0A");
-        assert_eq!(escape_property("::x"), "%3A%3Ax");
-        assert_eq!(escape_property("dir/é b.json"), "dir/é b.json");
     }
 
     #[test]

@@ -63,7 +63,7 @@ impl std::error::Error for Rendered<'_> {}
 
 impl miette::Diagnostic for Rendered<'_> {
     fn code<'b>(&'b self) -> Option<Box<dyn fmt::Display + 'b>> {
-        Some(Box::new(format!("{}({})", self.d.code, self.d.name)))
+        Some(Box::new(format!("{}({})", self.d.code(), self.d.name())))
     }
 
     fn severity(&self) -> Option<miette::Severity> {

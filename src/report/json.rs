@@ -57,8 +57,8 @@ pub struct FindingV1<'a> {
 impl<'a> FindingV1<'a> {
     pub fn from(d: &'a Diagnostic) -> Self {
         FindingV1 {
-            code: d.code,
-            name: d.name,
+            code: d.code(),
+            name: d.name(),
             severity: d.severity.as_str(),
             message: &d.message,
             help: d.help.as_deref(),

@@ -25,9 +25,12 @@ fn name(d: &Diagnostic) -> String {
     match &d.location {
         Some(l) => format!(
             "{} {} at {}:{}",
-            d.code, d.name, l.start.line, l.start.column
+            d.code(),
+            d.name(),
+            l.start.line,
+            l.start.column
         ),
-        None => format!("{} {}", d.code, d.name),
+        None => format!("{} {}", d.code(), d.name()),
     }
 }
 
@@ -53,7 +56,9 @@ fn details(d: &Diagnostic) -> String {
     }
     out.push_str(&format!(
         "rule: {} {} (bplint explain {})\n",
-        d.code, d.name, d.code
+        d.code(),
+        d.name(),
+        d.code()
     ));
     out
 }
@@ -70,7 +75,7 @@ fn finding_case(d: &Diagnostic) -> TestCase {
     if d.severity >= Severity::Warning {
         let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
         status
-            .set_type(d.code)
+            .set_type(d.code())
             .set_message(super::compact::line(d).trim_end())
             .set_description(text);
         case(name(d), &d.file, status)
@@ -143,22 +148,17 @@ fn xml_safe(xml: String) -> String {
 mod tests {
     use super::*;
     use crate::report::Summary;
+    use crate::report::testing::diagnostic;
+    use crate::rules::offline::hardcoded_secret::HardcodedSecret;
 
     fn diag(severity: Severity, file: &str, message: &str) -> Diagnostic {
-        Diagnostic {
-            code: "BP020",
-            name: "hardcoded-secret",
-            severity,
-            message: message.to_string(),
-            label: None,
-            help: Some("use a keychain".into()),
-            file: file.to_string(),
-            location: None,
-            pointer: Some("/flow/0".into()),
-            module_id: Some(1),
-            module_name: Some("http:ActionSendData".into()),
-            related: Vec::new(),
-        }
+        let mut d = diagnostic(&HardcodedSecret::META, file, message);
+        d.severity = severity;
+        d.help = Some("use a keychain".into());
+        d.pointer = Some("/flow/0".into());
+        d.module_id = Some(1);
+        d.module_name = Some("http:ActionSendData".into());
+        d
     }
 
     #[test]

@@ -15,24 +15,31 @@ use crate::finding::{Finding, Severity};
 use crate::redact;
 use crate::rules::RuleSet;
 
-/// A finding with its file and location, ready for any renderer.
+/// A finding with its file and location, ready for any renderer. It holds the finding itself
+/// (its texts cleaned), so what a rule said is copied nowhere: renderers read `rule`,
+/// `severity`, `message`, ... through it.
 #[derive(Debug, Clone)]
 pub struct Diagnostic {
-    pub code: &'static str,
-    pub name: &'static str,
-    pub severity: Severity,
-    pub message: String,
-    pub label: Option<String>,
-    pub help: Option<String>,
+    pub finding: Finding,
     pub file: String,
     /// `None` for findings about a whole file that has no usable text (unreadable, too large).
     pub location: Option<Location>,
-    pub pointer: Option<String>,
-    pub module_id: Option<i64>,
-    pub module_name: Option<String>,
-    /// Other places the finding is about; their positions are also in `message`, so every
-    /// format names them.
+    /// Other places the finding is about, located; their positions are also in `message`, so
+    /// every format names them.
     pub related: Vec<Related>,
+}
+
+impl std::ops::Deref for Diagnostic {
+    type Target = Finding;
+    fn deref(&self) -> &Finding {
+        &self.finding
+    }
+}
+
+impl std::ops::DerefMut for Diagnostic {
+    fn deref_mut(&mut self) -> &mut Finding {
+        &mut self.finding
+    }
 }
 
 /// A secondary place of a finding.
@@ -45,21 +52,28 @@ pub struct Related {
 impl Diagnostic {
     /// Every text of the finding is cleaned here, once for every format: rules quote values
     /// from files and answers, which may hold secrets or control characters.
-    pub fn new(finding: Finding, file: &str, location: Option<Location>) -> Self {
+    pub fn new(mut finding: Finding, file: &str, location: Option<Location>) -> Self {
+        finding.message = redact::clean(&finding.message);
+        finding.label = redact::clean_opt(finding.label);
+        finding.help = redact::clean_opt(finding.help);
+        finding.pointer = redact::clean_opt(finding.pointer);
+        finding.module_name = redact::clean_opt(finding.module_name);
         Diagnostic {
-            code: finding.rule.code,
-            name: finding.rule.name,
-            severity: finding.severity,
-            message: redact::clean(&finding.message),
-            label: redact::clean_opt(finding.label),
-            help: redact::clean_opt(finding.help),
+            finding,
             file: redact::clean(file),
             location,
-            pointer: redact::clean_opt(finding.pointer),
-            module_id: finding.module_id,
-            module_name: redact::clean_opt(finding.module_name),
             related: Vec::new(),
         }
+    }
+
+    /// The rule's stable code, e.g. `BP011`.
+    pub fn code(&self) -> &'static str {
+        self.finding.rule.code
+    }
+
+    /// The rule's kebab-case name.
+    pub fn name(&self) -> &'static str {
+        self.finding.rule.name
     }
 
     /// Adds the finding's other places, located; each is named in the message as well.
@@ -77,7 +91,7 @@ impl Diagnostic {
     /// The stable fingerprint SARIF reports and the baseline matches on.
     pub fn fingerprint(&self) -> String {
         fingerprint::fingerprint(FingerprintKey {
-            code: self.code,
+            code: self.code(),
             file: &self.file,
             pointer: self.pointer.as_deref(),
             module_id: self.module_id,
@@ -92,7 +106,7 @@ impl Diagnostic {
             self.file.clone(),
             std::cmp::Reverse(self.severity),
             self.location.as_ref().map_or(0, |l| l.span.start),
-            self.code,
+            self.code(),
         )
     }
 }
@@ -137,10 +151,10 @@ impl Summary {
                 Severity::Warning => self.warnings += 1,
                 Severity::Info => self.infos += 1,
             }
-            *self.by_rule.entry(d.code.to_string()).or_default() += 1;
+            *self.by_rule.entry(d.code().to_string()).or_default() += 1;
             let worst = self
                 .rule_severity
-                .entry(d.code.to_string())
+                .entry(d.code().to_string())
                 .or_insert(d.severity);
             *worst = (*worst).max(d.severity);
         }
@@ -241,4 +255,28 @@ pub fn format_table(rows: &[Vec<String>]) -> String {
         out.push('\n');
     }
     out
+}
+
+#[cfg(test)]
+pub(crate) mod testing {
+    //! Diagnostics for the renderers' unit tests.
+
+    use super::{Diagnostic, Location, Position};
+    use crate::finding::{Finding, RuleMeta};
+    use crate::json::Span;
+
+    /// A finding of `rule` in `file`, about the whole file (no location).
+    pub fn diagnostic(rule: &'static RuleMeta, file: &str, message: &str) -> Diagnostic {
+        Diagnostic::new(Finding::new(rule, Span::default(), message), file, None)
+    }
+
+    /// `span`, on line `line` from column `from` to just before column `to`.
+    pub fn on_line(span: Span, line: u32, from: u32, to: u32) -> Location {
+        Location {
+            span,
+            start: Position { line, column: from },
+            end: Position { line, column: to },
+            ..Location::default()
+        }
+    }
 }

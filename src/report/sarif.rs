@@ -190,7 +190,7 @@ fn result(d: &Diagnostic, metas: &[(&'static RuleMeta, String)]) -> SarifResult 
     let mut fingerprints = BTreeMap::new();
     fingerprints.insert(FINGERPRINT_KEY.to_string(), d.fingerprint());
     let mut r = SarifResult::builder()
-        .rule_id(d.code)
+        .rule_id(d.code())
         .level(level(d.severity))
         .message(Message::from(d.message.as_str()))
         .locations(vec![location(d)])
@@ -198,7 +198,7 @@ fn result(d: &Diagnostic, metas: &[(&'static RuleMeta, String)]) -> SarifResult 
         .build();
     r.rule_index = metas
         .iter()
-        .position(|(m, _)| m.code == d.code)
+        .position(|(m, _)| m.code == d.code())
         .map(|i| i as i64);
     r.properties = properties(d);
     r
@@ -283,34 +283,31 @@ mod tests {
         d.fingerprint()
     }
     use crate::json::Span;
-    use crate::report::{Location, Position, Summary};
+    use crate::report::Summary;
+    use crate::report::testing::{diagnostic, on_line};
+    use crate::rules::live::{expired::ConnectionExpired, expiring_soon::ConnectionExpiringSoon};
 
     fn diag(file: &str, message: &str, pointer: Option<&str>) -> Diagnostic {
-        Diagnostic {
-            code: "BP102",
-            name: "connection-expiring-soon",
-            severity: Severity::Warning,
-            message: message.to_string(),
-            label: None,
-            help: None,
-            file: file.to_string(),
-            location: None,
-            pointer: pointer.map(str::to_string),
-            module_id: Some(3),
-            module_name: None,
-            related: Vec::new(),
-        }
+        let mut d = diagnostic(&ConnectionExpiringSoon::META, file, message);
+        d.pointer = pointer.map(str::to_string);
+        d.module_id = Some(3);
+        d
     }
 
     #[test]
     fn uris_are_relative_and_percent_encoded() {
-        assert_eq!(uri_of("fixtures/demo/a.json"), "fixtures/demo/a.json");
-        assert_eq!(uri_of("./my dir/a b.json"), "my%20dir/a%20b.json");
-        assert_eq!(uri_of("a%b#c?d.json"), "a%25b%23c%3Fd.json");
-        assert_eq!(uri_of("c:d.json"), "c%3Ad.json");
-        assert_eq!(uri_of("é.json"), "%C3%A9.json");
-        assert_eq!(uri_of("<stdin>"), "%3Cstdin%3E");
-        assert_eq!(uri_of("/tmp/x y.json"), "file:///tmp/x%20y.json");
+        let cases = [
+            ("fixtures/demo/a.json", "fixtures/demo/a.json"),
+            ("./my dir/a b.json", "my%20dir/a%20b.json"),
+            ("a%b#c?d.json", "a%25b%23c%3Fd.json"),
+            ("c:d.json", "c%3Ad.json"),
+            ("é.json", "%C3%A9.json"),
+            ("<stdin>", "%3Cstdin%3E"),
+            ("/tmp/x y.json", "file:///tmp/x%20y.json"),
+        ];
+        for (path, uri) in cases {
+            assert_eq!(uri_of(path), uri, "{path}");
+        }
     }
 
     #[test]
@@ -327,12 +324,7 @@ mod tests {
         let b = diag("a.json", "connection  1006 expires in 6 day(s)", p);
         let first = fingerprint(&a);
         assert_eq!(first.len(), 16);
-        a.location = Some(Location {
-            span: Span::new(10, 14),
-            start: Position { line: 9, column: 3 },
-            end: Position { line: 9, column: 7 },
-            ..Location::default()
-        });
+        a.location = Some(on_line(Span::new(10, 14), 9, 3, 7));
         assert_eq!(fingerprint(&a), first, "lines are not part of it");
         assert_eq!(fingerprint(&b), first, "numbers and spacing are normalized");
         assert_ne!(fingerprint(&diag("b.json", &a.message, p)), first);
@@ -341,7 +333,7 @@ mod tests {
             first
         );
         let mut other = a.clone();
-        other.code = "BP101";
+        other.rule = &ConnectionExpired::META;
         assert_ne!(fingerprint(&other), first);
     }
 

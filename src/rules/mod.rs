@@ -12,7 +12,7 @@ pub mod offline;
 
 pub use crate::finding::{Finding, RuleKind, RuleMeta, Severity};
 use crate::json::{Doc, SerdeCache};
-use crate::live::{LiveSettings, Lookup, ObjectLookup};
+use crate::live::{Connection, LiveSettings, Lookup, ObjectLookup};
 use crate::model::{Module, Reference, Scenario};
 
 /// Implemented by [`declare_rule!`].
@@ -58,37 +58,78 @@ pub struct LiveContext<'a> {
     pub teams: &'a [u64],
 }
 
+/// One reference as the reference hooks see it: the module that holds it, the reference, and
+/// for live hooks what its id resolved to (`()` offline). Every finding about a reference is
+/// built from here, so it points at the reference and carries its module and pointer.
+pub struct RefSite<'a, L = ()> {
+    pub module: &'a Module,
+    pub reference: &'a Reference,
+    pub lookup: &'a L,
+}
+
+/// A connection reference with its lookup (live connection rules).
+pub type ConnRef<'a> = RefSite<'a, Lookup>;
+/// A webhook, data store or keychain reference with its lookup.
+pub type ObjectRef<'a> = RefSite<'a, ObjectLookup>;
+
+impl<'a, L> RefSite<'a, L> {
+    /// The same reference with what its id resolved to.
+    pub fn resolved<'b, M>(&self, lookup: &'b M) -> RefSite<'b, M>
+    where
+        'a: 'b,
+    {
+        RefSite {
+            module: self.module,
+            reference: self.reference,
+            lookup,
+        }
+    }
+
+    /// How findings name the reference: ``connection parameter `__IMTCONN__` ``.
+    pub fn parameter(&self) -> String {
+        format!(
+            "{} parameter `{}`",
+            self.reference.kind.name(),
+            self.reference.key
+        )
+    }
+
+    /// A finding of `meta` at the reference's value.
+    pub fn finding(&self, meta: &'static RuleMeta, message: impl Into<String>) -> Finding {
+        Finding::new(meta, self.reference.span, message).reference(self.module, self.reference)
+    }
+}
+
+impl ConnRef<'_> {
+    /// The connection the id resolved to; `None` when it was not found (BP100's case).
+    pub fn connection(&self) -> Option<&Connection> {
+        match self.lookup {
+            Lookup::Found { connection, .. } => Some(connection),
+            Lookup::NotFound { .. } => None,
+        }
+    }
+}
+
+impl LiveContext<'_> {
+    /// The teams the file is checked for, as `7 or 9`, when `team` is not one of them; `None`
+    /// when it is, or when no team was given (nothing to compare with).
+    pub fn other_team(&self, team: u64) -> Option<String> {
+        if self.teams.is_empty() || self.teams.contains(&team) {
+            return None;
+        }
+        let want: Vec<String> = self.teams.iter().map(u64::to_string).collect();
+        Some(want.join(" or "))
+    }
+}
+
 pub trait Rule: HasMeta + Sync + Send {
     fn check_scenario(&self, _cx: &Context<'_>, _out: &mut Vec<Finding>) {}
     fn check_module(&self, _cx: &Context<'_>, _module: &Module, _out: &mut Vec<Finding>) {}
-    fn check_reference(
-        &self,
-        _cx: &Context<'_>,
-        _module: &Module,
-        _reference: &Reference,
-        _out: &mut Vec<Finding>,
-    ) {
-    }
+    fn check_reference(&self, _cx: &Context<'_>, _at: &RefSite<'_>, _out: &mut Vec<Finding>) {}
     /// Live: called for each connection reference whose id was looked up.
-    fn check_connection(
-        &self,
-        _cx: &LiveContext<'_>,
-        _module: &Module,
-        _reference: &Reference,
-        _lookup: &Lookup,
-        _out: &mut Vec<Finding>,
-    ) {
-    }
+    fn check_connection(&self, _cx: &LiveContext<'_>, _at: &ConnRef<'_>, _out: &mut Vec<Finding>) {}
     /// Live: called for each webhook, data store or keychain reference whose id was looked up.
-    fn check_object(
-        &self,
-        _cx: &LiveContext<'_>,
-        _module: &Module,
-        _reference: &Reference,
-        _lookup: &ObjectLookup,
-        _out: &mut Vec<Finding>,
-    ) {
-    }
+    fn check_object(&self, _cx: &LiveContext<'_>, _at: &ObjectRef<'_>, _out: &mut Vec<Finding>) {}
 }
 
 /// Declares a rule: a unit struct carrying its doc comment as docs, plus its metadata.
@@ -154,12 +195,12 @@ pub static REGISTRY: &[&dyn Rule] = &[
     &live::missing_scopes::ConnectionMissingScopes,
     &live::type_mismatch::ConnectionTypeMismatch,
     &live::failed_verification::ConnectionFailedVerification,
-    &live::hook::HookNotFound,
-    &live::hook::HookWrongTeam,
-    &live::data_store::DataStoreNotFound,
-    &live::data_store::DataStoreWrongTeam,
-    &live::keychain::KeychainNotFound,
-    &live::keychain::KeychainWrongTeam,
+    &live::stored::HOOK_NOT_FOUND,
+    &live::stored::HOOK_WRONG_TEAM,
+    &live::stored::DATA_STORE_NOT_FOUND,
+    &live::stored::DATA_STORE_WRONG_TEAM,
+    &live::stored::KEYCHAIN_NOT_FOUND,
+    &live::stored::KEYCHAIN_WRONG_TEAM,
 ];
 
 /// Rules the pipeline raises itself while reading files.
@@ -279,10 +320,9 @@ impl RuleSet {
                 rule.check_module(cx, module, &mut out);
             }
         }
-        for reference in &cx.scenario.references {
-            let module = &cx.scenario.modules[reference.module];
+        for at in sites(cx.scenario) {
             for rule in &offline {
-                rule.check_reference(cx, module, reference, &mut out);
+                rule.check_reference(cx, &at, &mut out);
             }
         }
         out
@@ -299,18 +339,19 @@ impl RuleSet {
         let mut about = Vec::new();
         let mut out = Vec::new();
         let live: Vec<&dyn Rule> = self.of_kind(RuleKind::Live).collect();
-        for (index, reference) in cx.scenario.references.iter().enumerate() {
-            let module = &cx.scenario.modules[reference.module];
-            if reference.kind == crate::model::RefKind::Connection {
-                let Some(found) = lookup(reference) else {
+        for (index, at) in sites(cx.scenario).enumerate() {
+            if at.reference.kind == crate::model::RefKind::Connection {
+                let Some(found) = lookup(at.reference) else {
                     continue;
                 };
+                let at = at.resolved(&found);
                 for rule in &live {
-                    rule.check_connection(cx, module, reference, &found, &mut out);
+                    rule.check_connection(cx, &at, &mut out);
                 }
-            } else if let Some(found) = object_lookup(reference) {
+            } else if let Some(found) = object_lookup(at.reference) {
+                let at = at.resolved(&found);
                 for rule in &live {
-                    rule.check_object(cx, module, reference, &found, &mut out);
+                    rule.check_object(cx, &at, &mut out);
                 }
             }
             // The findings just added are about this reference (a `continue` above adds none).
@@ -318,6 +359,15 @@ impl RuleSet {
         }
         about.into_iter().zip(out).collect()
     }
+}
+
+/// Every reference of `scenario` with its module, in reference order.
+pub fn sites(scenario: &Scenario) -> impl Iterator<Item = RefSite<'_>> {
+    scenario.references.iter().map(|reference| RefSite {
+        module: &scenario.modules[reference.module],
+        reference,
+        lookup: &(),
+    })
 }
 
 #[cfg(test)]
@@ -377,8 +427,8 @@ pub(crate) mod testing {
         for m in &scenario.modules {
             rule.check_module(&cx, m, &mut out);
         }
-        for r in &scenario.references {
-            rule.check_reference(&cx, &scenario.modules[r.module], r, &mut out);
+        for at in sites(&scenario) {
+            rule.check_reference(&cx, &at, &mut out);
         }
         for f in &out {
             assert_eq!(
@@ -393,5 +443,24 @@ pub(crate) mod testing {
     /// The source text each finding points at.
     pub fn snippets<'a>(src: &'a str, findings: &[Finding]) -> Vec<&'a str> {
         findings.iter().map(|f| &src[f.span.range()]).collect()
+    }
+
+    /// The text each of `rule`'s findings on `src` points at.
+    pub fn fired_at<'a>(rule: &dyn Rule, src: &'a str) -> Vec<&'a str> {
+        snippets(src, &run(rule, src))
+    }
+
+    /// Each finding of `rule` on `src` as one line, `text it points at: message`, the way a
+    /// reader checks them.
+    pub fn lines(rule: &dyn Rule, src: &str) -> Vec<String> {
+        run(rule, src)
+            .iter()
+            .map(|f| format!("{}: {}", &src[f.span.range()], f.message))
+            .collect()
+    }
+
+    /// The messages of `findings`, in order.
+    pub fn messages(findings: &[Finding]) -> Vec<&str> {
+        findings.iter().map(|f| f.message.as_str()).collect()
     }
 }

@@ -84,6 +84,16 @@ pub fn run_in(dir: &Path, args: &[&str]) -> Run {
     run_cmd(bplint_in(dir), args)
 }
 
+/// The findings with `code` of a `--format json` report, in order.
+pub fn findings_with<'a>(v: &'a Value, code: &str) -> Vec<&'a Value> {
+    v["findings"]
+        .as_array()
+        .expect("findings")
+        .iter()
+        .filter(|f| f["code"] == code)
+        .collect()
+}
+
 /// The finding codes of a `--format json` report, in order.
 pub fn codes(v: &Value) -> Vec<String> {
     v["findings"]

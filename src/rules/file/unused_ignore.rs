@@ -30,10 +30,11 @@ declare_rule! {
     }
 }
 
-pub fn finding(rule: &str, line: usize, reason: &str) -> Finding {
+/// The finding about the entry at `span` of the config file.
+pub fn finding(rule: &str, line: usize, reason: &str, span: Span) -> Finding {
     Finding::new(
         &UnusedIgnore::META,
-        Span::default(),
+        span,
         format!(
             "the [[ignore]] entry for {rule} at line {line} (\"{}\") matched no finding",
             crate::model::truncate(reason, 60)

@@ -1,8 +1,6 @@
 use crate::declare_rule;
 use crate::finding::Finding;
-use crate::live::Lookup;
-use crate::model::{Module, Reference};
-use crate::rules::{LiveContext, Rule};
+use crate::rules::{ConnRef, LiveContext, Rule};
 
 declare_rule! {
     /// ## What it does
@@ -28,30 +26,19 @@ declare_rule! {
 }
 
 impl Rule for ConnectionExpired {
-    fn check_connection(
-        &self,
-        cx: &LiveContext<'_>,
-        m: &Module,
-        r: &Reference,
-        lookup: &Lookup,
-        out: &mut Vec<Finding>,
-    ) {
-        let Lookup::Found { connection: c, .. } = lookup else {
-            return;
-        };
+    fn check_connection(&self, cx: &LiveContext<'_>, at: &ConnRef<'_>, out: &mut Vec<Finding>) {
+        let Some(c) = at.connection() else { return };
         let Some(expire) = c.expire else { return };
         if expire >= cx.settings.now {
             return;
         }
         out.push(
-            Finding::new(
+            at.finding(
                 &Self::META,
-                r.span,
                 format!("connection {} has expired", c.describe()),
             )
             .label("expired connection")
-            .help("reauthorize the connection in Make")
-            .reference(m, r),
+            .help("reauthorize the connection in Make"),
         );
     }
 }

@@ -1,8 +1,6 @@
 use crate::declare_rule;
 use crate::finding::Finding;
-use crate::live::Lookup;
-use crate::model::{Module, Reference};
-use crate::rules::{LiveContext, Rule};
+use crate::rules::{ConnRef, LiveContext, Rule};
 
 declare_rule! {
     /// ## What it does
@@ -26,17 +24,8 @@ declare_rule! {
 }
 
 impl Rule for ConnectionExpiringSoon {
-    fn check_connection(
-        &self,
-        cx: &LiveContext<'_>,
-        m: &Module,
-        r: &Reference,
-        lookup: &Lookup,
-        out: &mut Vec<Finding>,
-    ) {
-        let Lookup::Found { connection: c, .. } = lookup else {
-            return;
-        };
+    fn check_connection(&self, cx: &LiveContext<'_>, at: &ConnRef<'_>, out: &mut Vec<Finding>) {
+        let Some(c) = at.connection() else { return };
         let Some(expire) = c.expire else { return };
         let now = cx.settings.now;
         // A window reaching past the end of chrono's calendar has no end: every later expiry
@@ -48,14 +37,12 @@ impl Rule for ConnectionExpiringSoon {
         }
         let days = (expire - now).num_days();
         out.push(
-            Finding::new(
+            at.finding(
                 &Self::META,
-                r.span,
                 format!("connection {} expires in {days} day(s)", c.describe()),
             )
             .label("expiring connection")
-            .help("reauthorize the connection in Make before it expires")
-            .reference(m, r),
+            .help("reauthorize the connection in Make before it expires"),
         );
     }
 }

@@ -1,8 +1,7 @@
 use crate::declare_rule;
 use crate::finding::Finding;
 use crate::live::Lookup;
-use crate::model::{Module, Reference};
-use crate::rules::{LiveContext, Rule};
+use crate::rules::{ConnRef, LiveContext, Rule};
 
 declare_rule! {
     /// ## What it does
@@ -30,18 +29,11 @@ declare_rule! {
 }
 
 impl Rule for ConnectionFailedVerification {
-    fn check_connection(
-        &self,
-        _cx: &LiveContext<'_>,
-        m: &Module,
-        r: &Reference,
-        lookup: &Lookup,
-        out: &mut Vec<Finding>,
-    ) {
+    fn check_connection(&self, _cx: &LiveContext<'_>, at: &ConnRef<'_>, out: &mut Vec<Finding>) {
         let Lookup::Found {
             connection: c,
             verification: Some(v),
-        } = lookup
+        } = at.lookup
         else {
             return;
         };
@@ -54,14 +46,12 @@ impl Rule for ConnectionFailedVerification {
             .map(|e| format!(": {}", crate::model::truncate(e, 200)))
             .unwrap_or_default();
         out.push(
-            Finding::new(
+            at.finding(
                 &Self::META,
-                r.span,
                 format!("connection {} failed verification{why}", c.describe()),
             )
             .label("verification failed")
-            .help("reauthorize or recreate the connection in Make")
-            .reference(m, r),
+            .help("reauthorize or recreate the connection in Make"),
         );
     }
 }

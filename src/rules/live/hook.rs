@@ -1,9 +1,6 @@
+//! The webhook rules; their checks are the shared stored-object ones ([`super::stored`]).
+
 use crate::declare_rule;
-use crate::finding::Finding;
-use crate::live::ObjectLookup;
-use crate::model::{Module, RefKind, Reference};
-use crate::rules::live::stored;
-use crate::rules::{LiveContext, Rule};
 
 declare_rule! {
     /// ## What it does
@@ -28,19 +25,6 @@ declare_rule! {
     }
 }
 
-impl Rule for HookNotFound {
-    fn check_object(
-        &self,
-        _cx: &LiveContext<'_>,
-        m: &Module,
-        r: &Reference,
-        lookup: &ObjectLookup,
-        out: &mut Vec<Finding>,
-    ) {
-        stored::not_found(&Self::META, RefKind::Hook, m, r, lookup, out);
-    }
-}
-
 declare_rule! {
     /// ## What it does
     /// Reports a webhook that exists but belongs to another team than the one the file is checked
@@ -61,42 +45,5 @@ declare_rule! {
         severity: Error,
         kind: Live,
         summary: "the referenced webhook belongs to another team",
-    }
-}
-
-impl Rule for HookWrongTeam {
-    fn check_object(
-        &self,
-        cx: &LiveContext<'_>,
-        m: &Module,
-        r: &Reference,
-        lookup: &ObjectLookup,
-        out: &mut Vec<Finding>,
-    ) {
-        stored::wrong_team(&Self::META, RefKind::Hook, cx, m, r, lookup, out);
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use crate::model::RefKind;
-    use crate::rules::live::testing::*;
-
-    #[test]
-    fn not_found_fires_on_an_id_the_team_lacks_only() {
-        let rule = &super::HookNotFound;
-        let k = RefKind::Hook;
-        assert_eq!(object_codes(rule, k, &object_missing(k), &[7]), ["BP110"]);
-        assert!(object_codes(rule, k, &object(k, 7), &[7]).is_empty());
-    }
-
-    #[test]
-    fn wrong_team_fires_for_another_team_only() {
-        let rule = &super::HookWrongTeam;
-        let k = RefKind::Hook;
-        assert_eq!(object_codes(rule, k, &object(k, 9), &[7]), ["BP111"]);
-        assert!(object_codes(rule, k, &object(k, 9), &[7, 9]).is_empty());
-        assert!(object_codes(rule, k, &object(k, 9), &[]).is_empty());
-        assert!(object_codes(rule, k, &object_missing(k), &[7]).is_empty());
     }
 }

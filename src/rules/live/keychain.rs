@@ -1,9 +1,6 @@
+//! The keychain rules; their checks are the shared stored-object ones ([`super::stored`]).
+
 use crate::declare_rule;
-use crate::finding::Finding;
-use crate::live::ObjectLookup;
-use crate::model::{Module, RefKind, Reference};
-use crate::rules::live::stored;
-use crate::rules::{LiveContext, Rule};
 
 declare_rule! {
     /// ## What it does
@@ -28,19 +25,6 @@ declare_rule! {
     }
 }
 
-impl Rule for KeychainNotFound {
-    fn check_object(
-        &self,
-        _cx: &LiveContext<'_>,
-        m: &Module,
-        r: &Reference,
-        lookup: &ObjectLookup,
-        out: &mut Vec<Finding>,
-    ) {
-        stored::not_found(&Self::META, RefKind::Keychain, m, r, lookup, out);
-    }
-}
-
 declare_rule! {
     /// ## What it does
     /// Reports a keychain that exists but belongs to another team than the one the file is checked
@@ -61,42 +45,5 @@ declare_rule! {
         severity: Error,
         kind: Live,
         summary: "the referenced keychain belongs to another team",
-    }
-}
-
-impl Rule for KeychainWrongTeam {
-    fn check_object(
-        &self,
-        cx: &LiveContext<'_>,
-        m: &Module,
-        r: &Reference,
-        lookup: &ObjectLookup,
-        out: &mut Vec<Finding>,
-    ) {
-        stored::wrong_team(&Self::META, RefKind::Keychain, cx, m, r, lookup, out);
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use crate::model::RefKind;
-    use crate::rules::live::testing::*;
-
-    #[test]
-    fn not_found_fires_on_an_id_the_team_lacks_only() {
-        let rule = &super::KeychainNotFound;
-        let k = RefKind::Keychain;
-        assert_eq!(object_codes(rule, k, &object_missing(k), &[7]), ["BP114"]);
-        assert!(object_codes(rule, k, &object(k, 7), &[7]).is_empty());
-    }
-
-    #[test]
-    fn wrong_team_fires_for_another_team_only() {
-        let rule = &super::KeychainWrongTeam;
-        let k = RefKind::Keychain;
-        assert_eq!(object_codes(rule, k, &object(k, 9), &[7]), ["BP115"]);
-        assert!(object_codes(rule, k, &object(k, 9), &[7, 9]).is_empty());
-        assert!(object_codes(rule, k, &object(k, 9), &[]).is_empty());
-        assert!(object_codes(rule, k, &object_missing(k), &[7]).is_empty());
     }
 }

@@ -1,8 +1,7 @@
 use crate::declare_rule;
 use crate::finding::Finding;
-use crate::live::{Lookup, requirements};
-use crate::model::{Module, Reference};
-use crate::rules::{LiveContext, Rule};
+use crate::live::requirements;
+use crate::rules::{ConnRef, LiveContext, Rule};
 
 declare_rule! {
     /// ## What it does
@@ -35,23 +34,19 @@ declare_rule! {
 }
 
 impl Rule for ConnectionMissingScopes {
-    fn check_connection(
-        &self,
-        cx: &LiveContext<'_>,
-        m: &Module,
-        r: &Reference,
-        lookup: &Lookup,
-        out: &mut Vec<Finding>,
-    ) {
-        let Lookup::Found { connection: c, .. } = lookup else {
-            return;
-        };
-        let Some(name) = &m.name else { return };
+    fn check_connection(&self, cx: &LiveContext<'_>, at: &ConnRef<'_>, out: &mut Vec<Finding>) {
+        let Some(c) = at.connection() else { return };
+        let Some(name) = &at.module.name else { return };
         // Only OAuth connections hold scopes (`accountType` basic, apikey...: `scopesCnt: 0`).
         if c.auth.is_some_and(|a| !a.holds_scopes()) {
             return;
         }
-        let info = requirements::demand_for(m, r, &cx.settings.requirements, &cx.settings.catalog);
+        let info = requirements::demand_for(
+            at.module,
+            at.reference,
+            &cx.settings.requirements,
+            &cx.settings.catalog,
+        );
         if info.scopes.is_empty() {
             return;
         }
@@ -84,17 +79,16 @@ impl Rule for ConnectionMissingScopes {
         if missing.is_empty() {
             return;
         }
-        let mut f = Finding::new(
-            &Self::META,
-            r.span,
-            format!(
-                "connection {} lacks scope(s) {} needed by {name}",
-                c.describe(),
-                missing.join(", ")
-            ),
-        )
-        .label("missing scopes")
-        .reference(m, r);
+        let mut f = at
+            .finding(
+                &Self::META,
+                format!(
+                    "connection {} lacks scope(s) {} needed by {name}",
+                    c.describe(),
+                    missing.join(", ")
+                ),
+            )
+            .label("missing scopes");
         f = match &info.docs {
             Some(docs) => f.help(format!(
                 "reauthorize the connection with the missing scopes; see {docs}"

@@ -1,8 +1,7 @@
 use crate::declare_rule;
 use crate::finding::Finding;
 use crate::live::Lookup;
-use crate::model::{Module, Reference};
-use crate::rules::{LiveContext, Rule};
+use crate::rules::{ConnRef, LiveContext, Rule};
 
 declare_rule! {
     /// ## What it does
@@ -31,26 +30,16 @@ declare_rule! {
 }
 
 impl Rule for ConnectionNotFound {
-    fn check_connection(
-        &self,
-        _cx: &LiveContext<'_>,
-        m: &Module,
-        r: &Reference,
-        lookup: &Lookup,
-        out: &mut Vec<Finding>,
-    ) {
-        let Lookup::NotFound { id } = lookup else {
+    fn check_connection(&self, _cx: &LiveContext<'_>, at: &ConnRef<'_>, out: &mut Vec<Finding>) {
+        let Lookup::NotFound { id } = at.lookup else {
             return;
         };
         out.push(
-            Finding::new(
-                &Self::META,
-                r.span,
-                format!("connection {id} does not exist"),
-            )
-            .label("no such connection")
-            .help("choose an existing connection of the team; ids are per zone and organization")
-            .reference(m, r),
+            at.finding(&Self::META, format!("connection {id} does not exist"))
+                .label("no such connection")
+                .help(
+                    "choose an existing connection of the team; ids are per zone and organization",
+                ),
         );
     }
 }

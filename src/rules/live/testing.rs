@@ -4,8 +4,8 @@ use chrono::{DateTime, TimeZone, Utc};
 
 use crate::finding::Finding;
 use crate::live::{Catalog, Connection, LiveSettings, Lookup};
-use crate::model::{Detected, Module, Reference, build, detect};
-use crate::rules::{LiveContext, Rule};
+use crate::model::{Detected, build, detect};
+use crate::rules::{LiveContext, RefSite, Rule, sites};
 
 pub fn now() -> DateTime<Utc> {
     Utc.with_ymd_and_hms(2026, 3, 1, 12, 0, 0)
@@ -43,8 +43,8 @@ pub fn not_found() -> Lookup {
     Lookup::NotFound { id: 42 }
 }
 
-/// A live hook applied to the context, the module and its reference.
-type Check<'a> = dyn FnMut(&LiveContext<'_>, &Module, &Reference, &mut Vec<Finding>) + 'a;
+/// A live hook applied to the context and the reference.
+type Check<'a> = dyn FnMut(&LiveContext<'_>, &RefSite<'_>, &mut Vec<Finding>) + 'a;
 
 /// Models `src` and calls `check` with live context and its first reference; every finding
 /// must point at that reference's `42`.
@@ -65,8 +65,8 @@ fn run_on(
         teams,
     };
     let mut out = Vec::new();
-    let r = &scenario.references[0];
-    check(&cx, &scenario.modules[r.module], r, &mut out);
+    let at = sites(&scenario).next().expect("a reference");
+    check(&cx, &at, &mut out);
     for f in &out {
         assert_eq!(
             &src[f.span.range()],
@@ -100,8 +100,8 @@ fn findings_with(
 ) -> Vec<Finding> {
     let src =
         r#"{"flow":[{"id":1,"module":"slack:CreateMessage","parameters":{"__IMTCONN__":42}}]}"#;
-    run_on(src, teams, settings, &mut |cx, m, r, out| {
-        rule.check_connection(cx, m, r, lookup, out)
+    run_on(src, teams, settings, &mut |cx, at, out| {
+        rule.check_connection(cx, &at.resolved(lookup), out)
     })
 }
 
@@ -141,9 +141,9 @@ pub fn object_codes(
             r#"{"flow":[{"id":1,"module":"http:ActionSendDataAPIKeyAuth","parameters":{"apiKeyKeychain":42},"metadata":{"parameters":[{"name":"apiKeyKeychain","type":"keychain:apikeyauth"}]}}]}"#
         }
     };
-    run_on(src, teams, &settings(), &mut |cx, m, r, out| {
-        assert_eq!(r.kind, kind);
-        rule.check_object(cx, m, r, lookup, out)
+    run_on(src, teams, &settings(), &mut |cx, at, out| {
+        assert_eq!(at.reference.kind, kind);
+        rule.check_object(cx, &at.resolved(lookup), out)
     })
     .iter()
     .map(|f| f.rule.code)

@@ -1,8 +1,8 @@
 use crate::declare_rule;
 use crate::finding::Finding;
-use crate::live::{LiveSettings, Lookup, requirements};
+use crate::live::{LiveSettings, requirements};
 use crate::model::{Module, Reference};
-use crate::rules::{LiveContext, Rule};
+use crate::rules::{ConnRef, LiveContext, Rule};
 
 declare_rule! {
     /// ## What it does
@@ -44,39 +44,28 @@ pub(crate) fn accepted_types(
 }
 
 impl Rule for ConnectionTypeMismatch {
-    fn check_connection(
-        &self,
-        cx: &LiveContext<'_>,
-        m: &Module,
-        r: &Reference,
-        lookup: &Lookup,
-        out: &mut Vec<Finding>,
-    ) {
-        let Lookup::Found { connection: c, .. } = lookup else {
-            return;
-        };
+    fn check_connection(&self, cx: &LiveContext<'_>, at: &ConnRef<'_>, out: &mut Vec<Finding>) {
+        let Some(c) = at.connection() else { return };
         let Some(actual) = &c.connection_type else {
             return;
         };
-        let Some((allowed, source)) = accepted_types(cx.settings, m, r) else {
+        let Some((allowed, source)) = accepted_types(cx.settings, at.module, at.reference) else {
             return;
         };
         if allowed.iter().any(|t| t == actual) {
             return;
         }
         out.push(
-            Finding::new(
+            at.finding(
                 &Self::META,
-                r.span,
                 format!(
                     "connection {} is of type `{actual}`, but {} accepts {} (per {source})",
                     c.describe(),
-                    m.name.as_deref().unwrap_or("this module"),
+                    at.module.name.as_deref().unwrap_or("this module"),
                     allowed.join(", ")
                 ),
             )
-            .label("wrong connection type")
-            .reference(m, r),
+            .label("wrong connection type"),
         );
     }
 }

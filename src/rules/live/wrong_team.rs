@@ -1,8 +1,6 @@
 use crate::declare_rule;
 use crate::finding::Finding;
-use crate::live::Lookup;
-use crate::model::{Module, Reference};
-use crate::rules::{LiveContext, Rule};
+use crate::rules::{ConnRef, LiveContext, Rule};
 
 declare_rule! {
     /// ## What it does
@@ -28,32 +26,16 @@ declare_rule! {
 }
 
 impl Rule for ConnectionWrongTeam {
-    fn check_connection(
-        &self,
-        cx: &LiveContext<'_>,
-        m: &Module,
-        r: &Reference,
-        lookup: &Lookup,
-        out: &mut Vec<Finding>,
-    ) {
-        let Lookup::Found { connection: c, .. } = lookup else {
+    fn check_connection(&self, cx: &LiveContext<'_>, at: &ConnRef<'_>, out: &mut Vec<Finding>) {
+        let Some(c) = at.connection() else { return };
+        let Some(team) = c.team_id else { return };
+        let Some(want) = cx.other_team(team) else {
             return;
         };
-        let Some(team) = c.team_id else { return };
-        if cx.teams.is_empty() || cx.teams.contains(&team) {
-            return;
-        }
-        let want = cx
-            .teams
-            .iter()
-            .map(u64::to_string)
-            .collect::<Vec<_>>()
-            .join(" or ");
         out.push(
-            Finding::new(&Self::META, r.span, format!("connection {} belongs to team {team}, not team {want}", c.describe()))
+            at.finding(&Self::META, format!("connection {} belongs to team {team}, not team {want}", c.describe()))
                 .label("connection of another team")
-                .help("use a connection of this team and remap the id; connections cannot move between teams")
-                .reference(m, r),
+                .help("use a connection of this team and remap the id; connections cannot move between teams"),
         );
     }
 }

@@ -76,8 +76,7 @@ mod tests {
     fn fires_on_different_values() {
         let src =
             blueprint(r#"{"id":1,"module":"a:b","parameters":{"__IMTCONN__":111,"account":222}}"#);
-        let f = run(&super::ConflictingConnectionKeys, &src);
-        assert_eq!(snippets(&src, &f), ["222"]);
+        assert_eq!(fired_at(&super::ConflictingConnectionKeys, &src), ["222"]);
     }
 
     #[test]

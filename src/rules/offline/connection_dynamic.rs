@@ -1,7 +1,7 @@
 use crate::declare_rule;
 use crate::finding::Finding;
-use crate::model::{Module, RefValue, Reference};
-use crate::rules::{Context, Rule};
+use crate::model::RefValue;
+use crate::rules::{Context, RefSite, Rule};
 
 declare_rule! {
     /// ## What it does
@@ -33,18 +33,12 @@ declare_rule! {
 }
 
 impl Rule for ConnectionDynamic {
-    fn check_reference(
-        &self,
-        _cx: &Context<'_>,
-        m: &Module,
-        r: &Reference,
-        out: &mut Vec<Finding>,
-    ) {
+    fn check_reference(&self, _cx: &Context<'_>, at: &RefSite<'_>, out: &mut Vec<Finding>) {
         let RefValue::Expression {
             text,
             variable,
             resolved,
-        } = &r.value
+        } = &at.reference.value
         else {
             return;
         };
@@ -54,17 +48,11 @@ impl Rule for ConnectionDynamic {
             _ => String::new(),
         };
         out.push(
-            Finding::new(
+            at.finding(
                 &Self::META,
-                r.span,
-                format!(
-                    "{} parameter `{}` is set by the expression `{text}`{tail}",
-                    r.kind.name(),
-                    r.key
-                ),
+                format!("{} is set by the expression `{text}`{tail}", at.parameter()),
             )
-            .label("decided at run time")
-            .reference(m, r),
+            .label("decided at run time"),
         );
     }
 }
@@ -76,12 +64,10 @@ mod tests {
     #[test]
     fn fires_with_resolved_default() {
         let src = r#"{"io":{"input_spec":[{"name":"C","type":"account:slack2","default":6611389}]},"flow":[{"id":1,"module":"a:b","parameters":{"__IMTCONN__":"{{var.input.C}}"}}]}"#;
-        let f = run(&super::ConnectionDynamic, src);
-        assert_eq!(f.len(), 1);
+        let f = lines(&super::ConnectionDynamic, src);
         assert!(
-            f[0].message.contains("defaults to 6611389"),
-            "{}",
-            f[0].message
+            matches!(&f[..], [one] if one.contains("defaults to 6611389")),
+            "{f:?}"
         );
     }
 

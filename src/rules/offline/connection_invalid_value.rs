@@ -1,7 +1,7 @@
 use crate::declare_rule;
 use crate::finding::Finding;
-use crate::model::{Module, OUT_OF_RANGE_DIGIT_STRING, OUT_OF_RANGE_NUMBER, RefValue, Reference};
-use crate::rules::{Context, Rule};
+use crate::model::{OUT_OF_RANGE_DIGIT_STRING, OUT_OF_RANGE_NUMBER, RefValue};
+use crate::rules::{Context, RefSite, Rule};
 
 declare_rule! {
     /// ## What it does
@@ -32,35 +32,20 @@ declare_rule! {
 }
 
 impl Rule for ConnectionInvalidValue {
-    fn check_reference(
-        &self,
-        _cx: &Context<'_>,
-        m: &Module,
-        r: &Reference,
-        out: &mut Vec<Finding>,
-    ) {
-        let RefValue::Invalid { json, raw } = &r.value else {
+    fn check_reference(&self, _cx: &Context<'_>, at: &RefSite<'_>, out: &mut Vec<Finding>) {
+        let RefValue::Invalid { json, raw } = &at.reference.value else {
             return;
         };
+        let parameter = at.parameter();
         let message = if [OUT_OF_RANGE_NUMBER, OUT_OF_RANGE_DIGIT_STRING].contains(json) {
             format!(
-                "{} parameter `{}` is {raw}, out of range: ids are at most {}",
-                r.kind.name(),
-                r.key,
+                "{parameter} is {raw}, out of range: ids are at most {}",
                 u64::MAX
             )
         } else {
-            format!(
-                "{} parameter `{}` is a {json}, not a positive integer id",
-                r.kind.name(),
-                r.key
-            )
+            format!("{parameter} is a {json}, not a positive integer id")
         };
-        out.push(
-            Finding::new(&Self::META, r.span, message)
-                .label("not an id")
-                .reference(m, r),
-        );
+        out.push(at.finding(&Self::META, message).label("not an id"));
     }
 }
 

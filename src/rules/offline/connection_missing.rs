@@ -1,7 +1,7 @@
 use crate::declare_rule;
 use crate::finding::Finding;
-use crate::model::{Module, RefValue, Reference};
-use crate::rules::{Context, Rule};
+use crate::model::RefValue;
+use crate::rules::{Context, RefSite, Rule};
 
 declare_rule! {
     /// ## What it does
@@ -35,13 +35,8 @@ declare_rule! {
 }
 
 impl Rule for ConnectionMissing {
-    fn check_reference(
-        &self,
-        _cx: &Context<'_>,
-        m: &Module,
-        r: &Reference,
-        out: &mut Vec<Finding>,
-    ) {
+    fn check_reference(&self, _cx: &Context<'_>, at: &RefSite<'_>, out: &mut Vec<Finding>) {
+        let r = at.reference;
         let how = match r.value {
             RefValue::Missing => "is absent",
             RefValue::Null => "is null",
@@ -52,21 +47,16 @@ impl Rule for ConnectionMissing {
             return;
         }
         out.push(
-            Finding::new(
-                &Self::META,
-                r.span,
-                format!("{} parameter `{}` {how}", r.kind.name(), r.key),
-            )
-            .label(if r.value == RefValue::Missing {
-                "parameters without it"
-            } else {
-                "no id here"
-            })
-            .help(format!(
-                "choose a {} for this module in Make and export the blueprint again",
-                r.kind.name()
-            ))
-            .reference(m, r),
+            at.finding(&Self::META, format!("{} {how}", at.parameter()))
+                .label(if r.value == RefValue::Missing {
+                    "parameters without it"
+                } else {
+                    "no id here"
+                })
+                .help(format!(
+                    "choose a {} for this module in Make and export the blueprint again",
+                    r.kind.name()
+                )),
         );
     }
 }

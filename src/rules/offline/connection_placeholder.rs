@@ -1,7 +1,7 @@
 use crate::declare_rule;
 use crate::finding::Finding;
-use crate::model::{Module, RefValue, Reference};
-use crate::rules::{Context, Rule};
+use crate::model::RefValue;
+use crate::rules::{Context, RefSite, Rule};
 
 declare_rule! {
     /// ## What it does
@@ -34,32 +34,23 @@ declare_rule! {
 }
 
 impl Rule for ConnectionPlaceholder {
-    fn check_reference(
-        &self,
-        _cx: &Context<'_>,
-        m: &Module,
-        r: &Reference,
-        out: &mut Vec<Finding>,
-    ) {
-        let RefValue::Placeholder { text } = &r.value else {
+    fn check_reference(&self, _cx: &Context<'_>, at: &RefSite<'_>, out: &mut Vec<Finding>) {
+        let RefValue::Placeholder { text } = &at.reference.value else {
             return;
         };
         out.push(
-            Finding::new(
+            at.finding(
                 &Self::META,
-                r.span,
                 format!(
-                    "{} parameter `{}` holds the placeholder `{text}`, not an id",
-                    r.kind.name(),
-                    r.key
+                    "{} holds the placeholder `{text}`, not an id",
+                    at.parameter()
                 ),
             )
             .label("placeholder")
             .help(format!(
                 "replace it with the id of a real {} before deploying",
-                r.kind.name()
-            ))
-            .reference(m, r),
+                at.reference.kind.name()
+            )),
         );
     }
 }

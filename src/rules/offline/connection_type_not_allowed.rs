@@ -1,7 +1,7 @@
 use crate::declare_rule;
 use crate::finding::Finding;
-use crate::model::{Module, RefKind, Reference};
-use crate::rules::{Context, Rule};
+use crate::model::RefKind;
+use crate::rules::{Context, RefSite, Rule};
 
 declare_rule! {
     /// ## What it does
@@ -38,13 +38,8 @@ declare_rule! {
 }
 
 impl Rule for ConnectionTypeNotAllowed {
-    fn check_reference(
-        &self,
-        _cx: &Context<'_>,
-        m: &Module,
-        r: &Reference,
-        out: &mut Vec<Finding>,
-    ) {
+    fn check_reference(&self, _cx: &Context<'_>, at: &RefSite<'_>, out: &mut Vec<Finding>) {
+        let r = at.reference;
         if r.kind != RefKind::Connection || r.allowed_types.is_empty() {
             return;
         }
@@ -69,7 +64,7 @@ impl Rule for ConnectionTypeNotAllowed {
             .label("chosen type")
             .related(r.span, format!("the connection parameter `{}`", r.key))
             .pointer(pointer.clone())
-            .module(m),
+            .module(at.module),
         );
     }
 }

@@ -85,9 +85,8 @@ mod tests {
             r#"{"id":1,"module":"http:ActionSendData","mapper":{"url":"https://api.apify.com/v2/acts/x/runs?token={{YOUR_APIFY_TOKEN}}","headers":[{"name":"x-api-key","value":"YOUR_ANTHROPIC_API_KEY"},{"name":"Authorization","value":"Bearer <TOKEN>"}],"password":"changeme-4711"}}"#,
         );
         let f = run(&super::CredentialPlaceholder, &src);
-        let messages: Vec<_> = f.iter().map(|f| f.message.as_str()).collect();
         assert_eq!(
-            messages,
+            messages(&f),
             [
                 "mapper field `url` holds the placeholder `{{YOUR_APIFY_TOKEN}}` where a URL query credential goes",
                 "mapper field `x-api-key` holds the placeholder `YOUR_ANTHROPIC_API_KEY` where a credential goes",

@@ -131,7 +131,7 @@ mod tests {
             ["\"1.workflow_run.status\"", "\"1.`conclusion`\""]
         );
         assert_eq!(
-            f[0].message,
+            messages(&f)[0],
             "a condition on module 2 (slack:CreateMessage) compares the text `1.workflow_run.status` (operand `a` of `text:equal`), not the value of that module path"
         );
         assert_eq!(

@@ -113,60 +113,52 @@ pub(crate) enum Verdict {
     },
 }
 
+/// A pattern of this file: a typo in one fails every test of the rule, never a run.
+fn pattern(re: &str) -> Regex {
+    Regex::new(re).expect("built-in pattern compiles")
+}
+
 /// Names of fields, headers and variables that hold credentials, compared case-insensitively
 /// with any separator (`api_key`, `API KEY`, `x-api-key`, `apiKey`) and any leading words
 /// (`github_token`, `Slack Bot Token`).
 static CREDENTIAL_KEY: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
+    pattern(
         r"(?i)^(?:[a-z0-9]+[ _.-]?)*?(?:api[ _.-]?key|api[ _.-]?token|access[ _.-]?token|auth[ _.-]?token|bearer[ _.-]?token|token|secret|client[ _.-]?secret|secret[ _.-]?key|access[ _.-]?key|password|passwd|pwd|private[ _.-]?key|auth[ _.-]?pass)$",
     )
-    .expect("key pattern compiles")
 });
 
 /// Token-named fields that are not credentials: paging and anti-forgery tokens.
-static NOT_CREDENTIAL_KEY: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)(?:page|next|continuation|cursor|sync|csrf|xsrf)[ _.-]?token$")
-        .expect("key pattern compiles")
-});
+static NOT_CREDENTIAL_KEY: LazyLock<Regex> =
+    LazyLock::new(|| pattern(r"(?i)(?:page|next|continuation|cursor|sync|csrf|xsrf)[ _.-]?token$"));
 
 /// Query items that are credentials by name alone (`qs: [{"name": "key", ...}]`).
 static QUERY_CREDENTIAL_KEY: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)^(?:key|auth|sig|signature|apikey|api[_-]key|token|access[_-]token)$")
-        .expect("key pattern compiles")
+    pattern(r"(?i)^(?:key|auth|sig|signature|apikey|api[_-]key|token|access[_-]token)$")
 });
 
-static AUTH_SCHEME: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)^(?:bearer|basic|token|apikey|api-key)\s+(.+)$")
-        .expect("auth pattern compiles")
-});
+static AUTH_SCHEME: LazyLock<Regex> =
+    LazyLock::new(|| pattern(r"(?i)^(?:bearer|basic|token|apikey|api-key)\s+(.+)$"));
 
-static URL_USERINFO: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)\b[a-z][a-z0-9+.-]*://[^/\s@?#:]+:([^/\s@?#]+)@")
-        .expect("url pattern compiles")
-});
+static URL_USERINFO: LazyLock<Regex> =
+    LazyLock::new(|| pattern(r"(?i)\b[a-z][a-z0-9+.-]*://[^/\s@?#:]+:([^/\s@?#]+)@"));
 
 static URL_QUERY: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
+    pattern(
         r"(?i)[?&](?:api[_-]?key|apikey|access[_-]?token|auth[_-]?token|token|key|secret|client[_-]?secret|password)=([^&#\s]*)",
     )
-    .expect("url pattern compiles")
 });
 
 /// `"name": "value"` pairs of JSON written inside a string.
-static JSON_PAIR: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r#""([^"\\]{1,60})"\s*:\s*"([^"\\]*)""#).expect("pair pattern compiles")
-});
+static JSON_PAIR: LazyLock<Regex> =
+    LazyLock::new(|| pattern(r#""([^"\\]{1,60})"\s*:\s*"([^"\\]*)""#));
 
 /// A template slot such as `{{YOUR_APIFY_TOKEN}}`: no dot, no call, so not IML.
-static TEMPLATE_SLOT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^\{\{\s*[A-Za-z_][A-Za-z0-9_ -]*\s*\}\}$").expect("slot pattern compiles")
-});
+static TEMPLATE_SLOT: LazyLock<Regex> =
+    LazyLock::new(|| pattern(r"^\{\{\s*[A-Za-z_][A-Za-z0-9_ -]*\s*\}\}$"));
 
 /// An upper-case name that says what should go here (`ANTHROPIC_API_KEY`, `API_TOKEN_HERE`).
-static UPPER_NAME: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^[A-Z][A-Z0-9_]*(?:KEY|TOKEN|SECRET|PASSWORD|PASS|PWD)[A-Z0-9_]*$")
-        .expect("name pattern compiles")
-});
+static UPPER_NAME: LazyLock<Regex> =
+    LazyLock::new(|| pattern(r"^[A-Z][A-Z0-9_]*(?:KEY|TOKEN|SECRET|PASSWORD|PASS|PWD)[A-Z0-9_]*$"));
 
 /// How every credential name ends (`CREDENTIAL_KEY`'s last words).
 const CREDENTIAL_ENDINGS: &[&str] = &[

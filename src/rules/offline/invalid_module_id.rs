@@ -67,8 +67,10 @@ mod tests {
         let src = blueprint(
             r#"{"id":"5","module":"a:b"},{"module":"c:d"},{"id":0,"module":"e:f"},{"id":1.5,"module":"g:h"}"#,
         );
-        let f = run(&super::InvalidModuleId, &src);
-        assert_eq!(snippets(&src, &f), ["\"5\"", "\"c:d\"", "0", "1.5"]);
+        assert_eq!(
+            fired_at(&super::InvalidModuleId, &src),
+            ["\"5\"", "\"c:d\"", "0", "1.5"]
+        );
     }
 
     #[test]
@@ -76,16 +78,13 @@ mod tests {
         let src = blueprint(
             r#"{"id":99999999999999999999,"module":"a:b"},{"id":-99999999999999999999,"module":"c:d"},{"id":9223372036854775807,"module":"e:f"}"#,
         );
-        let f = run(&super::InvalidModuleId, &src);
         assert_eq!(
-            snippets(&src, &f),
-            ["99999999999999999999", "-99999999999999999999"]
+            lines(&super::InvalidModuleId, &src),
+            [
+                "99999999999999999999: module `id` 99999999999999999999 is out of range: module ids are at most 9223372036854775807",
+                "-99999999999999999999: module `id` must be a positive integer",
+            ]
         );
-        assert_eq!(
-            f[0].message,
-            "module `id` 99999999999999999999 is out of range: module ids are at most 9223372036854775807"
-        );
-        assert_eq!(f[1].message, "module `id` must be a positive integer");
     }
 
     #[test]

@@ -48,8 +48,10 @@ mod tests {
     fn fires_on_non_array_flows_and_non_object_modules() {
         let src =
             blueprint(r#"{"id":1,"module":"builtin:BasicRouter","routes":[{"flow":{}}]},"text""#);
-        let f = run(&super::MalformedStructure, &src);
-        assert_eq!(snippets(&src, &f), ["{}", "\"text\""]);
+        assert_eq!(
+            fired_at(&super::MalformedStructure, &src),
+            ["{}", "\"text\""]
+        );
     }
 
     #[test]

@@ -180,9 +180,8 @@ mod tests {
             r#"{"id":3,"module":"email:ActionSendEmail","version":7},{"id":4,"module":"github:createIssue","version":1},{"id":5,"module":"anthropic-claude:simpleTextPrompt","parameters":{},"mapper":{"prompt":"hi"}},{"id":1,"module":"gateway:CustomWebHook","parameters":{"maxResults":1}}"#,
         );
         let f = run(&super::ModuleUnconfigured, &src);
-        let messages: Vec<_> = f.iter().map(|f| f.message.as_str()).collect();
         assert_eq!(
-            messages,
+            messages(&f),
             [
                 "module 3 (email:ActionSendEmail) needs a connection but has none: the module is not set up",
                 "module 4 (github:createIssue) needs a connection but has none: the module is not set up",
