@@ -11,7 +11,7 @@ use rayon::prelude::*;
 use crate::discover::Input;
 use crate::finding::Finding;
 use crate::json::{self, Span};
-use crate::live::requirements::{AppVersion, RequirementsAnswer, Wanted, demand_for};
+use crate::live::requirements::{self, RequirementsAnswer, Wanted, demand_for};
 use crate::live::{
     Answer, ConnectionSource, LiveSettings, Lookup, ObjectLookup, Resolution, ResolveRequest,
     ScopeDemand,
@@ -336,14 +336,7 @@ pub fn wanted_requirements(results: &[FileResult]) -> Wanted {
             if r.value.effective_id().is_none() {
                 continue;
             }
-            let m = &s.modules[r.module];
-            if let Some((app, module)) = m
-                .name
-                .as_deref()
-                .and_then(|n| AppVersion::of_module(n, m.version))
-            {
-                wanted.entry(app).or_default().insert(module);
-            }
+            requirements::want(&mut wanted, &s.modules[r.module]);
         }
     }
     wanted

@@ -6,7 +6,7 @@
 use super::Site;
 use crate::live::Catalog;
 use crate::live::catalog::ScopeNeed;
-use crate::live::requirements::{AppVersion, Requirements, Wanted, demand_for};
+use crate::live::requirements::{Requirements, Wanted, demand_for, want};
 use crate::model::{Module, RefKind, Reference};
 use crate::remap::BlueprintFile;
 
@@ -30,14 +30,7 @@ pub fn wanted(files: &[BlueprintFile], sites: &[Site]) -> Wanted {
         let Some(file) = files.get(site.file) else {
             continue;
         };
-        let m = file.scenario.module(site.module_index);
-        if let Some((app, module)) = m
-            .name
-            .as_deref()
-            .and_then(|n| AppVersion::of_module(n, m.version))
-        {
-            wanted.entry(app).or_default().insert(module);
-        }
+        want(&mut wanted, file.scenario.module(site.module_index));
     }
     wanted
 }

@@ -262,6 +262,18 @@ impl Requirements {
 /// The app versions and modules the checked files use, for the requirements question.
 pub type Wanted = BTreeMap<AppVersion, BTreeSet<String>>;
 
+/// Adds module `m`'s app version and module name to `wanted` (nothing for a module without a
+/// name of the `app:Module` form).
+pub fn want(wanted: &mut Wanted, m: &Module) {
+    if let Some((app, module)) = m
+        .name
+        .as_deref()
+        .and_then(|n| AppVersion::of_module(n, m.version))
+    {
+        wanted.entry(app).or_default().insert(module);
+    }
+}
+
 /// What a source answered about requirements.
 #[derive(Debug, Clone, Default)]
 pub struct RequirementsAnswer {
