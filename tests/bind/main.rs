@@ -6,7 +6,7 @@ mod support;
 mod online;
 mod snapshot;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use serde_json::{Value, json};
 
@@ -17,16 +17,18 @@ const SECOND: &str = "second.blueprint.json";
 /// A folder holding copies of the fixtures (the run rewrites them).
 fn workspace() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    for name in [
-        TEMPLATE,
-        SECOND,
-        "template.bound.json",
-        "second.bound.json",
-        "team.json",
-    ] {
-        std::fs::copy(Path::new(FIXTURES).join(name), dir.path().join(name)).unwrap();
-    }
+    copy_templates(dir.path());
+    let team = "team.json";
+    std::fs::copy(Path::new(FIXTURES).join(team), dir.path().join(team)).unwrap();
     dir
+}
+
+/// Copies of the two template blueprints and what binding makes of them into `dir`.
+fn copy_templates(dir: &Path) -> PathBuf {
+    for name in [TEMPLATE, SECOND, "template.bound.json", "second.bound.json"] {
+        std::fs::copy(Path::new(FIXTURES).join(name), dir.join(name)).unwrap();
+    }
+    dir.to_path_buf()
 }
 
 fn read(dir: &Path, name: &str) -> Vec<u8> {

@@ -1,12 +1,12 @@
 //! `bplint bind --online` against the Make API test server.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde_json::{Value, json};
 
 use crate::support::bin::{Run, bplint_in, run_cmd};
 use crate::support::make_server::{MakeServer, TOKEN, app_module, real_row};
-use crate::{FIXTURES, SECOND, SHEETS_READONLY, SHEETS_SCOPE, TEMPLATE, one_module, read};
+use crate::{SECOND, SHEETS_READONLY, SHEETS_SCOPE, TEMPLATE, copy_templates, one_module, read};
 
 fn online(server: &MakeServer, dir: &Path, extra: &[&str]) -> Run {
     let mut cmd = bplint_in(dir);
@@ -58,13 +58,6 @@ fn team_rows() -> Vec<Value> {
             &["crm.objects.contacts.write"],
         ),
     ]
-}
-
-fn copy_templates(dir: &Path) -> PathBuf {
-    for name in [TEMPLATE, SECOND, "template.bound.json", "second.bound.json"] {
-        std::fs::copy(Path::new(FIXTURES).join(name), dir.join(name)).unwrap();
-    }
-    dir.to_path_buf()
 }
 
 #[test]
