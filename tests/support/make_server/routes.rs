@@ -17,7 +17,7 @@ use super::faults::{echo, gate};
 use super::{API, Shared, St};
 
 pub(super) fn router(state: Arc<Shared>) -> Router {
-    Router::new()
+    let mut router = Router::new()
         .route(&format!("{API}/connections"), get(list_connections))
         .route(&format!("{API}/connections/{{id}}"), get(get_connection))
         .route(
@@ -30,37 +30,29 @@ pub(super) fn router(state: Arc<Shared>) -> Router {
         )
         .route(&format!("{API}/scenarios"), get(list_scenarios))
         .route(
-            &format!("{API}/hooks"),
-            get(|st: St, q: RawQuery| list_objects(st, q, "hooks")),
-        )
-        .route(
-            &format!("{API}/data-stores"),
-            get(|st: St, q: RawQuery| list_objects(st, q, "dataStores")),
-        )
-        .route(
-            &format!("{API}/keys"),
-            get(|st: St, q: RawQuery| list_objects(st, q, "keys")),
-        )
-        .route(
-            &format!("{API}/data-structures"),
-            get(|st: St, q: RawQuery| list_objects(st, q, "dataStructures")),
-        )
-        .route(
-            &format!("{API}/hooks/{{id}}"),
-            get(|st: St, id: Path<u64>| get_object(st, id, "hooks", "hook")),
-        )
-        .route(
-            &format!("{API}/data-stores/{{id}}"),
-            get(|st: St, id: Path<u64>| get_object(st, id, "dataStores", "dataStore")),
-        )
-        .route(
-            &format!("{API}/keys/{{id}}"),
-            get(|st: St, id: Path<u64>| get_object(st, id, "keys", "key")),
-        )
-        .route(
             &format!("{API}/scenarios/{{id}}/blueprint"),
             get(get_blueprint),
-        )
+        );
+    // Stored objects: the path, the answer's list key and, where Make has one, the key of
+    // `GET <path>/{id}` (data structures are only listed).
+    for (path, list, one) in [
+        ("hooks", "hooks", Some("hook")),
+        ("data-stores", "dataStores", Some("dataStore")),
+        ("keys", "keys", Some("key")),
+        ("data-structures", "dataStructures", None),
+    ] {
+        router = router.route(
+            &format!("{API}/{path}"),
+            get(move |st: St, q: RawQuery| list_objects(st, q, list)),
+        );
+        if let Some(one) = one {
+            router = router.route(
+                &format!("{API}/{path}/{{id}}"),
+                get(move |st: St, id: Path<u64>| get_object(st, id, list, one)),
+            );
+        }
+    }
+    router
         .fallback(fixed_document)
         .layer(middleware::from_fn_with_state(state.clone(), gate))
         .with_state(state)
