@@ -25,7 +25,7 @@ use faults::Faults;
 use routes::router;
 // Each test binary uses some of them (as with `dead_code` above).
 #[allow(unused_imports)]
-pub use rows::{app_module, basic_row, real_row, seed_row};
+pub use rows::{app_module, basic_row, demo_rows, real_row, seed_row};
 
 /// An API key as Make issues them (UUID v4), so clients send it as `Token <key>`.
 pub const TOKEN: &str = "6f1c2e4a-8b3d-4c5e-9f7a-1b2c3d4e5f60";

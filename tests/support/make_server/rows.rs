@@ -57,3 +57,14 @@ pub fn seed_row(id: u64, name: &str, kind: &str, team: u64, scopes: &[&str]) -> 
         "upgradeable": false, "scoped": true, "scopes": scopes,
     })
 }
+
+/// The demo's connections (`fixtures/demo/connections.json`), as rows to serve.
+pub fn demo_rows() -> Vec<Value> {
+    let text = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/fixtures/demo/connections.json"
+    ))
+    .unwrap();
+    let v: Value = serde_json::from_str(&text).unwrap();
+    v["connections"].as_array().unwrap().clone()
+}
