@@ -30,7 +30,7 @@
 //! outside the team, never more than one request per referenced id beyond the listing, and at
 //! most a quarter of the distinct ids. Its knobs: `--latency-ms`, `--concurrency`.
 
-#[path = "../tests/support/make_server.rs"]
+#[path = "../tests/support/make_server/mod.rs"]
 mod make_server;
 
 use std::collections::BTreeSet;

@@ -13,12 +13,7 @@ fn run(dir: &Path, args: &[&str]) -> (i32, String, String) {
 
 fn codes(stdout: &str) -> Vec<String> {
     let v: Value = serde_json::from_str(stdout).unwrap_or_else(|e| panic!("{e}: {stdout}"));
-    v["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["code"].as_str().unwrap().to_string())
-        .collect()
+    support::bin::codes(&v)
 }
 
 fn fixture(name: &str) -> String {

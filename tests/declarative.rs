@@ -14,19 +14,13 @@ use serde_json::Value;
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 
 fn bplint() -> Command {
-    let mut cmd = support::bin::bplint_in(std::path::Path::new(ROOT));
     // These tests are about the shipped declarative rules: they stay on.
-    cmd.env_remove("BPLINT_NO_DECLARATIVE");
-    cmd
+    support::bin::with_shipped_rules(support::bin::bplint_in(std::path::Path::new(ROOT)))
 }
 
 fn run(args: &[&str]) -> (i32, String, String) {
-    let out = bplint().args(args).output().expect("runs");
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    let r = support::bin::run_cmd(bplint(), args);
+    (r.code, r.stdout, r.stderr)
 }
 
 /// The shipped rule codes, from the embedded files' names (`BP200-...toml`).

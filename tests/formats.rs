@@ -6,7 +6,7 @@ mod support;
 use std::path::Path;
 
 use serde_json::Value;
-use support::bin::{DEMO, Run, bplint, run, run_cmd};
+use support::bin::{DEMO, Run, bplint, run, run_cmd, with_shipped_rules};
 
 /// The secret hardcoded in fixtures/demo/weekly-digest.json.
 const DEMO_SECRET: &str = "9f8e7d6c5b4a39281706f5e4d3c2b1a0";
@@ -340,9 +340,7 @@ fn run_level_errors_reach_every_ci_format() {
 
 /// The binary with the shipped declarative rules on (the helpers leave them out).
 fn with_declarative(args: &[&str]) -> Run {
-    let mut cmd = bplint();
-    cmd.env_remove("BPLINT_NO_DECLARATIVE");
-    run_cmd(cmd, args)
+    run_cmd(with_shipped_rules(bplint()), args)
 }
 
 #[test]

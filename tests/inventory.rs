@@ -4,19 +4,10 @@ mod support;
 
 use assert_cmd::Command;
 use serde_json::{Value, json};
-use support::make_server::{MakeServer, TOKEN, real_row};
+use support::bin::{ids, run_with};
+use support::make_server::{MakeServer, TOKEN, demo_rows, real_row};
 
 const NOW: &str = "2026-03-01T00:00:00Z";
-
-fn demo_rows() -> Vec<Value> {
-    let text = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/fixtures/demo/connections.json"
-    ))
-    .unwrap();
-    let v: Value = serde_json::from_str(&text).unwrap();
-    v["connections"].as_array().unwrap().clone()
-}
 
 /// The demo's connections plus one of team 100 that no blueprint uses.
 fn rows_with_unused() -> Vec<Value> {
@@ -34,21 +25,8 @@ fn bplint(token: Option<&str>) -> Command {
 }
 
 fn run(cmd: &mut Command, args: &[&str]) -> (i32, String, String) {
-    let out = cmd.args(args).output().unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
-}
-
-fn ids(v: &Value, key: &str) -> Vec<u64> {
-    v[key]
-        .as_array()
-        .unwrap_or_else(|| panic!("no {key}: {v}"))
-        .iter()
-        .map(|x| x.as_u64().or_else(|| x["id"].as_u64()).unwrap())
-        .collect()
+    let r = run_with(cmd, args);
+    (r.code, r.stdout, r.stderr)
 }
 
 fn assert_demo_sections(v: &Value) {

@@ -58,6 +58,25 @@ fn check_snapshot(dir: &Path, extra: &[&str]) -> Run {
     run_in(dir, &args)
 }
 
+/// `check a.json --online --team 7` of the blueprint, in a folder of its own, against `server`.
+fn check_online(server: &MakeServer, extra: &[&str]) -> Run {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("a.json"), BLUEPRINT).unwrap();
+    let mut cmd = support::bin::bplint_in(dir.path());
+    cmd.env("MAKE_API_TOKEN", TOKEN);
+    let mut args = vec![
+        "check",
+        "a.json",
+        "--online",
+        "--team",
+        "7",
+        "--api-url",
+        server.base_url(),
+    ];
+    args.extend(extra);
+    run_cmd(cmd, &args)
+}
+
 #[test]
 fn a_huge_expiry_warning_days_flag_is_a_usage_error_naming_the_range() {
     let r = run(&[
@@ -183,26 +202,7 @@ fn an_unreadable_expire_from_the_api_leaves_the_connection_unchecked() {
     let mut row = real_row(501, "Slack", "slack2", 7, &["chat:write"]);
     row["expire"] = json!("someday");
     let server = MakeServer::builder().team(7, vec![row]).start();
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("a.json"), BLUEPRINT).unwrap();
-    let mut cmd = support::bin::bplint_in(dir.path());
-    cmd.env("MAKE_API_TOKEN", TOKEN);
-    let r = run_cmd(
-        cmd,
-        &[
-            "check",
-            "a.json",
-            "--online",
-            "--team",
-            "7",
-            "--api-url",
-            server.base_url(),
-            "--now",
-            NOW,
-            "--format",
-            "json",
-        ],
-    );
+    let r = check_online(&server, &["--now", NOW, "--format", "json"]);
     no_panic(&r);
     assert_eq!(r.code, 2, "{}", r.stderr);
     assert!(
@@ -276,20 +276,9 @@ fn a_huge_timeout_is_a_usage_error_and_the_largest_accepted_one_works() {
             vec![real_row(501, "Slack", "slack2", 7, &["chat:write"])],
         )
         .start();
-    let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("a.json"), BLUEPRINT).unwrap();
-    let mut cmd = support::bin::bplint_in(dir.path());
-    cmd.env("MAKE_API_TOKEN", TOKEN);
-    let r = run_cmd(
-        cmd,
+    let r = check_online(
+        &server,
         &[
-            "check",
-            "a.json",
-            "--online",
-            "--team",
-            "7",
-            "--api-url",
-            server.base_url(),
             "--timeout",
             "86400",
             "--max-requests",

@@ -3,19 +3,10 @@
 mod support;
 
 use serde_json::{Value, json};
-use support::make_server::{Builder, MakeServer, OAUTH_TOKEN, TOKEN};
+use support::bin::{bplint, run_cmd, with_shipped_rules};
+use support::make_server::{Builder, MakeServer, OAUTH_TOKEN, TOKEN, demo_rows};
 
 const NOW: &str = "2026-03-01T00:00:00Z";
-
-fn demo_rows() -> Vec<Value> {
-    let text = std::fs::read_to_string(concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/fixtures/demo/connections.json"
-    ))
-    .unwrap();
-    let v: Value = serde_json::from_str(&text).unwrap();
-    v["connections"].as_array().unwrap().clone()
-}
 
 /// The demo's connections served as the API serves them: team 100 lists its own, the
 /// other-team connection is found only by id.
@@ -61,20 +52,14 @@ fn demo_server_with(tweak: impl FnOnce(Builder) -> Builder) -> MakeServer {
 }
 
 fn check(args: &[&str], token: Option<&str>) -> (i32, Value, String) {
-    let mut cmd = support::bin::bplint();
     // These runs include the shipped declarative rules.
-    cmd.env_remove("BPLINT_NO_DECLARATIVE");
+    let mut cmd = with_shipped_rules(bplint());
     if let Some(t) = token {
         cmd.env("MAKE_API_TOKEN", t);
     }
-    let out = cmd.args(args).output().unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    let v = serde_json::from_str(&stdout).unwrap_or(Value::Null);
-    (
-        out.status.code().unwrap_or(-1),
-        v,
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    let r = run_cmd(cmd, args);
+    let v = serde_json::from_str(&r.stdout).unwrap_or(Value::Null);
+    (r.code, v, r.stderr)
 }
 
 fn findings(v: &Value) -> Vec<(String, String, u64)> {
@@ -221,9 +206,8 @@ fn export_writes_a_snapshot_that_checks_the_same() {
     let server = demo_server();
     let dir = tempfile::tempdir().unwrap();
     let snap = dir.path().join("snap.json");
-    let mut cmd = support::bin::bplint();
+    let mut cmd = with_shipped_rules(bplint());
     let out = cmd
-        .env_remove("BPLINT_NO_DECLARATIVE")
         .env("MAKE_API_TOKEN", TOKEN)
         .args([
             "connections",
@@ -417,8 +401,7 @@ fn the_token_appears_in_no_output_of_any_subcommand() {
         ],
     ];
     for args in runs {
-        let out = support::bin::bplint()
-            .env_remove("BPLINT_NO_DECLARATIVE")
+        let out = with_shipped_rules(bplint())
             .env("MAKE_API_TOKEN", TOKEN)
             .env("RUST_LOG", "trace")
             .env("RUST_BACKTRACE", "1")

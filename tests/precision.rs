@@ -6,6 +6,9 @@ use std::path::{Path, PathBuf};
 
 use assert_cmd::Command;
 use serde_json::Value;
+use support::bin::{Run, run_cmd, with_shipped_rules};
+
+mod support;
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 const CORPUS: &str = "fixtures/precision";
@@ -15,27 +18,11 @@ const SECRET_MARKER: &str = "leakme";
 /// The binary as users run it: shipped rules on, no token, no colors, no config but the
 /// corpus's own (there is none).
 fn bplint() -> Command {
-    let mut cmd = Command::cargo_bin("bplint").expect("binary builds");
-    cmd.env_remove("MAKE_API_TOKEN")
-        .env_remove("BPLINT_NO_DECLARATIVE")
-        .env("NO_COLOR", "1")
-        .current_dir(ROOT);
-    cmd
-}
-
-struct Run {
-    code: i32,
-    stdout: String,
-    stderr: String,
+    with_shipped_rules(support::bin::bplint_in(Path::new(ROOT)))
 }
 
 fn run(args: &[&str]) -> Run {
-    let out = bplint().args(args).output().expect("runs");
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+    run_cmd(bplint(), args)
 }
 
 fn json_of(file: &str) -> (i32, Value) {

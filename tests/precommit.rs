@@ -89,9 +89,8 @@ fn the_system_hook_entry_fails_a_placeholder_and_passes_a_clean_file() {
 
     // pre-commit runs: entry words, then the file names, from the repository root.
     let hook = |files: &[&str]| {
-        let mut cmd = support::bin::bplint_in(dir.path());
         // pre-commit runs bplint with its shipped declarative rules.
-        cmd.env_remove("BPLINT_NO_DECLARATIVE");
+        let cmd = support::bin::with_shipped_rules(support::bin::bplint_in(dir.path()));
         let mut args: Vec<&str> = entry[1..].to_vec();
         args.extend(files);
         run_cmd(cmd, &args)

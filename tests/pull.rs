@@ -3,6 +3,7 @@
 mod support;
 
 use serde_json::{Value, json};
+use support::bin::codes;
 use support::make_server::{MakeServer, TOKEN, real_row};
 
 fn blueprint(name: &str, conn: u64) -> Value {
@@ -31,16 +32,8 @@ fn server() -> MakeServer {
 }
 
 fn bplint(args: &[&str]) -> (i32, String, String) {
-    let out = support::bin::bplint()
-        .env("MAKE_API_TOKEN", TOKEN)
-        .args(args)
-        .output()
-        .unwrap();
-    (
-        out.status.code().unwrap_or(-1),
-        String::from_utf8_lossy(&out.stdout).into_owned(),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    let r = support::bin::run_with(support::bin::bplint().env("MAKE_API_TOKEN", TOKEN), args);
+    (r.code, r.stdout, r.stderr)
 }
 
 #[test]
@@ -381,13 +374,7 @@ fn pull_keeps_the_scenario_inputs_outputs_and_scheduling_as_real_exports_do() {
     ]);
     assert_eq!(code, 1, "{err}");
     let v: Value = serde_json::from_str(&stdout).unwrap();
-    let codes: Vec<&str> = v["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["code"].as_str().unwrap())
-        .collect();
-    assert!(codes.contains(&"BP100"), "{v}");
+    assert!(codes(&v).iter().any(|c| c == "BP100"), "{v}");
 }
 
 #[test]

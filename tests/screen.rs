@@ -97,8 +97,7 @@ fn a_finding_about_a_whole_flow_points_at_its_key() {
         ),
     )
     .unwrap();
-    let mut cmd = support::bin::bplint_in(dir.path());
-    cmd.env_remove("BPLINT_NO_DECLARATIVE");
+    let cmd = support::bin::with_shipped_rules(support::bin::bplint_in(dir.path()));
     let r = support::bin::run_cmd(cmd, &["check", "big.json", "--format", "json"]);
     let v = r.json();
     let f = v["findings"]

@@ -6,7 +6,7 @@ mod support;
 use std::path::Path;
 
 use serde_json::Value;
-use support::bin::{Run, codes, run_in};
+use support::bin::{Run, codes, ids, run_in};
 
 const NOW: &str = "2026-03-01T00:00:00Z";
 
@@ -38,15 +38,6 @@ fn ref_files(v: &Value) -> Vec<String> {
         .collect();
     files.dedup();
     files
-}
-
-fn ids(v: &Value, key: &str) -> Vec<u64> {
-    v[key]
-        .as_array()
-        .unwrap_or_else(|| panic!("no {key}: {v}"))
-        .iter()
-        .map(|x| x.as_u64().or_else(|| x["id"].as_u64()).unwrap())
-        .collect()
 }
 
 #[test]

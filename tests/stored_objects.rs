@@ -4,6 +4,7 @@
 mod support;
 
 use serde_json::{Value, json};
+use support::bin::codes;
 use support::make_server::{MakeServer, TOKEN, real_row};
 
 const FIXTURE: &str = "fixtures/audit/stored-objects.json";
@@ -13,13 +14,9 @@ fn bplint(args: &[&str], token: bool) -> (i32, Value, String) {
     if token {
         cmd.env("MAKE_API_TOKEN", TOKEN);
     }
-    let out = cmd.args(args).output().unwrap();
-    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
-    (
-        out.status.code().unwrap_or(-1),
-        serde_json::from_str(&stdout).unwrap_or(Value::Null),
-        String::from_utf8_lossy(&out.stderr).into_owned(),
-    )
+    let r = support::bin::run_cmd(cmd, args);
+    let v = serde_json::from_str(&r.stdout).unwrap_or(Value::Null);
+    (r.code, v, r.stderr)
 }
 
 /// (code, line) of every live finding.
@@ -38,6 +35,16 @@ fn live(v: &Value) -> Vec<(String, u64)> {
         .collect();
     out.sort();
     out
+}
+
+/// The message of every finding, in report order.
+fn messages(v: &Value) -> Vec<&str> {
+    v["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|f| f["message"].as_str())
+        .collect()
 }
 
 fn row(id: u64, team: u64) -> Value {
@@ -126,12 +133,7 @@ fn another_teams_webhook_data_store_and_keychain_are_wrong_team_not_missing() {
             ("BP115".to_string(), 10)
         ]
     );
-    let messages: Vec<&str> = v["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter_map(|f| f["message"].as_str())
-        .collect();
+    let messages = messages(&v);
     assert!(
         messages.contains(&"webhook 52002 \"object 52002\" (team 9) belongs to team 9, not team 7"),
         "{messages:?}"
@@ -179,12 +181,7 @@ fn a_token_without_hooks_read_keeps_the_other_findings_and_exits_2_naming_the_sc
     );
     assert_eq!(code, 2, "{err}");
     // The connection and data store findings stand; no webhook finding is made up.
-    let codes: Vec<&str> = v["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|f| f["code"].as_str().unwrap())
-        .collect();
+    let codes = codes(&v);
     // BP200 (no error handler, once per scenario, info: after the errors) stands too.
     assert_eq!(codes, ["BP100", "BP112", "BP200"], "{v}");
     let errors = v["errors"].as_array().unwrap();
@@ -388,12 +385,7 @@ fn without_a_team_each_object_is_asked_by_id_for_existence_only() {
             ("BP114".to_string(), 10)
         ]
     );
-    let messages: Vec<&str> = v["findings"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter_map(|f| f["message"].as_str())
-        .collect();
+    let messages = messages(&v);
     assert!(
         messages.contains(&"webhook 52002 does not exist"),
         "{messages:?}"

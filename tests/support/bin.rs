@@ -37,7 +37,8 @@ const SCRUBBED_ENV_PREFIXES: &[&str] = &["MAKE_", "BPLINT_", "RUST_LOG", "CLICOL
 
 /// The one place a test builds the command: the binary, run in `dir`, with the environment
 /// scrubbed, no token, no colors, and only the built-in Rust rules (the shipped declarative
-/// rules have their own tests in tests/declarative.rs, which remove BPLINT_NO_DECLARATIVE).
+/// rules have their own tests in tests/declarative.rs, which turn them on with
+/// [`with_shipped_rules`]).
 pub fn bplint_in(dir: &Path) -> Command {
     let mut cmd = Command::cargo_bin("bplint").expect("binary builds");
     for name in scrubbed_vars() {
@@ -67,7 +68,18 @@ pub fn bplint() -> Command {
     bplint_in(Path::new(env!("CARGO_MANIFEST_DIR")))
 }
 
+/// [`bplint_in`] (or [`bplint`]) with the shipped declarative rules on, as users run it.
+pub fn with_shipped_rules(mut cmd: Command) -> Command {
+    cmd.env_remove("BPLINT_NO_DECLARATIVE");
+    cmd
+}
+
 pub fn run_cmd(mut cmd: Command, args: &[&str]) -> Run {
+    run_with(&mut cmd, args)
+}
+
+/// [`run_cmd`] for a command held by reference.
+pub fn run_with(cmd: &mut Command, args: &[&str]) -> Run {
     let out = cmd.args(args).output().expect("runs");
     Run {
         code: out.status.code().unwrap_or(-1),
@@ -101,5 +113,15 @@ pub fn codes(v: &Value) -> Vec<String> {
         .expect("findings")
         .iter()
         .map(|f| f["code"].as_str().unwrap_or_default().to_string())
+        .collect()
+}
+
+/// The ids of the list `key` of a JSON report: numbers, or objects with an `id`.
+pub fn ids(v: &Value, key: &str) -> Vec<u64> {
+    v[key]
+        .as_array()
+        .unwrap_or_else(|| panic!("no {key}: {v}"))
+        .iter()
+        .map(|x| x.as_u64().or_else(|| x["id"].as_u64()).unwrap())
         .collect()
 }
