@@ -10,6 +10,7 @@ use rayon::prelude::*;
 
 use crate::discover::Input;
 use crate::finding::Finding;
+use crate::finding::location::Positions;
 use crate::json::{self, Span};
 use crate::live::{
     ConnectionSource, LiveSettings, Lookup, ObjectLookup, Resolution, ResolveRequest, ScopeDemand,
@@ -97,9 +98,13 @@ impl FileResult {
     }
 }
 
-/// Reads at most `limit + 1` bytes, so a file that grows past the limit is caught too.
-fn read_limited(reader: &mut dyn Read, limit: u64) -> std::io::Result<Vec<u8>> {
-    let mut buf = Vec::new();
+/// Reads at most `limit + 1` bytes, so a file that grows past the limit is caught too. `size`
+/// (the file's length from its metadata) sizes the buffer so that the file arrives in one
+/// read, without the regrowth copies of an empty `Vec`; one spare byte lets the read that
+/// confirms the end find no room problem.
+fn read_limited(reader: &mut dyn Read, limit: u64, size: u64) -> std::io::Result<Vec<u8>> {
+    let capacity = size.min(limit).saturating_add(1);
+    let mut buf = Vec::with_capacity(usize::try_from(capacity).unwrap_or(0));
     reader.take(limit.saturating_add(1)).read_to_end(&mut buf)?;
     Ok(buf)
 }
@@ -116,7 +121,7 @@ fn io_reason(e: &std::io::Error) -> String {
 pub fn check_input(input: &Input, opts: &Options) -> FileResult {
     let display = input.display();
     let (bytes, explicit) = match input {
-        Input::Stdin => match read_limited(&mut std::io::stdin().lock(), opts.max_file_size) {
+        Input::Stdin => match read_limited(&mut std::io::stdin().lock(), opts.max_file_size, 0) {
             Ok(b) => (b, true),
             Err(e) => {
                 return FileResult::problem(
@@ -187,7 +192,7 @@ pub fn check_input(input: &Input, opts: &Options) -> FileResult {
                         None,
                     );
                 }
-                Ok((_, mut f)) => match read_limited(&mut f, opts.max_file_size) {
+                Ok((meta, mut f)) => match read_limited(&mut f, opts.max_file_size, meta.len()) {
                     Ok(b) => (b, *explicit),
                     Err(e) => {
                         return FileResult::problem(
@@ -270,14 +275,26 @@ pub fn check_bytes(display: &str, explicit: bool, bytes: &[u8], opts: &Options) 
     } else {
         Vec::new()
     };
-    let secrets: Vec<Span> = findings.iter().filter_map(|f| f.secret).collect();
-    let index = SourceIndex::new(src, secrets);
-    let locate = |span: Span| {
-        if opts.excerpts {
-            index.locate(span)
-        } else {
-            index.locate_bare(span)
+    // Only the human format shows excerpts, which need every line start (and the secrets to
+    // mask); other formats print positions only, found in one sweep over the offsets used.
+    let locator = if opts.excerpts {
+        let secrets: Vec<Span> = findings.iter().filter_map(|f| f.secret).collect();
+        Locator::Index(SourceIndex::new(src, secrets))
+    } else {
+        let mut offsets = Vec::new();
+        let mut add = |span: Span| offsets.extend([span.start, span.end.max(span.start)]);
+        for f in &findings {
+            add(f.span);
+            f.related.iter().for_each(|(span, _)| add(*span));
         }
+        if opts.keep_model {
+            scenario.references.iter().for_each(|r| add(r.span));
+        }
+        Locator::Sweep(Positions::new(src, offsets))
+    };
+    let locate = |span: Span| match &locator {
+        Locator::Index(index) => index.locate(span),
+        Locator::Sweep(positions) => positions.locate_bare(span),
     };
     let mut diagnostics: Vec<Diagnostic> = findings
         .into_iter()
@@ -312,6 +329,12 @@ pub fn check_bytes(display: &str, explicit: bool, bytes: &[u8], opts: &Options) 
         modules,
         references,
     }
+}
+
+/// How one file's findings are located: with excerpts from a full index, or bare positions.
+enum Locator<'a> {
+    Index(SourceIndex<'a>),
+    Sweep(Positions),
 }
 
 /// Checks every input in parallel; results come back in input order.
