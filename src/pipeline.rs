@@ -358,6 +358,69 @@ pub fn check_all_with_progress(
         .collect()
 }
 
+/// How far ahead of the next file to hand out the workers may run: a long file holds back the
+/// output, and at most this many later results wait for it in memory.
+const ORDER_WINDOW: usize = 256;
+
+/// Checks every input in parallel and hands each result to `each` in input order, as soon as
+/// the files before it are done: memory holds only the results that finished out of order,
+/// never the whole run. Workers take the next file from a shared counter (not rayon's halves
+/// of the list, which would make the second worker's results wait for the first's), on
+/// `rayon::current_num_threads()` threads, so `RAYON_NUM_THREADS` still applies; `each` runs
+/// on the calling thread.
+pub fn check_in_order(
+    inputs: &[Input],
+    opts: &Options,
+    tick: &(dyn Fn() + Sync),
+    each: &mut dyn FnMut(FileResult),
+) {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::{Condvar, Mutex, mpsc};
+
+    let next = AtomicUsize::new(0);
+    // Results handed to `each` so far, with a condition variable workers wait on when they
+    // are ORDER_WINDOW files ahead.
+    let emitted = (Mutex::new(0usize), Condvar::new());
+    let workers = rayon::current_num_threads().clamp(1, inputs.len().max(1));
+    let (send, receive) = mpsc::channel::<(usize, FileResult)>();
+    std::thread::scope(|scope| {
+        for _ in 0..workers {
+            let send = send.clone();
+            let (next, emitted) = (&next, &emitted);
+            scope.spawn(move || {
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(input) = inputs.get(i) else { break };
+                    let (done, moved) = emitted;
+                    let mut guard = done.lock().unwrap_or_else(|e| e.into_inner());
+                    while i >= *guard + ORDER_WINDOW {
+                        guard = moved.wait(guard).unwrap_or_else(|e| e.into_inner());
+                    }
+                    drop(guard);
+                    let result = check_input(input, opts);
+                    tick();
+                    if send.send((i, result)).is_err() {
+                        break;
+                    }
+                }
+            });
+        }
+        drop(send);
+        let mut waiting: BTreeMap<usize, FileResult> = BTreeMap::new();
+        let mut due = 0;
+        for (i, result) in receive {
+            waiting.insert(i, result);
+            while let Some(result) = waiting.remove(&due) {
+                each(result);
+                due += 1;
+                let (done, moved) = &emitted;
+                *done.lock().unwrap_or_else(|e| e.into_inner()) = due;
+                moved.notify_all();
+            }
+        }
+    });
+}
+
 /// What the live stage adds to the run.
 #[derive(Debug, Default)]
 pub struct LiveOutcome {
@@ -533,6 +596,49 @@ mod tests {
     use super::*;
 
     const STRUCTURE: &str = include_str!("../fixtures/cases/structure.json");
+
+    #[test]
+    fn files_come_back_in_input_order_whatever_order_they_finish_in() {
+        let dir = tempfile::tempdir().unwrap();
+        // More files than the window, with a large file now and then that finishes late.
+        let big = format!(
+            "{{\"name\":\"big\",\"flow\":[{}]}}",
+            vec![r#"{"id":1,"module":"json:ParseJSON","mapper":{"x":"y"}}"#; 4000].join(",")
+        );
+        let inputs: Vec<Input> = (0..3 * ORDER_WINDOW)
+            .map(|i| {
+                let path = dir.path().join(format!("{i:04}.json"));
+                let text = if i % 97 == 0 { big.as_str() } else { STRUCTURE };
+                std::fs::write(&path, text).unwrap();
+                Input::File {
+                    display: format!("{i:04}.json"),
+                    path,
+                    explicit: true,
+                }
+            })
+            .collect();
+        let opts = Options {
+            keep_model: false,
+            excerpts: false,
+            ..Options::default()
+        };
+        let ticks = std::sync::atomic::AtomicUsize::new(0);
+        let mut seen = Vec::new();
+        check_in_order(
+            &inputs,
+            &opts,
+            &|| {
+                ticks.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+            },
+            &mut |r| seen.push(r.display),
+        );
+        let expected: Vec<String> = inputs.iter().map(|i| i.display().to_string()).collect();
+        assert_eq!(seen, expected);
+        assert_eq!(ticks.into_inner(), inputs.len());
+        let mut none = Vec::new();
+        check_in_order(&[], &opts, &|| {}, &mut |r| none.push(r.display));
+        assert!(none.is_empty());
+    }
 
     #[test]
     fn modelling_without_rules_keeps_the_model_and_runs_no_rule() {
