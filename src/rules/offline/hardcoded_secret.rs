@@ -257,6 +257,53 @@ fn is_authorization(key: &str) -> bool {
     key.eq_ignore_ascii_case("authorization") || key.eq_ignore_ascii_case("proxy-authorization")
 }
 
+/// Whether `text` may hold one of [`TOKEN_PATTERNS`]: each needs a run of at least
+/// [`TOKEN_RUN`] bytes of `[0-9A-Za-z_-]` (the shortest, a JWT's `eyJ` and ten more), except
+/// the private key, which starts with `-----BEGIN`. A table lookup per byte rules out most
+/// prose and markup before the token set's search, which must run to the end of the text.
+fn may_hold_token(text: &[u8]) -> bool {
+    static TOKEN_BYTE: [bool; 256] = {
+        let mut t = [false; 256];
+        let mut b = 0;
+        while b < 256 {
+            t[b] = (b as u8).is_ascii_alphanumeric() || b == b'_' as usize || b == b'-' as usize;
+            b += 1;
+        }
+        t
+    };
+    let mut run = 0;
+    for &b in text {
+        if TOKEN_BYTE[b as usize] {
+            run += 1;
+            if run >= TOKEN_RUN {
+                return true;
+            }
+        } else {
+            run = 0;
+        }
+    }
+    memchr::memmem::find(text, b"-----BEGIN").is_some()
+}
+
+/// The shortest run of token bytes any of [`TOKEN_PATTERNS`] needs but the private key's.
+const TOKEN_RUN: usize = 13;
+
+/// Whether BP020 and BP021 can find anything in a string whose raw text (between the quotes)
+/// is `raw` and holds an escape, without decoding it: only named credentials, URLs, JSON
+/// written in a string (its quotes are escaped) and token shapes are reported. Escapes other
+/// than `\u` decode to characters outside the token alphabet, so a run of token bytes in the
+/// decoded text is one in the raw text too.
+fn worth_decoding(key: &str, raw: &str, in_query: bool) -> bool {
+    is_authorization(key)
+        || is_credential_key(key)
+        || (in_query && QUERY_CREDENTIAL_KEY.is_match(key.trim()))
+        || raw.contains("://")
+        || (raw.contains("\\/") && raw.contains(':'))
+        || raw.contains("\\\"")
+        || raw.contains("\\u")
+        || (raw.len() >= 16 && may_hold_token(raw.as_bytes()))
+}
+
 /// What a string leaf holds. `in_query` is true inside an HTTP module's `qs` list;
 /// `want_tokens` asks for the well-known token formats too.
 pub(crate) fn classify(
@@ -265,7 +312,7 @@ pub(crate) fn classify(
     in_query: bool,
     want_tokens: bool,
 ) -> Option<Verdict> {
-    if want_tokens && text.len() >= 16 {
+    if want_tokens && text.len() >= 16 && may_hold_token(text.as_bytes()) {
         if let Some(i) = TOKEN_SET.matches(text).iter().next() {
             return Some(Verdict::Secret(Position::Token(TOKEN_PATTERNS[i].0)));
         }
@@ -377,13 +424,17 @@ fn scan(cx: &Context<'_>, m: &Module) -> Vec<Hit> {
             if inner.len() < 3 {
                 return;
             }
-            let text = if inner.contains('\\') {
+            let key = leaf.key.and_then(|k| k.as_str()).unwrap_or_default();
+            let in_query = leaf.is_under("qs");
+            let text = if memchr::memchr(b'\\', inner.as_bytes()).is_some() {
+                if !worth_decoding(&key, inner, in_query) {
+                    return;
+                }
                 leaf.value.as_str().unwrap_or_default()
             } else {
                 Cow::Borrowed(inner)
             };
-            let key = leaf.key.and_then(|k| k.as_str()).unwrap_or_default();
-            let Some(verdict) = classify(&key, &text, leaf.is_under("qs"), true) else {
+            let Some(verdict) = classify(&key, &text, in_query, true) else {
                 return;
             };
             hits.push(Hit {
@@ -437,6 +488,46 @@ impl Rule for HardcodedSecret {
 mod tests {
     use super::{Position, Verdict, classify};
     use crate::rules::testing::*;
+
+    #[test]
+    fn the_token_prefilter_passes_every_token_shape() {
+        let samples = [
+            "xoxb-1234567890-abcdefghij",
+            "ghp_abcdefghijklmnopqrstuvwxyz0123456789",
+            "github_pat_11ABCDEFG0123456789_abcdefghijkl",
+            "sk-proj-abcdefghijklmnopqrstuvwx",
+            "AKIAABCDEFGHIJKLMNOP",
+            "AIzaSyAbcdefghijklmnopqrstuvwxyz0123456",
+            "sk_live_abcdefghijklmnop",
+            "glpat-abcdefghijklmnopqrst",
+            "eyJhbGciOiJIUz.eyJzdWIiOiIxMj.abcdefghijkl",
+            "bot123456789:ABCdefGHIjklMNOpqrSTUvwxYZ012345678",
+            "-----BEGIN PRIVATE KEY-----\nMIIE\n-----END PRIVATE KEY-----",
+        ];
+        for token in samples {
+            let text = format!("see: {token} .");
+            assert!(
+                crate::redact::TOKEN_SET.is_match(&text),
+                "the sample {token} is a token"
+            );
+            assert!(super::may_hold_token(text.as_bytes()), "{token}");
+        }
+        assert!(!super::may_hold_token(b"a short sentence, with words."));
+    }
+
+    #[test]
+    fn escaped_strings_are_decoded_where_a_secret_can_hide() {
+        // A token after an escape, a URL with escaped slashes, JSON in a string: each raw text
+        // holds a backslash, and each is still found.
+        let token = r#"{"flow":[{"id":1,"module":"x:y","mapper":{"text":"line\nxoxb-1234567890-abcdefghij"}}]}"#;
+        assert_eq!(messages(token).len(), 1, "{token}");
+        let url = r#"{"flow":[{"id":1,"module":"x:y","mapper":{"u":"https:\/\/admin:hunter2x@host\/"}}]}"#;
+        assert_eq!(messages(url).len(), 1, "{url}");
+        let body = r#"{"flow":[{"id":1,"module":"x:y","mapper":{"b":"{\"api_key\": \"abcd1234efgh5678\"}"}}]}"#;
+        assert_eq!(messages(body).len(), 1, "{body}");
+        let prose = r#"{"flow":[{"id":1,"module":"x:y","mapper":{"p":"Dear team,\nthanks.\n"}}]}"#;
+        assert!(messages(prose).is_empty());
+    }
 
     fn messages(src: &str) -> Vec<String> {
         run(&super::HardcodedSecret, src)

@@ -78,7 +78,16 @@ impl Rule for MalformedExpression {
                 if !raw.contains("{{") {
                     return;
                 }
-                let text = leaf.value.as_str().unwrap_or_default();
+                // Escapes other than `\u` neither make nor hide braces, nor put anything
+                // between two of them: the raw text has the same expressions as the decoded
+                // one, and decoding every prompt and body full of `\n` would cost more than
+                // the rule.
+                let inner = &raw[1..raw.len() - 1];
+                let text = if inner.contains("\\u") {
+                    leaf.value.as_str().unwrap_or_default()
+                } else {
+                    std::borrow::Cow::Borrowed(inner)
+                };
                 let Some(problem) = malformed(&text) else {
                     return;
                 };
