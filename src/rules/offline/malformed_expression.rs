@@ -78,12 +78,12 @@ impl Rule for MalformedExpression {
                 if !raw.contains("{{") {
                     return;
                 }
-                // Escapes other than `\u` neither make nor hide braces, nor put anything
-                // between two of them: the raw text has the same expressions as the decoded
+                // An escape decodes to one character, a brace only when it is `\u007b` or
+                // `\u007d`: otherwise the raw text has the same expressions as the decoded
                 // one, and decoding every prompt and body full of `\n` would cost more than
                 // the rule.
                 let inner = &raw[1..raw.len() - 1];
-                let text = if inner.contains("\\u") {
+                let text = if inner.contains("\\u007") {
                     leaf.value.as_str().unwrap_or_default()
                 } else {
                     std::borrow::Cow::Borrowed(inner)
@@ -138,6 +138,18 @@ mod tests {
         ] {
             assert_eq!(malformed(ok), None, "{ok}");
         }
+    }
+
+    #[test]
+    fn escaped_strings_are_read_as_decoded() {
+        let src = blueprint(
+            r#"{"id":2,"module":"slack:CreateMessage","mapper":{"a":"line\n{{1.a\t","b":"{{1.a}}\n\"{{2.b}}\"","c":"\u00e9 {{1.x {\u007b2.y}}"}}"#,
+        );
+        let f = run(&super::MalformedExpression, &src);
+        assert_eq!(
+            snippets(&src, &f),
+            ["\"line\\n{{1.a\\t\"", "\"\\u00e9 {{1.x {\\u007b2.y}}\""]
+        );
     }
 
     #[test]
