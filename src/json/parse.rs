@@ -334,6 +334,15 @@ impl Parser<'_> {
             // Find the next `"`, `\` or control byte: eight bytes per step, then byte by
             // byte over the last few bytes of the file.
             loop {
+                // Prompts and HTML bodies run for hundreds of bytes between escapes: two
+                // words per step while nothing special turns up.
+                while let (Some(w0), Some(w1)) = (swar::load(self.b, i), swar::load(self.b, i + 8))
+                {
+                    if swar::string_special(w0) | swar::string_special(w1) != 0 {
+                        break;
+                    }
+                    i += 16;
+                }
                 match swar::load(self.b, i) {
                     Some(w) => {
                         let special = swar::string_special(w);
