@@ -332,11 +332,37 @@ fn worth_decoding(key: &str, raw: &str, in_query: bool) -> bool {
     is_authorization(key)
         || is_credential_key(key)
         || (in_query && QUERY_CREDENTIAL_KEY.is_match(key.trim()))
-        || raw.contains("://")
-        || (raw.contains("\\/") && raw.contains(':'))
-        || raw.contains("\\\"")
-        || raw.contains("\\u")
+        || escapes_may_hide(raw.as_bytes())
+        || has_scheme_separator(raw)
         || (raw.len() >= 16 && may_hold_token(raw.as_bytes()))
+}
+
+/// Whether the escapes of `raw` may decode to what BP020 looks for: `\"` (JSON written in a
+/// string), `\u` (any character) or `\/` (a URL's `://` written `:\/\/`). One pass over the
+/// backslashes, looking at the byte after each.
+fn escapes_may_hide(raw: &[u8]) -> bool {
+    let mut slash = false;
+    let mut at = 0;
+    while let Some(i) = memchr::memchr(b'\\', &raw[at..]) {
+        match raw.get(at + i + 1) {
+            Some(b'"' | b'u') => return true,
+            Some(b'/') => slash = true,
+            _ => {}
+        }
+        at += i + 2;
+        if at >= raw.len() {
+            break;
+        }
+    }
+    slash && memchr::memchr(b':', raw).is_some()
+}
+
+/// `text.contains("://")` with a searcher built once: `str::contains` sets up a two-way
+/// search for every string of every mapper.
+fn has_scheme_separator(text: &str) -> bool {
+    static FINDER: LazyLock<memchr::memmem::Finder<'static>> =
+        LazyLock::new(|| memchr::memmem::Finder::new("://"));
+    FINDER.find(text.as_bytes()).is_some()
 }
 
 /// What a string leaf holds. `in_query` is true inside an HTTP module's `qs` list;
@@ -373,7 +399,7 @@ pub(crate) fn classify(
             }
         }
     };
-    if text.contains("://") {
+    if has_scheme_separator(text) {
         // Each pattern needs its one byte (`@`, `=`): a byte search spares the regex engine
         // the URLs of every mapper that have neither.
         if text.contains('@') {
@@ -387,7 +413,9 @@ pub(crate) fn classify(
             }
         }
     }
-    if text.contains('"') && text.contains(':') {
+    if memchr::memchr(b'"', text.as_bytes()).is_some()
+        && memchr::memchr(b':', text.as_bytes()).is_some()
+    {
         for c in JSON_PAIR.captures_iter(text) {
             let (k, v) = (&c[1], &c[2]);
             if is_authorization(k) {
