@@ -8,6 +8,7 @@
 //!   --samples DIR   the real exports (default /work/shared/samples/blueprints; skipped if absent)
 //!   --only real|synth|rss
 //!   --keep DIR      build the corpora in DIR and keep them (default: a temporary folder)
+//!   --also PATH     time another `bplint` binary too, in the same rounds (e.g. a build of main)
 //! ```
 //!
 //! Contenders, run one after the other in each round (floor, compact, …) so that load from
@@ -148,69 +149,91 @@ fn bplint_binary() -> PathBuf {
     bin
 }
 
-fn compare(name: &str, dir: &Path, runs: usize) {
+fn compare(name: &str, dir: &Path, runs: usize, also: Option<&Path>) {
     let me = std::env::current_exe().expect("current exe");
-    let bin = bplint_binary();
+    let mut bins = vec![bplint_binary()];
+    bins.extend(also.map(Path::to_path_buf));
     let bytes = dir_bytes(dir);
-    let (mut floor_t, mut cli_t) = (Vec::new(), Vec::new());
-    let mut rss = (0, 0);
+    let mut floor_t = Vec::new();
+    let mut cli_t = vec![Vec::new(); bins.len()];
+    let mut rss = vec![0; bins.len() + 1];
     // One warm-up round fills the page cache.
     for round in 0..=runs {
         let f = run(Command::new(&me).arg("--floor").arg(dir));
-        let c = run(Command::new(&bin)
-            .args(["check", "--format", "compact"])
-            .arg(dir));
+        let c: Vec<Run> = bins
+            .iter()
+            .map(|bin| {
+                run(Command::new(bin)
+                    .args(["check", "--format", "compact"])
+                    .arg(dir))
+            })
+            .collect();
         if round > 0 {
             floor_t.push(f.wall);
-            cli_t.push(c.wall);
-            rss = (rss.0.max(f.max_rss_kb), rss.1.max(c.max_rss_kb));
+            rss[0] = rss[0].max(f.max_rss_kb);
+            for (i, c) in c.iter().enumerate() {
+                cli_t[i].push(c.wall);
+                rss[i + 1] = rss[i + 1].max(c.max_rss_kb);
+            }
         }
     }
-    let (f, c) = (median(floor_t), median(cli_t));
+    let f = median(floor_t);
     let mbps = |t: Duration| bytes as f64 / 1e6 / t.as_secs_f64();
     println!(
-        "{name}: {:.0} MB, {runs} runs | floor {:.3} s ({:.0} MB/s, {} MB RSS) | \
-         bplint check --format compact {:.3} s ({:.0} MB/s, {} MB RSS) | ratio {:.2}x",
+        "{name}: {:.0} MB, {runs} runs | floor {:.3} s ({:.0} MB/s, {} MB RSS)",
         bytes as f64 / 1e6,
         f.as_secs_f64(),
         mbps(f),
-        rss.0 / 1024,
-        c.as_secs_f64(),
-        mbps(c),
-        rss.1 / 1024,
-        f.as_secs_f64() / c.as_secs_f64()
+        rss[0] / 1024
     );
+    for (i, times) in cli_t.into_iter().enumerate() {
+        let c = median(times);
+        println!(
+            "  {} check --format compact {:.3} s ({:.0} MB/s, {} MB RSS) | ratio to the floor {:.2}x",
+            bins[i].display(),
+            c.as_secs_f64(),
+            mbps(c),
+            rss[i + 1] / 1024,
+            f.as_secs_f64() / c.as_secs_f64()
+        );
+    }
 }
 
 /// Peak RSS over the synthetic corpus once and linked ten times, per format.
-fn peak_memory(synth: &Path, root: &Path, runs: usize) {
-    let bin = bplint_binary();
+fn peak_memory(synth: &Path, root: &Path, runs: usize, also: Option<&Path>) {
+    let mut bins = vec![bplint_binary()];
+    bins.extend(also.map(Path::to_path_buf));
     let ten = root.join("synth-x10");
     if !ten.exists() {
         for k in 0..10 {
             link_all(synth, &ten.join(format!("c{k}")));
         }
     }
-    println!("peak RSS (max of {runs} runs), synthetic corpus x1 and x10:");
-    for format in ["compact", "human", "github", "json", "sarif", "junit"] {
-        let peak = |dir: &Path| {
-            (0..runs)
-                .map(|_| {
-                    run(Command::new(&bin)
-                        .args(["check", "--format", format])
-                        .arg(dir))
-                    .max_rss_kb
-                })
-                .max()
-                .unwrap_or(0)
-        };
-        let (one, many) = (peak(synth), peak(&ten));
+    for bin in &bins {
         println!(
-            "  {format:8} x1 {:6.1} MB   x10 {:6.1} MB   ratio {:.2}",
-            one as f64 / 1024.0,
-            many as f64 / 1024.0,
-            many as f64 / one.max(1) as f64
+            "peak RSS of {} (max of {runs} runs), synthetic corpus x1 and x10:",
+            bin.display()
         );
+        for format in ["compact", "human", "github", "json", "sarif", "junit"] {
+            let peak = |dir: &Path| {
+                (0..runs)
+                    .map(|_| {
+                        run(Command::new(bin)
+                            .args(["check", "--format", format])
+                            .arg(dir))
+                        .max_rss_kb
+                    })
+                    .max()
+                    .unwrap_or(0)
+            };
+            let (one, many) = (peak(synth), peak(&ten));
+            println!(
+                "  {format:8} x1 {:6.1} MB   x10 {:6.1} MB   ratio {:.2}",
+                one as f64 / 1024.0,
+                many as f64 / 1024.0,
+                many as f64 / one.max(1) as f64
+            );
+        }
     }
 }
 
@@ -220,6 +243,7 @@ fn main() {
     let mut samples = PathBuf::from("/work/shared/samples/blueprints");
     let mut only: Option<String> = None;
     let mut keep: Option<PathBuf> = None;
+    let mut also: Option<PathBuf> = None;
     while let Some(a) = args.next() {
         let mut value = || args.next().unwrap_or_else(|| panic!("{a} needs a value"));
         match a.as_str() {
@@ -235,6 +259,7 @@ fn main() {
             "--samples" => samples = PathBuf::from(value()),
             "--only" => only = Some(value()),
             "--keep" => keep = Some(PathBuf::from(value())),
+            "--also" => also = Some(PathBuf::from(value())),
             _ => {} // `cargo bench` passes `--bench`
         }
     }
@@ -248,7 +273,7 @@ fn main() {
             if !dir.exists() {
                 real_corpus(&samples, &dir, real_mb);
             }
-            compare("real exports", &dir, runs);
+            compare("real exports", &dir, runs, also.as_deref());
         } else {
             println!("real exports: {} is absent, skipped", samples.display());
         }
@@ -267,9 +292,9 @@ fn main() {
         assert!(status.success(), "generating the corpus failed");
     }
     if wants("synth") {
-        compare("synthetic corpus", &synth, runs);
+        compare("synthetic corpus", &synth, runs, also.as_deref());
     }
     if wants("rss") {
-        peak_memory(&synth, &root, runs.min(3));
+        peak_memory(&synth, &root, runs.min(3), also.as_deref());
     }
 }
