@@ -324,37 +324,75 @@ fn token_bytes(w: u64) -> u64 {
 const TOKEN_RUN: usize = 13;
 
 /// Whether BP020 and BP021 can find anything in a string whose raw text (between the quotes)
-/// is `raw` and holds an escape, without decoding it: only named credentials, URLs, JSON
-/// written in a string (its quotes are escaped) and token shapes are reported. Escapes other
-/// than `\u` decode to characters outside the token alphabet, so a run of token bytes in the
-/// decoded text is one in the raw text too.
+/// is `raw` and holds an escape, without decoding it: only named credentials, URLs with a
+/// password or a query, JSON written in a string with a credential-like key, and token shapes
+/// are reported. Escapes decode to one character each, and (but for `\u` below 0x80, which is
+/// decoded) to characters outside the token alphabet and the words looked for, so what the
+/// decoded text holds of those, the raw text holds too.
 fn worth_decoding(key: &str, raw: &str, in_query: bool) -> bool {
-    is_authorization(key)
+    if is_authorization(key)
         || is_credential_key(key)
         || (in_query && QUERY_CREDENTIAL_KEY.is_match(key.trim()))
-        || escapes_may_hide(raw.as_bytes())
-        || has_scheme_separator(raw)
-        || (raw.len() >= 16 && may_hold_token(raw.as_bytes()))
+    {
+        return true;
+    }
+    let b = raw.as_bytes();
+    let Some(escapes) = Escapes::of(b) else {
+        return true;
+    };
+    let has = |c: u8| memchr::memchr(c, b).is_some();
+    let url =
+        (has_scheme_separator(raw) || (escapes.slash && has(b':'))) && (has(b'@') || has(b'='));
+    let json = escapes.quote && has(b':') && CREDENTIAL_WORD.is_match(raw);
+    url || json || (raw.len() >= 16 && may_hold_token(b))
 }
 
-/// Whether the escapes of `raw` may decode to what BP020 looks for: `\"` (JSON written in a
-/// string), `\u` (any character) or `\/` (a URL's `://` written `:\/\/`). One pass over the
-/// backslashes, looking at the byte after each.
-fn escapes_may_hide(raw: &[u8]) -> bool {
-    let mut slash = false;
-    let mut at = 0;
-    while let Some(i) = memchr::memchr(b'\\', &raw[at..]) {
-        match raw.get(at + i + 1) {
-            Some(b'"' | b'u') => return true,
-            Some(b'/') => slash = true,
-            _ => {}
+/// Words every key of a credential holds (the endings of [`is_credential_key`], and
+/// `authorization`): JSON written in a string can hold a credential only under one of them.
+static CREDENTIAL_WORD: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i-u)key|token|secret|pass|pwd|authorization").expect("word pattern compiles")
+});
+
+/// What the escapes of a raw string may decode to.
+struct Escapes {
+    /// `\"`: a quote, so JSON may be written in the string.
+    quote: bool,
+    /// `\/`: a slash, so `:\/\/` may be a URL's `://`.
+    slash: bool,
+}
+
+impl Escapes {
+    /// `None` when an escape is `\u` below 0x80 (any ASCII character: decode to be sure).
+    fn of(raw: &[u8]) -> Option<Escapes> {
+        let mut e = Escapes {
+            quote: false,
+            slash: false,
+        };
+        let mut at = 0;
+        while let Some(i) = memchr::memchr(b'\\', &raw[at..]) {
+            let next = at + i + 1;
+            match raw.get(next) {
+                Some(b'"') => e.quote = true,
+                Some(b'/') => e.slash = true,
+                Some(b'u') => {
+                    let hex = raw
+                        .get(next + 1..next + 5)
+                        .and_then(|h| std::str::from_utf8(h).ok())
+                        .filter(|h| h.bytes().all(|c| c.is_ascii_hexdigit()));
+                    match hex.and_then(|h| u32::from_str_radix(h, 16).ok()) {
+                        Some(code) if code >= 0x80 => {}
+                        _ => return None,
+                    }
+                }
+                _ => {}
+            }
+            at = next + 1;
+            if at >= raw.len() {
+                break;
+            }
         }
-        at += i + 2;
-        if at >= raw.len() {
-            break;
-        }
+        Some(e)
     }
-    slash && memchr::memchr(b':', raw).is_some()
 }
 
 /// `text.contains("://")` with a searcher built once: `str::contains` sets up a two-way
@@ -615,6 +653,11 @@ mod tests {
         assert_eq!(messages(url).len(), 1, "{url}");
         let body = r#"{"flow":[{"id":1,"module":"x:y","mapper":{"b":"{\"api_key\": \"abcd1234efgh5678\"}"}}]}"#;
         assert_eq!(messages(body).len(), 1, "{body}");
+        // A key spelled with an ASCII `\u` escape, beside a non-ASCII one.
+        let spelled = r#"{"flow":[{"id":1,"module":"x:y","mapper":{"b":"caf\u00e9 {\"\u0061pi_k\u0065y\": \"abcd1234efgh5678\"}"}}]}"#;
+        assert_eq!(messages(spelled).len(), 1, "{spelled}");
+        let html = r#"{"flow":[{"id":1,"module":"x:y","mapper":{"h":"<a href=\"https:\/\/example.com\/caf\u00e9\">x<\/a>"}}]}"#;
+        assert!(messages(html).is_empty(), "{html}");
         let prose = r#"{"flow":[{"id":1,"module":"x:y","mapper":{"p":"Dear team,\nthanks.\n"}}]}"#;
         assert!(messages(prose).is_empty());
     }
