@@ -65,6 +65,8 @@ fn floor(dir: &Path) {
 
 struct Run {
     wall: Duration,
+    /// User + system time: steadier than wall time when other jobs share the cores.
+    cpu: Duration,
     max_rss_kb: i64,
 }
 
@@ -85,8 +87,10 @@ fn run(cmd: &mut Command) -> Run {
     // SAFETY: waits for the child spawned above, which std has not reaped.
     let r = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
     assert_eq!(r, pid, "wait4");
+    let seconds = |t: libc::timeval| Duration::new(t.tv_sec as u64, t.tv_usec as u32 * 1000);
     Run {
         wall: start.elapsed(),
+        cpu: seconds(usage.ru_utime) + seconds(usage.ru_stime),
         max_rss_kb: usage.ru_maxrss,
     }
 }
@@ -154,8 +158,9 @@ fn compare(name: &str, dir: &Path, runs: usize, also: Option<&Path>) {
     let mut bins = vec![bplint_binary()];
     bins.extend(also.map(Path::to_path_buf));
     let bytes = dir_bytes(dir);
-    let mut floor_t = Vec::new();
+    let (mut floor_t, mut floor_cpu) = (Vec::new(), Vec::new());
     let mut cli_t = vec![Vec::new(); bins.len()];
+    let mut cli_cpu = vec![Vec::new(); bins.len()];
     let mut rss = vec![0; bins.len() + 1];
     // One warm-up round fills the page cache.
     for round in 0..=runs {
@@ -170,31 +175,37 @@ fn compare(name: &str, dir: &Path, runs: usize, also: Option<&Path>) {
             .collect();
         if round > 0 {
             floor_t.push(f.wall);
+            floor_cpu.push(f.cpu);
             rss[0] = rss[0].max(f.max_rss_kb);
             for (i, c) in c.iter().enumerate() {
                 cli_t[i].push(c.wall);
+                cli_cpu[i].push(c.cpu);
                 rss[i + 1] = rss[i + 1].max(c.max_rss_kb);
             }
         }
     }
-    let f = median(floor_t);
+    let (f, f_cpu) = (median(floor_t), median(floor_cpu));
     let mbps = |t: Duration| bytes as f64 / 1e6 / t.as_secs_f64();
     println!(
-        "{name}: {:.0} MB, {runs} runs | floor {:.3} s ({:.0} MB/s, {} MB RSS)",
+        "{name}: {:.0} MB, {runs} runs | floor {:.3} s ({:.0} MB/s, CPU {:.3} s, {} MB RSS)",
         bytes as f64 / 1e6,
         f.as_secs_f64(),
         mbps(f),
+        f_cpu.as_secs_f64(),
         rss[0] / 1024
     );
-    for (i, times) in cli_t.into_iter().enumerate() {
-        let c = median(times);
+    for (i, (times, cpu)) in cli_t.into_iter().zip(cli_cpu).enumerate() {
+        let (c, c_cpu) = (median(times), median(cpu));
         println!(
-            "  {} check --format compact {:.3} s ({:.0} MB/s, {} MB RSS) | ratio to the floor {:.2}x",
+            "  {} check --format compact {:.3} s ({:.0} MB/s, CPU {:.3} s, {} MB RSS) | \
+             ratio to the floor {:.2}x (CPU time {:.2}x)",
             bins[i].display(),
             c.as_secs_f64(),
             mbps(c),
+            c_cpu.as_secs_f64(),
             rss[i + 1] / 1024,
-            f.as_secs_f64() / c.as_secs_f64()
+            f.as_secs_f64() / c.as_secs_f64(),
+            f_cpu.as_secs_f64() / c_cpu.as_secs_f64()
         );
     }
 }
