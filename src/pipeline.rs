@@ -375,28 +375,24 @@ pub fn check_in_order(
     each: &mut dyn FnMut(FileResult),
 ) {
     use std::sync::atomic::{AtomicUsize, Ordering};
-    use std::sync::{Condvar, Mutex, mpsc};
+    use std::sync::mpsc;
 
     let next = AtomicUsize::new(0);
-    // Results handed to `each` so far, with a condition variable workers wait on when they
-    // are ORDER_WINDOW files ahead.
-    let emitted = (Mutex::new(0usize), Condvar::new());
+    let progress = Progress::default();
     let workers = rayon::current_num_threads().clamp(1, inputs.len().max(1));
     let (send, receive) = mpsc::channel::<(usize, FileResult)>();
     std::thread::scope(|scope| {
         for _ in 0..workers {
             let send = send.clone();
-            let (next, emitted) = (&next, &emitted);
+            let (next, progress) = (&next, &progress);
             scope.spawn(move || {
+                let _abort = progress.abort_on_panic();
                 loop {
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     let Some(input) = inputs.get(i) else { break };
-                    let (done, moved) = emitted;
-                    let mut guard = done.lock().unwrap_or_else(|e| e.into_inner());
-                    while i >= *guard + ORDER_WINDOW {
-                        guard = moved.wait(guard).unwrap_or_else(|e| e.into_inner());
+                    if !progress.wait_for_room(i) {
+                        break;
                     }
-                    drop(guard);
                     let result = check_input(input, opts);
                     tick();
                     if send.send((i, result)).is_err() {
@@ -406,6 +402,7 @@ pub fn check_in_order(
             });
         }
         drop(send);
+        let _abort = progress.abort_on_panic();
         let mut waiting: BTreeMap<usize, FileResult> = BTreeMap::new();
         let mut due = 0;
         for (i, result) in receive {
@@ -413,12 +410,53 @@ pub fn check_in_order(
             while let Some(result) = waiting.remove(&due) {
                 each(result);
                 due += 1;
-                let (done, moved) = &emitted;
-                *done.lock().unwrap_or_else(|e| e.into_inner()) = due;
-                moved.notify_all();
+                progress.emitted(due);
             }
         }
     });
+}
+
+/// What [`check_in_order`]'s workers wait on: how many results were handed on, and whether a
+/// thread panicked. A panic must end the run, not leave the others waiting for a result that
+/// will never come (the scope then re-raises it).
+#[derive(Default)]
+struct Progress {
+    state: std::sync::Mutex<(usize, bool)>,
+    moved: std::sync::Condvar,
+}
+
+impl Progress {
+    fn lock(&self) -> std::sync::MutexGuard<'_, (usize, bool)> {
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Waits until file `i` is within ORDER_WINDOW of the output; false once a thread panicked.
+    fn wait_for_room(&self, i: usize) -> bool {
+        let mut state = self.lock();
+        while i >= state.0 + ORDER_WINDOW && !state.1 {
+            state = self.moved.wait(state).unwrap_or_else(|e| e.into_inner());
+        }
+        !state.1
+    }
+
+    fn emitted(&self, due: usize) {
+        self.lock().0 = due;
+        self.moved.notify_all();
+    }
+
+    /// Wakes every waiting worker for good if the current thread unwinds.
+    fn abort_on_panic(&self) -> impl Drop + '_ {
+        struct Guard<'a>(&'a Progress);
+        impl Drop for Guard<'_> {
+            fn drop(&mut self) {
+                if std::thread::panicking() {
+                    self.0.lock().1 = true;
+                    self.0.moved.notify_all();
+                }
+            }
+        }
+        Guard(self)
+    }
 }
 
 /// What the live stage adds to the run.
@@ -638,6 +676,45 @@ mod tests {
         let mut none = Vec::new();
         check_in_order(&[], &opts, &|| {}, &mut |r| none.push(r.display));
         assert!(none.is_empty());
+    }
+
+    #[test]
+    fn a_panic_while_reporting_ends_the_run_instead_of_leaving_workers_waiting() {
+        let dir = tempfile::tempdir().unwrap();
+        let inputs: Vec<Input> = (0..2 * ORDER_WINDOW + 8)
+            .map(|i| {
+                let path = dir.path().join(format!("{i:04}.json"));
+                std::fs::write(&path, STRUCTURE).unwrap();
+                Input::File {
+                    display: format!("{i:04}.json"),
+                    path,
+                    explicit: true,
+                }
+            })
+            .collect();
+        let opts = Options {
+            keep_model: false,
+            excerpts: false,
+            ..Options::default()
+        };
+        // The renderer fails once the workers have run a whole window ahead and wait for room:
+        // without the abort they would wait for ever, and the run would hang.
+        let ticks = std::sync::atomic::AtomicUsize::new(0);
+        let tick = || {
+            ticks.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        };
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            check_in_order(&inputs, &opts, &tick, &mut |_| {
+                let start = std::time::Instant::now();
+                while ticks.load(std::sync::atomic::Ordering::SeqCst) < ORDER_WINDOW
+                    && start.elapsed() < std::time::Duration::from_secs(20)
+                {
+                    std::thread::sleep(std::time::Duration::from_millis(1));
+                }
+                panic!("the renderer failed")
+            });
+        }));
+        assert!(outcome.is_err(), "the panic reaches the caller");
     }
 
     #[test]
