@@ -87,60 +87,108 @@ pub fn apply(
     config: &Config,
     baseline: Option<&Baseline>,
 ) -> Filtered {
-    let mut out = Filtered::default();
-    let mut ignore_hits = vec![0usize; config.ignores.len()];
-    let mut remaining: HashMap<&str, usize> = HashMap::new();
-    if let Some(b) = baseline {
-        for e in &b.findings {
-            *remaining.entry(e.fingerprint.as_str()).or_default() += 1;
+    let mut filter = Filter::new(config, baseline);
+    let mut kept = filter.file(diagnostics);
+    let mut out = filter.finish();
+    kept.append(&mut out.kept);
+    out.kept = kept;
+    out
+}
+
+/// [`apply`] one file at a time, for runs that report files as they finish: what spans files
+/// (ignore entries that matched nothing, baseline entries left over) is settled by
+/// [`Filter::finish`].
+pub struct Filter<'a> {
+    config: &'a Config,
+    baseline: Option<&'a Baseline>,
+    ignore_hits: Vec<usize>,
+    /// Baseline fingerprints not matched yet, with how many times each is recorded.
+    remaining: HashMap<&'a str, usize>,
+    ignored: usize,
+    baselined: Vec<Diagnostic>,
+}
+
+impl<'a> Filter<'a> {
+    pub fn new(config: &'a Config, baseline: Option<&'a Baseline>) -> Self {
+        let mut remaining: HashMap<&str, usize> = HashMap::new();
+        if let Some(b) = baseline {
+            for e in &b.findings {
+                *remaining.entry(e.fingerprint.as_str()).or_default() += 1;
+            }
+        }
+        Filter {
+            config,
+            baseline,
+            ignore_hits: vec![0; config.ignores.len()],
+            remaining,
+            ignored: 0,
+            baselined: Vec::new(),
         }
     }
-    'each: for mut d in diagnostics {
-        if let Some(level) = config.level_for(d.code(), &d.file) {
-            match level.severity() {
-                Some(s) => d.severity = s,
-                None => continue,
-            }
-        }
-        for (i, ig) in config.ignores.iter().enumerate() {
-            let path_ok = ig
-                .paths
-                .as_ref()
-                .is_none_or(|p| p.is_match(&config.relative(&d.file)));
-            let module_ok = ig.module.is_none_or(|m| d.module_id == Some(m));
-            if ig.rule == d.code() && path_ok && module_ok {
-                ignore_hits[i] += 1;
-                out.ignored += 1;
-                continue 'each;
-            }
-        }
-        if baseline.is_some() {
-            if let Some(n) = remaining.get_mut(fingerprint(&d).as_str()) {
-                if *n > 0 {
-                    *n -= 1;
-                    out.baselined.push(d);
-                    continue;
+
+    /// The findings of `diagnostics` that are kept, in their order.
+    pub fn file(&mut self, diagnostics: Vec<Diagnostic>) -> Vec<Diagnostic> {
+        let config = self.config;
+        let mut kept = Vec::with_capacity(diagnostics.len());
+        'each: for mut d in diagnostics {
+            if let Some(level) = config.level_for(d.code(), &d.file) {
+                match level.severity() {
+                    Some(s) => d.severity = s,
+                    None => continue,
                 }
             }
+            for (i, ig) in config.ignores.iter().enumerate() {
+                let path_ok = ig
+                    .paths
+                    .as_ref()
+                    .is_none_or(|p| p.is_match(&config.relative(&d.file)));
+                let module_ok = ig.module.is_none_or(|m| d.module_id == Some(m));
+                if ig.rule == d.code() && path_ok && module_ok {
+                    self.ignore_hits[i] += 1;
+                    self.ignored += 1;
+                    continue 'each;
+                }
+            }
+            if self.baseline.is_some() {
+                if let Some(n) = self.remaining.get_mut(fingerprint(&d).as_str()) {
+                    if *n > 0 {
+                        *n -= 1;
+                        self.baselined.push(d);
+                        continue;
+                    }
+                }
+            }
+            kept.push(d);
         }
-        out.kept.push(d);
+        kept
     }
-    out.baseline_fixed = remaining.values().sum();
-    let config_name = config
-        .path
-        .as_deref()
-        .map(crate::config::display_path)
-        .unwrap_or_else(|| "bplint.toml".into());
-    for (ig, hits) in config.ignores.iter().zip(ignore_hits) {
-        if hits == 0 {
-            out.kept.push(Diagnostic::new(
-                unused_ignore::finding(&ig.rule, ig.line, &ig.reason, ig.location.span),
-                &config_name,
-                Some(ig.location.clone()),
-            ));
+
+    /// What spans the files: `kept` holds the findings about ignore entries that matched
+    /// nothing.
+    pub fn finish(self) -> Filtered {
+        let config = self.config;
+        let mut out = Filtered {
+            ignored: self.ignored,
+            baselined: self.baselined,
+            baseline_fixed: self.remaining.values().sum(),
+            ..Filtered::default()
+        };
+        let config_name = config
+            .path
+            .as_deref()
+            .map(crate::config::display_path)
+            .unwrap_or_else(|| "bplint.toml".into());
+        for (ig, hits) in config.ignores.iter().zip(self.ignore_hits) {
+            if hits == 0 {
+                out.kept.push(Diagnostic::new(
+                    unused_ignore::finding(&ig.rule, ig.line, &ig.reason, ig.location.span),
+                    &config_name,
+                    Some(ig.location.clone()),
+                ));
+            }
         }
+        out
     }
-    out
 }
 
 #[cfg(test)]

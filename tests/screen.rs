@@ -113,3 +113,77 @@ fn a_finding_about_a_whole_flow_points_at_its_key() {
         6
     );
 }
+
+/// The streaming formats print each file's findings as the file is done: in input order
+/// (folders sorted by name), errors first within a file, then the findings about the
+/// configuration. A report written to `--output` sorts the same findings by file name; where
+/// both orders agree (every file name sorts before `bplint.toml`), it is the same text.
+#[test]
+fn streamed_findings_come_file_by_file_in_input_order_with_the_config_last() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let demo = |name: &str| std::fs::read_to_string(format!("fixtures/demo/{name}")).unwrap();
+    for (name, fixture) in [
+        ("b.json", "weekly-digest.json"),
+        ("a.json", "lead-router.blueprint.json"),
+    ] {
+        std::fs::write(d.join(name), demo(fixture)).unwrap();
+    }
+    std::fs::write(
+        d.join("bplint.toml"),
+        "[[ignore]]\nrule = \"BP003\"\nreason = \"stale\"\n",
+    )
+    .unwrap();
+    for format in ["compact", "github", "human"] {
+        let streamed = support::bin::run_cmd(
+            support::bin::bplint_in(d),
+            &["check", ".", "--format", format],
+        );
+        let report = d.join(format!("report.{format}"));
+        let written = support::bin::run_cmd(
+            support::bin::bplint_in(d),
+            &[
+                "check",
+                ".",
+                "--format",
+                format,
+                "--output",
+                report.to_str().unwrap(),
+            ],
+        );
+        assert_eq!((streamed.code, written.code), (1, 1), "{}", streamed.stderr);
+        assert_eq!(
+            streamed.stdout,
+            std::fs::read_to_string(&report).unwrap(),
+            "{format}"
+        );
+        std::fs::remove_file(report).unwrap();
+    }
+    std::fs::write(d.join("c.json"), demo("weekly-digest.json")).unwrap();
+    let compact = support::bin::run_cmd(
+        support::bin::bplint_in(d),
+        &["check", ".", "--format", "compact"],
+    )
+    .stdout;
+    let rank = |sev: &str| ["error", "warning", "info"].iter().position(|s| *s == sev);
+    let rows: Vec<(&str, usize)> = compact
+        .lines()
+        .map(|l| {
+            let file = l.split(':').next().unwrap();
+            let sev = l.split(": ").nth(1).unwrap().split(' ').next().unwrap();
+            (file, rank(sev).unwrap())
+        })
+        .collect();
+    let files: Vec<&str> = rows.iter().map(|r| r.0).collect();
+    let mut grouped = files.clone();
+    grouped.dedup();
+    assert_eq!(
+        grouped,
+        ["a.json", "b.json", "c.json", "bplint.toml"],
+        "{compact}"
+    );
+    for file in ["a.json", "b.json", "c.json"] {
+        let sevs: Vec<usize> = rows.iter().filter(|r| r.0 == file).map(|r| r.1).collect();
+        assert!(sevs.windows(2).all(|w| w[0] <= w[1]), "{file}: {compact}");
+    }
+}

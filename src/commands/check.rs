@@ -1,16 +1,21 @@
 //! `bplint check` and `bplint baseline`: the run ([`crate::run`]), rendered or recorded.
 
+use std::io::Write;
+
 use super::{EXIT_CLEAN, EXIT_FINDINGS, EXIT_TROUBLE, Ui, say, write_output};
 use crate::cli::args::{CheckArgs, Format};
 use crate::filter::Baseline;
 use crate::finding::Severity;
 use crate::redact;
 use crate::report::{self, Report};
-use crate::run::{CheckRun, check_run};
+use crate::run::{CheckRun, check_each, check_run};
 use crate::settings::Settings;
 
 pub fn run(args: CheckArgs, ui: &Ui, settings: &Settings) -> Result<u8, String> {
     let baseline = args.baseline.as_deref().map(Baseline::load).transpose()?;
+    if streams(&args) {
+        return run_streaming(&args, ui, settings, baseline.as_ref());
+    }
     let run = check_run(&args, ui, settings, baseline.as_ref())?;
     let baseline_name = args.baseline.as_ref().map(|p| p.display().to_string());
     // `--min-severity` is a display threshold: what is below it is counted, not shown, and
@@ -55,6 +60,88 @@ pub fn run(args: CheckArgs, ui: &Ui, settings: &Settings) -> Result<u8, String> 
         }
     }
     Ok(exit_code(&run, settings.fail_on))
+}
+
+/// Formats that are a sequence of findings print each file's as soon as it is checked, so
+/// memory does not grow with the run. A report written to `--output` is replaced whole, so it
+/// is built first.
+fn streams(args: &CheckArgs) -> bool {
+    matches!(
+        args.format,
+        Format::Human | Format::Compact | Format::Github
+    ) && args.output.is_none()
+}
+
+/// `check` for the streaming formats: findings written to stdout (buffered, locked) file by
+/// file as they finish, then run errors and the summary. The exit code is worked out from the
+/// same facts as [`exit_code`], gathered on the way.
+fn run_streaming(
+    args: &CheckArgs,
+    ui: &Ui,
+    settings: &Settings,
+    baseline: Option<&Baseline>,
+) -> Result<u8, String> {
+    let min = args.min_severity.map(Severity::from);
+    let fail_on = settings.fail_on;
+    let handler = crate::draw::handler(ui.color, 120);
+    let mut out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+    let (mut hidden, mut failing) = (0, false);
+    let mut text = String::new();
+    let mut emit = |kept: Vec<report::Diagnostic>| {
+        failing |= fail_on.is_some_and(|t| kept.iter().any(|d| d.severity >= t));
+        text.clear();
+        for d in &kept {
+            if min.is_some_and(|m| d.severity < m) {
+                hidden += 1;
+                continue;
+            }
+            match args.format {
+                Format::Human => report::human::finding(&handler, d, &mut text),
+                Format::Github => text.push_str(&report::github::line(d)),
+                _ => text.push_str(&report::compact::line(d)),
+            }
+        }
+        write_chunk(&mut out, &text);
+    };
+    let mut run = check_each(args, ui, settings, baseline, &mut emit)?;
+    run.summary.hidden = hidden;
+    text.clear();
+    match args.format {
+        Format::Human => {
+            report::human::errors(&run.errors, &mut text);
+            if !ui.quiet {
+                report::human::summary(&run.summary, &mut text);
+            }
+        }
+        Format::Github => text.push_str(&report::github::errors(&run.errors)),
+        _ => text.push_str(&report::compact::errors(&run.errors)),
+    }
+    write_chunk(&mut out, &text);
+    let _ = out.flush();
+    drop(out);
+    if !ui.quiet {
+        for n in &run.notes {
+            say("note", n);
+        }
+    }
+    if args.format != Format::Human {
+        for e in &run.errors {
+            say("error", e);
+        }
+    }
+    if run.unreadable || !run.summary.unchecked.is_empty() || !run.errors.is_empty() {
+        return Ok(EXIT_TROUBLE);
+    }
+    Ok(if failing { EXIT_FINDINGS } else { EXIT_CLEAN })
+}
+
+/// Writes one piece of the report. Whatever a renderer missed, the token itself never leaves
+/// (an answer may echo it); a closed pipe (`bplint check | head`) is not an error worth a
+/// message.
+fn write_chunk(out: &mut impl Write, text: &str) {
+    if !text.is_empty() {
+        let _ = out.write_all(redact::scrub_registered(text).as_bytes());
+    }
 }
 
 /// What the report shows of a run: the findings at or above the display threshold.

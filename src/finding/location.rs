@@ -197,6 +197,96 @@ impl<'a> SourceIndex<'a> {
     }
 }
 
+/// Line and column of a set of offsets, found in one forward sweep over the file: for formats
+/// that print positions without snippets. Cheaper than a [`SourceIndex`], which records every
+/// line start of the file: the sweep only counts newlines (a loop the compiler vectorizes) up
+/// to the last offset asked for, and counts characters only from a line's start, or from the
+/// previous offset on the same line, so a minified one-line file costs one pass too.
+pub struct Positions {
+    /// Offsets asked for (on character boundaries), sorted and distinct, with their positions.
+    at: Vec<(u32, Position)>,
+}
+
+impl Positions {
+    pub fn new(src: &str, mut offsets: Vec<u32>) -> Self {
+        let floor_char = |mut i: usize| {
+            i = i.min(src.len());
+            while !src.is_char_boundary(i) {
+                i -= 1;
+            }
+            i
+        };
+        for o in &mut offsets {
+            *o = floor_char(*o as usize) as u32;
+        }
+        offsets.sort_unstable();
+        offsets.dedup();
+        let bytes = src.as_bytes();
+        let bom = src.starts_with('\u{feff}');
+        let mut at = Vec::with_capacity(offsets.len());
+        // The previous offset, its line (0-based) and its column (1-based, BOM included).
+        let (mut prev, mut line, mut column) = (0usize, 0usize, 1usize);
+        for o in offsets {
+            let o = o as usize;
+            let between = &bytes[prev..o];
+            match memchr::memrchr(b'\n', between) {
+                Some(last) => {
+                    line += count_newlines(between);
+                    let line_start = prev + last + 1;
+                    column = src[line_start..o].chars().count() + 1;
+                }
+                None => column += src[prev..o].chars().count(),
+            }
+            prev = o;
+            let mut c = column as u32;
+            if line == 0 && bom && o > 0 {
+                c -= 1;
+            }
+            at.push((
+                o as u32,
+                Position {
+                    line: line as u32 + 1,
+                    column: c,
+                },
+            ));
+        }
+        Positions { at }
+    }
+
+    /// The position of an offset given to [`Positions::new`] (line 1, column 1 for others).
+    pub fn position(&self, offset: u32) -> Position {
+        let i = self.at.partition_point(|&(o, _)| o <= offset);
+        match i.checked_sub(1).map(|i| self.at[i]) {
+            Some((o, p)) if o == offset => p,
+            // Offsets inside a multi-byte character were floored to its start.
+            Some((_, p)) => p,
+            None => Position { line: 1, column: 1 },
+        }
+    }
+
+    /// Lines and columns of a span whose start and end were given to [`Positions::new`].
+    pub fn locate_bare(&self, span: Span) -> Location {
+        Location {
+            span,
+            start: self.position(span.start),
+            end: self.position(span.end.max(span.start)),
+            excerpt: Excerpt::default(),
+        }
+    }
+}
+
+/// Newlines in `b`: summed in byte-wide counters over blocks of 255 bytes (so no counter can
+/// overflow), which the compiler turns into wide vector compares and adds.
+fn count_newlines(b: &[u8]) -> usize {
+    b.chunks(255)
+        .map(|block| {
+            block
+                .iter()
+                .fold(0u8, |n, &c| n.wrapping_add(u8::from(c == b'\n'))) as usize
+        })
+        .sum()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -232,6 +322,26 @@ mod tests {
             &src[loc.excerpt.offset as usize..][..loc.excerpt.text.len()].len(),
             &loc.excerpt.text.len()
         );
+    }
+
+    #[test]
+    fn a_sweep_gives_the_positions_of_the_index() {
+        let src = "\u{feff}{\"é\":\"日本\",\n  \"b\": [1,\r\n\n   2]}\nx";
+        let idx = SourceIndex::new(src, vec![]);
+        let every: Vec<u32> = (0..=src.len() as u32).rev().collect();
+        let sweep = Positions::new(src, every.clone());
+        for o in every {
+            assert_eq!(sweep.position(o), idx.position(o as usize), "offset {o}");
+        }
+        let few = Positions::new(src, vec![40, 5]);
+        assert_eq!(few.position(5), idx.position(5));
+        assert_eq!(few.position(40), idx.position(40));
+        let long = format!("{{\"a\":\"{}\",\"id\":7}}", "é".repeat(5_000));
+        let at = long.find("7}").unwrap();
+        let sweep = Positions::new(&long, vec![at as u32, 3]);
+        let idx = SourceIndex::new(&long, vec![]);
+        assert_eq!(sweep.position(at as u32), idx.position(at));
+        assert_eq!(sweep.position(3), idx.position(3));
     }
 
     #[test]

@@ -10,6 +10,7 @@
 
 mod cache;
 mod parse;
+mod swar;
 
 use std::borrow::Cow;
 

@@ -1,6 +1,6 @@
 //! The validating tape parser (RFC 8259, strict: no comments, no trailing commas).
 
-use super::{Doc, Kind, MAX_DEPTH, Node};
+use super::{Doc, Kind, MAX_DEPTH, Node, swar};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ParseErrorKind {
@@ -180,18 +180,20 @@ impl Parser<'_> {
 
     #[inline(always)]
     fn skip_ws(&mut self) {
-        // Pretty-printed exports are mostly indentation: skip runs of spaces eight at a time.
-        while let Some(chunk) = self.b.get(self.pos..self.pos + 8) {
-            if chunk != b"        " {
-                break;
-            }
-            self.pos += 8;
-        }
-        while let Some(&c) = self.b.get(self.pos) {
-            if c == b' ' || c == b'\n' || c == b'\r' || c == b'\t' {
-                self.pos += 1;
-            } else {
-                break;
+        // Pretty-printed exports are mostly indentation: runs of spaces or tabs are skipped
+        // eight and 32 bytes at a time (`swar::run_end`), line breaks one by one.
+        loop {
+            match self.b.get(self.pos) {
+                Some(&c @ (b' ' | b'\t')) => {
+                    // `": "` has one space: not worth a word load.
+                    if self.b.get(self.pos + 1).is_some_and(|&n| n != c) {
+                        self.pos += 1;
+                        continue;
+                    }
+                    self.pos = swar::run_end(self.b, self.pos, c);
+                }
+                Some(b'\n' | b'\r') => self.pos += 1,
+                _ => return,
             }
         }
     }
@@ -328,38 +330,49 @@ impl Parser<'_> {
         let start = self.pos;
         let mut i = self.pos + 1;
         let mut escaped = false;
-        // Most strings are short keys and ids: a plain loop over their first bytes beats
-        // memchr's setup. Anything special falls through to the general loop below.
-        let stop = (i + 16).min(self.b.len());
-        while i < stop {
-            let c = self.b[i];
-            if c == b'"' {
-                self.pos = i + 1;
-                self.push_leaf(Kind::String, false, start);
-                return Ok(());
-            }
-            if c == b'\\' || c < 0x20 {
-                break;
-            }
-            i += 1;
-        }
         loop {
-            let rest = &self.b[i..];
-            let Some(off) = memchr::memchr2(b'"', b'\\', rest) else {
-                if let Some(bad) = rest.iter().position(|&c| c < 0x20) {
-                    return self.err(ParseErrorKind::ControlCharacterInString, i + bad);
+            // Find the next `"`, `\` or control byte: eight bytes per step, then byte by
+            // byte over the last few bytes of the file.
+            loop {
+                // Prompts and HTML bodies run for hundreds of bytes between escapes: two
+                // words per step while nothing special turns up.
+                while let (Some(w0), Some(w1)) = (swar::load(self.b, i), swar::load(self.b, i + 8))
+                {
+                    if swar::string_special(w0) | swar::string_special(w1) != 0 {
+                        break;
+                    }
+                    i += 16;
                 }
-                return self.err(ParseErrorKind::UnexpectedEof, self.b.len());
-            };
-            if has_control(&rest[..off]) {
-                let bad = rest[..off].iter().position(|&c| c < 0x20).unwrap_or(0);
-                return self.err(ParseErrorKind::ControlCharacterInString, i + bad);
+                match swar::load(self.b, i) {
+                    Some(w) => {
+                        let special = swar::string_special(w);
+                        if special != 0 {
+                            i += swar::first(special);
+                            break;
+                        }
+                        i += 8;
+                    }
+                    None => {
+                        while self
+                            .b
+                            .get(i)
+                            .is_some_and(|&c| c != b'"' && c != b'\\' && c >= 0x20)
+                        {
+                            i += 1;
+                        }
+                        break;
+                    }
+                }
             }
-            i += off;
-            if self.b[i] == b'"' {
-                self.pos = i + 1;
-                self.push_leaf(Kind::String, escaped, start);
-                return Ok(());
+            match self.b.get(i) {
+                Some(b'"') => {
+                    self.pos = i + 1;
+                    self.push_leaf(Kind::String, escaped, start);
+                    return Ok(());
+                }
+                Some(b'\\') => {}
+                Some(_) => return self.err(ParseErrorKind::ControlCharacterInString, i),
+                None => return self.err(ParseErrorKind::UnexpectedEof, self.b.len()),
             }
             escaped = true;
             match self.b.get(i + 1) {
@@ -433,62 +446,61 @@ impl Parser<'_> {
     }
 }
 
-/// Whether `s` holds a byte below 0x20. Folding fixed-size chunks without an early exit lets
-/// the compiler vectorize the comparison; the exact position is looked up only on failure.
-#[inline(always)]
-fn has_control(s: &[u8]) -> bool {
-    s.chunks(32)
-        .any(|c| c.iter().fold(false, |acc, &b| acc | (b < 0x20)))
-}
-
-/// Decodes the inside of a JSON string literal that the parser has already validated.
+/// Decodes the inside of a JSON string literal that the parser has already validated. The
+/// runs between escapes are copied whole (found by `memchr`), not char by char: prompts and
+/// HTML bodies hold long runs between their `\n`s and `\"`s.
 pub(crate) fn unescape(inner: &str) -> String {
     let mut out = String::with_capacity(inner.len());
-    let mut chars = inner.char_indices();
-    while let Some((_, c)) = chars.next() {
-        if c != '\\' {
-            out.push(c);
-            continue;
-        }
-        match chars.next().map(|(_, c)| c) {
-            Some('n') => out.push('\n'),
-            Some('t') => out.push('\t'),
-            Some('r') => out.push('\r'),
-            Some('b') => out.push('\u{8}'),
-            Some('f') => out.push('\u{c}'),
-            Some('u') => {
-                let hi = hex4(&mut chars);
-                let c = if (0xD800..0xDC00).contains(&hi) {
+    let mut rest = inner;
+    loop {
+        let Some(at) = memchr::memchr(b'\\', rest.as_bytes()) else {
+            out.push_str(rest);
+            return out;
+        };
+        out.push_str(&rest[..at]);
+        // `\` is one byte, so `at + 1` is a character boundary.
+        let after = &rest[at + 1..];
+        let Some(c) = after.chars().next() else {
+            return out;
+        };
+        let mut used = c.len_utf8();
+        match c {
+            'n' => out.push('\n'),
+            't' => out.push('\t'),
+            'r' => out.push('\r'),
+            'b' => out.push('\u{8}'),
+            'f' => out.push('\u{c}'),
+            'u' => match hex4(after.get(1..5)) {
+                Some(hi) if (0xD800..0xDC00).contains(&hi) => {
+                    used = 5;
                     // A high surrogate must pair with a following `\uDC00..\uDFFF`.
-                    let rest = chars.as_str();
-                    if rest.starts_with("\\u") {
-                        let lo = u32::from_str_radix(rest.get(2..6).unwrap_or(""), 16).unwrap_or(0);
-                        if (0xDC00..0xE000).contains(&lo) {
-                            chars.nth(5);
-                            char::from_u32(0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00))
-                        } else {
-                            None
+                    let lo = hex4(after.get(7..11)).filter(|lo| (0xDC00..0xE000).contains(lo));
+                    match lo {
+                        Some(lo) if after.get(5..7) == Some("\\u") => {
+                            used = 11;
+                            let c = char::from_u32(0x10000 + ((hi - 0xD800) << 10) + (lo - 0xDC00));
+                            out.push(c.unwrap_or('\u{FFFD}'));
                         }
-                    } else {
-                        None
+                        _ => out.push('\u{FFFD}'),
                     }
-                } else {
-                    char::from_u32(hi)
-                };
-                out.push(c.unwrap_or('\u{FFFD}'));
-            }
-            Some(other) => out.push(other),
-            None => {}
+                }
+                Some(code) => {
+                    used = 5;
+                    out.push(char::from_u32(code).unwrap_or('\u{FFFD}'));
+                }
+                None => out.push('\u{FFFD}'),
+            },
+            other => out.push(other),
         }
+        rest = &after[used..];
     }
-    out
 }
 
-fn hex4(chars: &mut std::str::CharIndices<'_>) -> u32 {
-    let mut v = 0;
-    for _ in 0..4 {
-        let d = chars.next().and_then(|(_, c)| c.to_digit(16)).unwrap_or(0);
-        v = v * 16 + d;
+/// Four hex digits (and nothing else: `from_str_radix` would take a sign).
+fn hex4(digits: Option<&str>) -> Option<u32> {
+    let d = digits?;
+    if !d.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
     }
-    v
+    u32::from_str_radix(d, 16).ok()
 }

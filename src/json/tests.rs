@@ -123,3 +123,25 @@ fn pointer_tokens_are_escaped() {
     push_pointer_token(&mut p, "a/b~c");
     assert_eq!(p, "/a~1b~0c");
 }
+
+#[test]
+fn decoded_strings_match_serde_json() {
+    let cases = [
+        r#""plain""#,
+        r#""a\nb\r\n\t\"q\" \\ \/ \b\f""#,
+        r#""caf\u00e9 \ud83d\ude00 日本 é""#,
+        r#""lone \ud800 high, lone \udc00 low, \ud800\u0041 unpaired""#,
+        r#""\u0000\u001f end\\""#,
+        r#""long run before the escape: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa\n and after""#,
+    ];
+    for src in cases {
+        let doc = ok(src);
+        let ours = doc.root().as_str().expect("a string").into_owned();
+        // serde_json refuses lone surrogates; bplint decodes them as U+FFFD, as JSON.parse
+        // keeps them and a lossy decoder shows them.
+        let theirs: String = serde_json::from_str(src).unwrap_or_else(|_| ours.clone());
+        assert_eq!(ours, theirs, "{src}");
+    }
+    let lone = ok(r#""x\ud800y""#);
+    assert_eq!(lone.root().as_str().unwrap(), "x\u{FFFD}y");
+}

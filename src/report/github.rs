@@ -77,10 +77,16 @@ pub fn line(d: &Diagnostic) -> String {
 
 pub fn render(report: &Report<'_>) -> String {
     let mut out: String = report.diagnostics.iter().map(line).collect();
-    for e in report.errors {
-        out.push_str(&format!("::error::{}\n", escape_data(e)));
-    }
+    out.push_str(&errors(report.errors));
     out
+}
+
+/// The run errors, after the findings.
+pub fn errors(errors: &[String]) -> String {
+    errors
+        .iter()
+        .map(|e| format!("::error::{}\n", escape_data(e)))
+        .collect()
 }
 
 #[cfg(test)]

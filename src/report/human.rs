@@ -111,31 +111,50 @@ pub fn render(report: &Report<'_>, color: bool) -> String {
     let handler = crate::draw::handler(color, 120);
     let mut out = String::new();
     for d in report.diagnostics {
-        let rendered = Rendered {
-            d,
-            source: d.location.as_ref().map(|l| ExcerptSource {
-                name: &d.file,
-                excerpt: &l.excerpt,
-                primary: l.start,
-            }),
-            headline: match &d.location {
-                Some(_) => d.message.clone(),
-                None => format!("{}: {}", d.file, d.message),
-            },
-        };
-        if handler.render_report(&mut out, &rendered).is_err() {
-            out.push_str(&super::compact::line(d));
-        }
-        out.push('\n');
+        finding(&handler, d, &mut out);
     }
-    for e in report.errors {
+    tail(report, &mut out);
+    out
+}
+
+/// One finding's report, for runs that print findings as files finish.
+pub fn finding(handler: &miette::GraphicalReportHandler, d: &Diagnostic, out: &mut String) {
+    let rendered = Rendered {
+        d,
+        source: d.location.as_ref().map(|l| ExcerptSource {
+            name: &d.file,
+            excerpt: &l.excerpt,
+            primary: l.start,
+        }),
+        headline: match &d.location {
+            Some(_) => d.message.clone(),
+            None => format!("{}: {}", d.file, d.message),
+        },
+    };
+    if handler.render_report(out, &rendered).is_err() {
+        out.push_str(&super::compact::line(d));
+    }
+    out.push('\n');
+}
+
+/// What follows the findings: run errors, the per-rule line and the summary.
+pub fn tail(report: &Report<'_>, out: &mut String) {
+    errors(report.errors, out);
+    summary(report.summary, out);
+}
+
+pub fn errors(errors: &[String], out: &mut String) {
+    for e in errors {
         out.push_str(&format!("error: {e}\n"));
     }
-    if let Some(rules) = report.summary.rules_line() {
+}
+
+/// The per-rule line and the summary line (what `--quiet` leaves out).
+pub fn summary(summary: &super::Summary, out: &mut String) {
+    if let Some(rules) = summary.rules_line() {
         out.push_str(&rules);
         out.push('\n');
     }
-    out.push_str(&report.summary.line());
+    out.push_str(&summary.line());
     out.push('\n');
-    out
 }

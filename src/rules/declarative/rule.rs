@@ -40,13 +40,22 @@ impl ModuleFilter {
             return false;
         }
         let name = m.name.as_deref().unwrap_or("");
+        // Every rule asks this of every module: the name is made a glob candidate (which
+        // allocates) once, and only for a set that has globs.
+        let mut candidate = None;
+        let mut matches = |set: &GlobSet| {
+            !set.is_empty()
+                && set.is_match_candidate(
+                    candidate.get_or_insert_with(|| globset::Candidate::new(name)),
+                )
+        };
         let included = (self.include.is_empty() && self.refs.is_empty())
-            || self.include.is_match(name)
+            || matches(&self.include)
             || (!self.refs.is_empty()
                 && scenario
                     .references_of(m.index)
                     .any(|r| self.refs.contains(&r.kind)));
-        included && !self.exclude.is_match(name)
+        included && !matches(&self.exclude)
     }
 }
 

@@ -13,6 +13,9 @@ use crate::model::leaves::for_each_string;
 use crate::redact::{TOKEN_PATTERNS, TOKEN_SET};
 use crate::rules::{Context, Rule};
 
+mod prefilter;
+use prefilter::{has_scheme_separator, may_hold_token, worth_decoding};
+
 declare_rule! {
     /// ## What it does
     /// Reports credentials pasted into a module's `mapper` or `parameters`:
@@ -257,7 +260,7 @@ pub(crate) fn classify(
     in_query: bool,
     want_tokens: bool,
 ) -> Option<Verdict> {
-    if want_tokens && text.len() >= 16 {
+    if want_tokens && text.len() >= 16 && may_hold_token(text.as_bytes()) {
         if let Some(i) = TOKEN_SET.matches(text).iter().next() {
             return Some(Verdict::Secret(Position::Token(TOKEN_PATTERNS[i].0)));
         }
@@ -283,15 +286,23 @@ pub(crate) fn classify(
             }
         }
     };
-    if text.contains("://") {
-        for c in URL_USERINFO.captures_iter(text) {
-            keep(value_verdict(&c[1], Position::UrlPassword, 3));
+    if has_scheme_separator(text) {
+        // Each pattern needs its one byte (`@`, `=`): a byte search spares the regex engine
+        // the URLs of every mapper that have neither.
+        if text.contains('@') {
+            for c in URL_USERINFO.captures_iter(text) {
+                keep(value_verdict(&c[1], Position::UrlPassword, 3));
+            }
         }
-        for c in URL_QUERY.captures_iter(text) {
-            keep(value_verdict(&c[1], Position::UrlQuery, 12));
+        if text.contains('=') {
+            for c in URL_QUERY.captures_iter(text) {
+                keep(value_verdict(&c[1], Position::UrlQuery, 12));
+            }
         }
     }
-    if text.contains('"') && text.contains(':') {
+    if memchr::memchr(b'"', text.as_bytes()).is_some()
+        && memchr::memchr(b':', text.as_bytes()).is_some()
+    {
         for c in JSON_PAIR.captures_iter(text) {
             let (k, v) = (&c[1], &c[2]);
             if is_authorization(k) {
@@ -369,13 +380,17 @@ fn scan(cx: &Context<'_>, m: &Module) -> Vec<Hit> {
             if inner.len() < 3 {
                 return;
             }
-            let text = if inner.contains('\\') {
+            let key = leaf.key.and_then(|k| k.as_str()).unwrap_or_default();
+            let in_query = leaf.is_under("qs");
+            let text = if memchr::memchr(b'\\', inner.as_bytes()).is_some() {
+                if !worth_decoding(&key, inner, in_query) {
+                    return;
+                }
                 leaf.value.as_str().unwrap_or_default()
             } else {
                 Cow::Borrowed(inner)
             };
-            let key = leaf.key.and_then(|k| k.as_str()).unwrap_or_default();
-            let Some(verdict) = classify(&key, &text, leaf.is_under("qs"), true) else {
+            let Some(verdict) = classify(&key, &text, in_query, true) else {
                 return;
             };
             hits.push(Hit {
@@ -429,6 +444,25 @@ impl Rule for HardcodedSecret {
 mod tests {
     use super::{Position, Verdict, classify};
     use crate::rules::testing::*;
+
+    #[test]
+    fn escaped_strings_are_decoded_where_a_secret_can_hide() {
+        // A token after an escape, a URL with escaped slashes, JSON in a string: each raw text
+        // holds a backslash, and each is still found.
+        let token = r#"{"flow":[{"id":1,"module":"x:y","mapper":{"text":"line\nxoxb-1234567890-abcdefghij"}}]}"#;
+        assert_eq!(messages(token).len(), 1, "{token}");
+        let url = r#"{"flow":[{"id":1,"module":"x:y","mapper":{"u":"https:\/\/admin:hunter2x@host\/"}}]}"#;
+        assert_eq!(messages(url).len(), 1, "{url}");
+        let body = r#"{"flow":[{"id":1,"module":"x:y","mapper":{"b":"{\"api_key\": \"abcd1234efgh5678\"}"}}]}"#;
+        assert_eq!(messages(body).len(), 1, "{body}");
+        // A key spelled with an ASCII `\u` escape, beside a non-ASCII one.
+        let spelled = r#"{"flow":[{"id":1,"module":"x:y","mapper":{"b":"caf\u00e9 {\"\u0061pi_k\u0065y\": \"abcd1234efgh5678\"}"}}]}"#;
+        assert_eq!(messages(spelled).len(), 1, "{spelled}");
+        let html = r#"{"flow":[{"id":1,"module":"x:y","mapper":{"h":"<a href=\"https:\/\/example.com\/caf\u00e9\">x<\/a>"}}]}"#;
+        assert!(messages(html).is_empty(), "{html}");
+        let prose = r#"{"flow":[{"id":1,"module":"x:y","mapper":{"p":"Dear team,\nthanks.\n"}}]}"#;
+        assert!(messages(prose).is_empty());
+    }
 
     fn messages(src: &str) -> Vec<String> {
         run(&super::HardcodedSecret, src)

@@ -37,6 +37,21 @@ declare_rule! {
     }
 }
 
+/// Whether `b` holds `{{`: a byte search for `{` and a look at the next byte, cheaper than
+/// setting up a substring search for every string of every mapper.
+fn has_open(b: &[u8]) -> bool {
+    memchr::memchr_iter(b'{', b).any(|i| b.get(i + 1) == Some(&b'{'))
+}
+
+/// Whether `b` holds an escaped brace, `\u007b` or `\u007d` in either case.
+fn escaped_brace(b: &[u8]) -> bool {
+    memchr::memchr_iter(b'\\', b).any(|i| {
+        b.get(i + 1..i + 6).is_some_and(|e| {
+            e[..4].eq_ignore_ascii_case(b"u007") && matches!(e[4] | 0x20, b'b' | b'd')
+        })
+    })
+}
+
 /// What is wrong with the expressions of `text`, if anything.
 fn malformed(text: &str) -> Option<&'static str> {
     let b = text.as_bytes();
@@ -75,10 +90,19 @@ impl Rule for MalformedExpression {
         for (at, root) in sections(cx.doc.value(m.node)) {
             for_each_string(root, &mut |leaf| {
                 let raw = leaf.value.raw();
-                if !raw.contains("{{") {
+                if !has_open(raw.as_bytes()) {
                     return;
                 }
-                let text = leaf.value.as_str().unwrap_or_default();
+                // An escape decodes to one character, a brace only when it is `\u007b` or
+                // `\u007d`: otherwise the raw text has the same expressions as the decoded
+                // one, and decoding every prompt and body full of `\n` would cost more than
+                // the rule.
+                let inner = &raw[1..raw.len() - 1];
+                let text = if escaped_brace(inner.as_bytes()) {
+                    leaf.value.as_str().unwrap_or_default()
+                } else {
+                    std::borrow::Cow::Borrowed(inner)
+                };
                 let Some(problem) = malformed(&text) else {
                     return;
                 };
@@ -129,6 +153,18 @@ mod tests {
         ] {
             assert_eq!(malformed(ok), None, "{ok}");
         }
+    }
+
+    #[test]
+    fn escaped_strings_are_read_as_decoded() {
+        let src = blueprint(
+            r#"{"id":2,"module":"slack:CreateMessage","mapper":{"a":"line\n{{1.a\t","b":"{{1.a}}\n\"{{2.b}}\"","c":"\u00e9 {{1.x {\u007b2.y}}"}}"#,
+        );
+        let f = run(&super::MalformedExpression, &src);
+        assert_eq!(
+            snippets(&src, &f),
+            ["\"line\\n{{1.a\\t\"", "\"\\u00e9 {{1.x {\\u007b2.y}}\""]
+        );
     }
 
     #[test]
