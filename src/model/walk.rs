@@ -156,12 +156,7 @@ pub fn build(_doc: &Doc<'_>, root: Value<'_>, form: BlueprintForm, base: &str) -
 
     let mut roots: Vec<Frame<'_>> = Vec::new();
     if form == BlueprintForm::Clipboard {
-        for (i, sf) in root
-            .get("subflows")
-            .into_iter()
-            .flat_map(|s| s.elements())
-            .enumerate()
-        {
+        for (i, sf) in super::elements_at(root, "subflows").enumerate() {
             if let Some(flow) = sf.get("flow") {
                 let base = format!("{base}/subflows/{i}/flow");
                 roots.push(w.flow_frame(flow, base, Container::Subflow { index: i }, None));
