@@ -24,16 +24,20 @@
 //! timed ones, and the table shows the median pass (and the best one). MB = 10^6 bytes.
 
 mod corpus;
+#[path = "throughput/profile.rs"]
+mod profile;
+#[path = "throughput/workloads.rs"]
+mod workloads;
 
 use std::hint::black_box;
 use std::time::{Duration, Instant};
 
-use bplint::finding::Finding;
-use bplint::model::{self, Detected};
 use bplint::pipeline::{self, Options, Status};
-use bplint::rules::{self, Context, OfflineSettings, Rule, RuleKind};
 use rayon::prelude::*;
 use serde_json::Value;
+
+use profile::{profile_layouts, profile_rules};
+use workloads::{WORKLOADS, Workload, serde_connection_refs};
 
 struct Config {
     iters: usize,
@@ -146,155 +150,6 @@ fn load_dir(dir: &str) -> Vec<Input> {
     out
 }
 
-/// The connection parameter keys the model recognises without an echo.
-const CONNECTION_KEYS: [&str; 4] = ["__IMTCONN__", "account", "makeConnectionId", "connection"];
-
-/// (b): the connection references of a blueprint held as a `serde_json::Value`, found by
-/// walking every module (flow, routes, onerror, branches, tools, orphans).
-fn serde_connection_refs(root: &Value) -> Vec<(&str, &Value)> {
-    let mut refs = Vec::new();
-    let _ = corpus::for_each_module::<()>(root, &mut |m| {
-        if let Some(Value::Object(params)) = m.get("parameters") {
-            for key in CONNECTION_KEYS {
-                if let Some((k, v)) = params.get_key_value(key) {
-                    refs.push((k.as_str(), v));
-                }
-            }
-        }
-        Ok(())
-    });
-    refs
-}
-
-fn run_a(bytes: &[u8]) -> usize {
-    serde_json::from_slice::<serde::de::IgnoredAny>(bytes).expect("valid JSON");
-    1
-}
-
-/// (a) also validating UTF-8: `IgnoredAny` skips strings without checking their encoding.
-fn run_a_utf8(bytes: &[u8]) -> usize {
-    let src = std::str::from_utf8(bytes).expect("UTF-8");
-    serde_json::from_str::<serde::de::IgnoredAny>(src).expect("valid JSON");
-    1
-}
-
-fn run_b(bytes: &[u8]) -> usize {
-    let v: Value = serde_json::from_slice(bytes).expect("valid JSON");
-    serde_connection_refs(&v).len()
-}
-
-fn run_utf8(bytes: &[u8]) -> usize {
-    std::str::from_utf8(bytes).expect("UTF-8").len()
-}
-
-fn run_c(bytes: &[u8]) -> usize {
-    let src = std::str::from_utf8(bytes).expect("UTF-8");
-    bplint::json::parse(src).expect("valid JSON").node_count()
-}
-
-fn run_model(bytes: &[u8]) -> usize {
-    let src = std::str::from_utf8(bytes).expect("UTF-8");
-    let doc = bplint::json::parse(src).expect("valid JSON");
-    let Detected::Blueprint { form, root, base } = model::detect(doc.root()) else {
-        panic!("not a blueprint")
-    };
-    model::build(&doc, root, form, base).references.len()
-}
-
-fn run_rules(bytes: &[u8]) -> usize {
-    let src = std::str::from_utf8(bytes).expect("UTF-8");
-    let doc = bplint::json::parse(src).expect("valid JSON");
-    let Detected::Blueprint { form, root, base } = model::detect(doc.root()) else {
-        panic!("not a blueprint")
-    };
-    let scenario = model::build(&doc, root, form, base);
-    let settings = OfflineSettings::default();
-    let cx = Context::new(&doc, &scenario, &settings);
-    let mut out = Vec::new();
-    run_offline_rules(&cx, &offline_rules(), &mut out);
-    out.len() + scenario.references.len()
-}
-
-/// The built-in offline rules (what `Options::default()` runs).
-fn offline_rules() -> Vec<&'static dyn Rule> {
-    rules::REGISTRY
-        .iter()
-        .copied()
-        .filter(|r| r.meta().kind == RuleKind::Offline)
-        .collect()
-}
-
-/// Runs `rules`' offline hooks in the order the pipeline does: scenario, modules, references.
-fn run_offline_rules(cx: &Context<'_>, rules: &[&'static dyn Rule], out: &mut Vec<Finding>) {
-    for rule in rules {
-        rule.check_scenario(cx, out);
-    }
-    for module in &cx.scenario.modules {
-        for rule in rules {
-            rule.check_module(cx, module, out);
-        }
-    }
-    for at in rules::sites(cx.scenario) {
-        for rule in rules {
-            rule.check_reference(cx, &at, out);
-        }
-    }
-}
-
-fn run_d(bytes: &[u8]) -> usize {
-    let r = pipeline::check_bytes("bench.json", true, bytes, &Options::default());
-    r.diagnostics.len() + r.reference_locations.len()
-}
-
-struct Workload {
-    tag: &'static str,
-    what: &'static str,
-    run: fn(&[u8]) -> usize,
-}
-
-const WORKLOADS: &[Workload] = &[
-    Workload {
-        tag: "(a)",
-        what: "serde_json → `IgnoredAny` (validation only: the floor)",
-        run: run_a,
-    },
-    Workload {
-        tag: "(b)",
-        what: "serde_json → `Value` + connection-reference walk",
-        run: run_b,
-    },
-    Workload {
-        tag: "(c)",
-        what: "`bplint::json::parse` (after `str::from_utf8`)",
-        run: run_c,
-    },
-    Workload {
-        tag: "(d)",
-        what: "`pipeline::check_bytes` (whole offline check)",
-        run: run_d,
-    },
-    Workload {
-        tag: "a+u",
-        what: "stage: `str::from_utf8` + (a) (a floor that validates UTF-8, as (c) does)",
-        run: run_a_utf8,
-    },
-    Workload {
-        tag: "u",
-        what: "stage: `str::from_utf8` alone",
-        run: run_utf8,
-    },
-    Workload {
-        tag: "c+m",
-        what: "stage: (c) + `model::detect` + `model::build`",
-        run: run_model,
-    },
-    Workload {
-        tag: "c+m+r",
-        what: "stage: (c+m) + the offline rules (no line index, excerpts)",
-        run: run_rules,
-    },
-];
-
 /// One pass of `run` over every file; returns its duration.
 fn pass(files: &[&Input], run: fn(&[u8]) -> usize, parallel: bool) -> Duration {
     let t = Instant::now();
@@ -392,164 +247,6 @@ fn check_fairness(files: &[Input]) -> Totals {
         t.mismatches.extend(mismatch);
     }
     t
-}
-
-/// Times each offline rule alone over pre-built models, and the string-leaf walk that the
-/// secret rule performs, without its regexes (single thread).
-fn profile_rules(files: &[Input], iters: usize, total: usize) {
-    let settings = OfflineSettings::default();
-    let docs: Vec<_> = files
-        .iter()
-        .map(|f| bplint::json::parse(std::str::from_utf8(&f.bytes).unwrap()).unwrap())
-        .collect();
-    let scenarios: Vec<_> = docs
-        .iter()
-        .map(|doc| {
-            let Detected::Blueprint { form, root, base } = model::detect(doc.root()) else {
-                panic!("not a blueprint")
-            };
-            model::build(doc, root, form, base)
-        })
-        .collect();
-    // Tape indices of the module objects, found from their pointers outside the timing.
-    let module_nodes: Vec<Vec<u32>> = docs
-        .iter()
-        .zip(&scenarios)
-        .map(|(doc, s)| {
-            s.modules
-                .iter()
-                .map(|m| {
-                    let mut v = doc.root();
-                    for token in m.pointer.split('/').skip(1) {
-                        let token = token.replace("~1", "/").replace("~0", "~");
-                        v = if v.is_array() {
-                            v.elements().nth(token.parse().unwrap()).unwrap()
-                        } else {
-                            v.get(&token).unwrap()
-                        };
-                    }
-                    v.index()
-                })
-                .collect()
-        })
-        .collect();
-    let time = |f: &mut dyn FnMut() -> usize| -> (Duration, usize) {
-        let mut times = Vec::new();
-        let mut n = 0;
-        for i in 0..=iters {
-            let t = Instant::now();
-            n = black_box(f());
-            if i > 0 {
-                times.push(t.elapsed());
-            }
-        }
-        (median(&times), n)
-    };
-    println!("\n### Offline rules alone, over parsed and modelled files (1 thread)\n");
-    println!("| rule | ms per pass | MB/s | findings |");
-    println!("|---|---:|---:|---:|");
-    for rule in offline_rules() {
-        let (m, findings) = time(&mut || {
-            let mut out = Vec::new();
-            for (doc, scenario) in docs.iter().zip(&scenarios) {
-                let cx = Context::new(doc, scenario, &settings);
-                run_offline_rules(&cx, &[rule], &mut out);
-            }
-            out.len()
-        });
-        println!(
-            "| {} {} | {:.1} | {:.0} | {} |",
-            rule.meta().code,
-            rule.meta().name,
-            m.as_secs_f64() * 1e3,
-            mbps(total, m),
-            findings
-        );
-    }
-    // The walk BP020 does before its regexes: every string under mapper and parameters, as
-    // raw text (BP020 decodes only escaped strings and builds a pointer only for findings).
-    let (m, leaves) = time(&mut || {
-        let mut n = 0;
-        for (doc, nodes) in docs.iter().zip(&module_nodes) {
-            for &node in nodes {
-                let obj = doc.value(node);
-                for section in ["mapper", "parameters"] {
-                    if let Some(root) = obj.get(section) {
-                        model::leaves::for_each_string(root, &mut |leaf| {
-                            n += leaf.value.raw().len();
-                        });
-                    }
-                }
-            }
-        }
-        n
-    });
-    println!(
-        "| (BP020's leaf walk alone: `for_each_string` + `as_str`, no regex) | {:.1} | {:.0} | {} bytes |",
-        m.as_secs_f64() * 1e3,
-        mbps(total, m),
-        leaves
-    );
-    let (m, raw) = time(&mut || {
-        let mut n = 0;
-        for (doc, nodes) in docs.iter().zip(&module_nodes) {
-            for &node in nodes {
-                let obj = doc.value(node);
-                for section in ["mapper", "parameters"] {
-                    n += obj.get(section).map_or(0, raw_string_leaves);
-                }
-            }
-        }
-        n
-    });
-    println!(
-        "| (the same leaves over the tape, raw slices: no pointers, no decoding) | {:.1} | {:.0} | {} bytes |",
-        m.as_secs_f64() * 1e3,
-        mbps(total, m),
-        raw
-    );
-}
-
-/// (a), (c) and (d) for the files of each layout, single thread.
-fn profile_layouts(files: &[Input], iters: usize) {
-    let mut layouts: Vec<&str> = files.iter().map(|f| f.layout).collect();
-    layouts.sort();
-    layouts.dedup();
-    println!("\n### By file layout (1 thread, median MB/s)\n");
-    println!("| layout | files | MB | (a) | (c) | (d) | (d)/(a) |");
-    println!("|---|---:|---:|---:|---:|---:|---:|");
-    let chosen = [&WORKLOADS[0], &WORKLOADS[2], &WORKLOADS[3]];
-    for layout in layouts {
-        let group: Vec<&Input> = files.iter().filter(|f| f.layout == layout).collect();
-        let bytes: usize = group.iter().map(|f| f.bytes.len()).sum();
-        let t = measure(&group, &chosen, iters, false);
-        let r: Vec<f64> = t.iter().map(|t| mbps(bytes, median(t))).collect();
-        println!(
-            "| {layout} | {} | {:.1} | {:.0} | {:.0} | {:.0} | {:.2}x |",
-            group.len(),
-            bytes as f64 / 1e6,
-            r[0],
-            r[1],
-            r[2],
-            r[2] / r[0]
-        );
-    }
-}
-
-/// The leaves `for_each_string` visits, walked over the tape with no pointers built and no
-/// strings decoded: what BP020's walk costs at least.
-fn raw_string_leaves(root: bplint::json::Value<'_>) -> usize {
-    let mut n = 0;
-    let mut stack = vec![root];
-    while let Some(v) = stack.pop() {
-        match v.kind() {
-            bplint::json::Kind::String => n += v.raw().len(),
-            bplint::json::Kind::Object => stack.extend(v.members().map(|m| m.value)),
-            bplint::json::Kind::Array => stack.extend(v.elements()),
-            _ => {}
-        }
-    }
-    n
 }
 
 fn cpu_model() -> String {

@@ -14,7 +14,7 @@ pub use reference::{
 };
 pub use walk::{BlueprintForm, Detected, build, detect};
 
-use crate::json::Span;
+use crate::json::{Span, Value};
 
 /// Where a list of modules sits relative to its parent module.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -160,6 +160,12 @@ impl Scenario {
             .iter()
             .filter(|r| r.kind == RefKind::Connection)
     }
+}
+
+/// The elements of the array `obj` holds at `key`: none when the key is absent or holds no
+/// array (`routes`, `branches`, `subflows`, ...).
+pub(crate) fn elements_at<'d>(obj: Value<'d>, key: &str) -> impl Iterator<Item = Value<'d>> {
+    obj.get(key).into_iter().flat_map(|list| list.elements())
 }
 
 #[cfg(test)]

@@ -156,12 +156,7 @@ pub fn build(_doc: &Doc<'_>, root: Value<'_>, form: BlueprintForm, base: &str) -
 
     let mut roots: Vec<Frame<'_>> = Vec::new();
     if form == BlueprintForm::Clipboard {
-        for (i, sf) in root
-            .get("subflows")
-            .into_iter()
-            .flat_map(|s| s.elements())
-            .enumerate()
-        {
+        for (i, sf) in super::elements_at(root, "subflows").enumerate() {
             if let Some(flow) = sf.get("flow") {
                 let base = format!("{base}/subflows/{i}/flow");
                 roots.push(w.flow_frame(flow, base, Container::Subflow { index: i }, None));
@@ -234,6 +229,8 @@ impl<'d> Walker<'d> {
         });
     }
 
+    /// A list of modules to walk: it inherits its parent module's context, and what its
+    /// container adds (a disabled route, an error handler, an agent's tool).
     fn flow_frame(
         &mut self,
         flow: Value<'d>,
@@ -253,13 +250,16 @@ impl<'d> Walker<'d> {
             next_index: 0,
             base,
             single: false,
-            container,
             parent: parent.map(|p| p.index),
             depth: parent.map_or(0, |p| p.depth + 1),
             orphan: parent.is_some_and(|p| p.orphan),
-            disabled: parent.is_some_and(|p| p.disabled),
-            in_error_handler: parent.is_some_and(|p| p.in_error_handler),
-            in_agent_tool: parent.is_some_and(|p| p.in_agent_tool),
+            disabled: parent.is_some_and(|p| p.disabled)
+                || matches!(container, Container::Route { disabled: true, .. }),
+            in_error_handler: parent.is_some_and(|p| p.in_error_handler)
+                || container == Container::OnError,
+            in_agent_tool: parent.is_some_and(|p| p.in_agent_tool)
+                || matches!(container, Container::Tool { .. }),
+            container,
         }
     }
 
@@ -324,60 +324,30 @@ impl<'d> Walker<'d> {
             let key = m.key_str();
             let v = m.value;
             match key.as_ref() {
-                "routes" => {
-                    for (i, route) in v.elements().enumerate() {
-                        let Some(flow) = route.get("flow") else {
+                "routes" | "branches" | "tools" => {
+                    for (i, item) in v.elements().enumerate() {
+                        let Some(flow) = item.get("flow") else {
                             continue;
                         };
-                        let disabled =
-                            route.get("disabled").and_then(|d| d.as_bool()) == Some(true);
-                        let base = format!("{}/routes/{i}/flow", module.pointer);
-                        let mut f = self.flow_frame(
-                            flow,
-                            base,
-                            Container::Route { index: i, disabled },
-                            Some(&module),
-                        );
-                        f.disabled |= disabled;
-                        nested.push(f);
+                        let container = match key.as_ref() {
+                            "routes" => Container::Route {
+                                index: i,
+                                disabled: item.get("disabled").and_then(|d| d.as_bool())
+                                    == Some(true),
+                            },
+                            "branches" => Container::Branch { index: i },
+                            _ => Container::Tool {
+                                index: i,
+                                name: item.get_str("name").map(|s| s.into_owned()),
+                            },
+                        };
+                        let base = format!("{}/{key}/{i}/flow", module.pointer);
+                        nested.push(self.flow_frame(flow, base, container, Some(&module)));
                     }
                 }
                 "onerror" => {
                     let base = format!("{}/onerror", module.pointer);
-                    let mut f = self.flow_frame(v, base, Container::OnError, Some(&module));
-                    f.in_error_handler = true;
-                    nested.push(f);
-                }
-                "branches" => {
-                    for (i, branch) in v.elements().enumerate() {
-                        let Some(flow) = branch.get("flow") else {
-                            continue;
-                        };
-                        let base = format!("{}/branches/{i}/flow", module.pointer);
-                        nested.push(self.flow_frame(
-                            flow,
-                            base,
-                            Container::Branch { index: i },
-                            Some(&module),
-                        ));
-                    }
-                }
-                "tools" => {
-                    for (i, tool) in v.elements().enumerate() {
-                        let Some(flow) = tool.get("flow") else {
-                            continue;
-                        };
-                        let name = tool.get_str("name").map(|s| s.into_owned());
-                        let base = format!("{}/tools/{i}/flow", module.pointer);
-                        let mut f = self.flow_frame(
-                            flow,
-                            base,
-                            Container::Tool { index: i, name },
-                            Some(&module),
-                        );
-                        f.in_agent_tool = true;
-                        nested.push(f);
-                    }
+                    nested.push(self.flow_frame(v, base, Container::OnError, Some(&module)));
                 }
                 _ => {}
             }

@@ -6,18 +6,23 @@ fn map(text: &str) -> IdMap {
     m
 }
 
+/// Plans the rewrite of `src` (as `a.json`) with the connection ids of `pairs` (`111=9001,...`).
+fn connections_plan(src: impl Into<Vec<u8>>, pairs: &str) -> FilePlan {
+    plan(
+        Path::new("a.json"),
+        src.into(),
+        &map(pairs),
+        &[RefKind::Connection],
+    )
+    .unwrap()
+    .unwrap()
+}
+
 const SRC: &str = "{\"flow\": [\n  {\"id\": 1, \"module\": \"a:b\", \"parameters\": {\"__IMTCONN__\": 111, \"x\": 111}},\n  {\"id\": 2, \"module\": \"a:b\", \"parameters\": {\"account\": \" 222 \"}, \"mapper\": {\"n\": 222}}\n]}\n";
 
 #[test]
 fn only_id_tokens_change_and_the_round_trip_is_exact() {
-    let p = plan(
-        Path::new("a.json"),
-        SRC.as_bytes().to_vec(),
-        &map("111=9001,222=9002"),
-        &[RefKind::Connection],
-    )
-    .unwrap()
-    .unwrap();
+    let p = connections_plan(SRC, "111=9001,222=9002");
     assert_eq!(p.edits.len(), 2);
     let out = String::from_utf8(p.rewritten()).unwrap();
     assert_eq!(
@@ -25,14 +30,7 @@ fn only_id_tokens_change_and_the_round_trip_is_exact() {
         SRC.replacen("\"__IMTCONN__\": 111", "\"__IMTCONN__\": 9001", 1)
             .replace("\" 222 \"", "\" 9002 \"")
     );
-    let back = plan(
-        Path::new("a.json"),
-        out.into_bytes(),
-        &map("9001=111,9002=222"),
-        &[RefKind::Connection],
-    )
-    .unwrap()
-    .unwrap();
+    let back = connections_plan(out, "9001=111,9002=222");
     assert_eq!(back.rewritten(), SRC.as_bytes());
 }
 
@@ -51,14 +49,7 @@ fn ambiguous_and_malformed_maps_are_refused() {
 
 #[test]
 fn diff_shows_the_changed_line() {
-    let p = plan(
-        Path::new("a.json"),
-        SRC.as_bytes().to_vec(),
-        &map("111=9001"),
-        &[RefKind::Connection],
-    )
-    .unwrap()
-    .unwrap();
+    let p = connections_plan(SRC, "111=9001");
     let d = p.diff();
     assert!(
         d.contains("-  {\"id\": 1, \"module\": \"a:b\", \"parameters\": {\"__IMTCONN__\": 111"),
@@ -121,6 +112,16 @@ fn planned(paths: &[&Path]) -> Vec<FilePlan> {
         .collect()
 }
 
+/// [`planned`] for `names` in `dir` (their folders created), with their paths.
+fn planned_in<const N: usize>(dir: &Path, names: [&str; N]) -> ([PathBuf; N], Vec<FilePlan>) {
+    let paths = names.map(|name| dir.join(name));
+    for parent in paths.iter().filter_map(|p| p.parent()) {
+        std::fs::create_dir_all(parent).unwrap();
+    }
+    let plans = planned(&paths.each_ref().map(|p| p.as_path()));
+    (paths, plans)
+}
+
 fn files_in(dir: &Path) -> usize {
     std::fs::read_dir(dir).unwrap().count()
 }
@@ -128,13 +129,7 @@ fn files_in(dir: &Path) -> usize {
 #[test]
 fn a_failed_rename_after_others_restores_the_files_already_rewritten() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::create_dir(dir.path().join("sub")).unwrap();
-    let (a, b, c) = (
-        dir.path().join("a.json"),
-        dir.path().join("sub/b.json"),
-        dir.path().join("c.json"),
-    );
-    let plans = planned(&[&a, &b, &c]);
+    let ([a, b, c], plans) = planned_in(dir.path(), ["a.json", "sub/b.json", "c.json"]);
     let staged = stage(&plans).unwrap();
     assert_eq!(staged.len(), 3);
     // b's new text vanishes between staging and renaming: its rename fails after a's.
@@ -166,12 +161,7 @@ fn a_failed_rename_after_others_restores_the_files_already_rewritten() {
 #[test]
 fn a_failed_rollback_names_the_files_rewritten_and_the_files_not() {
     let dir = tempfile::tempdir().unwrap();
-    let (a, b, c) = (
-        dir.path().join("a.json"),
-        dir.path().join("b.json"),
-        dir.path().join("c.json"),
-    );
-    let plans = planned(&[&a, &b, &c]);
+    let ([a, b, c], plans) = planned_in(dir.path(), ["a.json", "b.json", "c.json"]);
     let staged = stage(&plans).unwrap();
     let temps = staged.temp_paths();
     // b's rename fails, and so does restoring a (its copy of the original is gone).
@@ -204,8 +194,7 @@ fn a_failed_rollback_names_the_files_rewritten_and_the_files_not() {
 #[test]
 fn an_edit_made_between_staging_and_renaming_is_kept_and_the_run_rolled_back() {
     let dir = tempfile::tempdir().unwrap();
-    let (a, b) = (dir.path().join("a.json"), dir.path().join("b.json"));
-    let plans = planned(&[&a, &b]);
+    let ([a, b], plans) = planned_in(dir.path(), ["a.json", "b.json"]);
     let staged = stage(&plans).unwrap();
     let edited = SRC.replace("\"a:b\"", "\"c:d\"");
     std::fs::write(&b, &edited).unwrap();
@@ -267,25 +256,11 @@ fn only_the_digits_of_a_quoted_id_are_located() {
 #[test]
 fn an_identity_map_changes_no_byte_even_behind_escapes() {
     let src = "{\"flow\": [{\"id\": 1, \"module\": \"a:b\", \"parameters\": {\"__IMTCONN__\": \"\\u0031001\", \"account\": \"\\t1002\"}}]}";
-    let same = plan(
-        Path::new("a.json"),
-        src.as_bytes().to_vec(),
-        &map("1001=1001,1002=1002"),
-        &[RefKind::Connection],
-    )
-    .unwrap()
-    .unwrap();
+    let same = connections_plan(src, "1001=1001,1002=1002");
     assert_eq!(same.edits.len(), 2);
     assert!(!same.changes_bytes());
     assert_eq!(same.rewritten(), src.as_bytes());
-    let changed = plan(
-        Path::new("a.json"),
-        src.as_bytes().to_vec(),
-        &map("1001=7,1002=8"),
-        &[RefKind::Connection],
-    )
-    .unwrap()
-    .unwrap();
+    let changed = connections_plan(src, "1001=7,1002=8");
     assert_eq!(
         String::from_utf8(changed.rewritten()).unwrap(),
         src.replace("\\u0031001", "7").replace("\\t1002", "\\t8")

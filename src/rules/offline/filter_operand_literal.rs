@@ -52,12 +52,7 @@ pub(crate) fn condition_lists<'d>(obj: Value<'d>) -> Vec<(String, Value<'d>)> {
     if let Some(c) = obj.get("filter").and_then(|f| f.get("conditions")) {
         out.push(("/filter/conditions".to_string(), c));
     }
-    for (i, branch) in obj
-        .get("branches")
-        .into_iter()
-        .flat_map(|b| b.elements())
-        .enumerate()
-    {
+    for (i, branch) in crate::model::elements_at(obj, "branches").enumerate() {
         if let Some(c) = branch.get("conditions") {
             out.push((format!("/branches/{i}/conditions"), c));
         }

@@ -6,7 +6,7 @@ use regex::Regex;
 use crate::declare_rule;
 use crate::finding::Finding;
 use crate::json::Value;
-use crate::model::{Container, Module};
+use crate::model::{Container, Module, elements_at};
 use crate::rules::{Context, Rule};
 
 declare_rule! {
@@ -81,17 +81,13 @@ fn passes_everything(filter: Value<'_>) -> bool {
 /// Whether every route of `router` starts without a real filter: a fan-out whose labels only
 /// name the routes.
 fn all_routes_label_only(router: Value<'_>) -> bool {
-    router
-        .get("routes")
-        .into_iter()
-        .flat_map(|r| r.elements())
-        .all(|route| {
-            let first = route.get("flow").and_then(|f| f.elements().next());
-            match first.and_then(|m| m.get("filter")) {
-                None => true,
-                Some(f) => f.is_null() || passes_everything(f),
-            }
-        })
+    elements_at(router, "routes").all(|route| {
+        let first = route.get("flow").and_then(|f| f.elements().next());
+        match first.and_then(|m| m.get("filter")) {
+            None => true,
+            Some(f) => f.is_null() || passes_everything(f),
+        }
+    })
 }
 
 impl Rule for FilterWithoutConditions {

@@ -41,12 +41,7 @@ impl Rule for RouteDisabled {
             .filter(|m| !m.disabled && !m.orphan)
         {
             let obj = cx.doc.value(m.node);
-            for (i, route) in obj
-                .get("routes")
-                .into_iter()
-                .flat_map(|r| r.elements())
-                .enumerate()
-            {
+            for (i, route) in crate::model::elements_at(obj, "routes").enumerate() {
                 if let Some(flag) = route.get("disabled").filter(|d| d.as_bool() == Some(true)) {
                     routes.push((m, i, flag.span()));
                 }
