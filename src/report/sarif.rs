@@ -405,7 +405,7 @@ mod tests {
         a.location = Some(on_line(Span::new(10, 14), 2, 3, 7));
         let b = diag("b c.json", "whole file", None);
         let summary = Summary::default();
-        let errors = vec!["API unreachable".to_string()];
+        let errors = ["API unreachable".to_string()];
         for (diagnostics, suppressed, errors) in [
             (vec![a.clone(), b.clone()], vec![b.clone()], &errors[..]),
             (vec![], vec![], &[][..]),

@@ -1,6 +1,7 @@
 use super::*;
 use crate::finding::Finding;
 use crate::model::{Detected, build, detect};
+use crate::rules::RuleKind;
 use crate::rules::{Context, OfflineSettings};
 
 fn rules(files: &[&str]) -> Result<RuleSet, LoadError> {
