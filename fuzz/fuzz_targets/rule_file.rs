@@ -87,9 +87,8 @@ fuzz_target!(|data: &[u8]| {
             for module in &scenario.modules {
                 r.rule.check_module(&cx, module, &mut found);
             }
-            for reference in &scenario.references {
-                let module = &scenario.modules[reference.module];
-                r.rule.check_reference(&cx, module, reference, &mut found);
+            for site in bplint::rules::sites(&scenario) {
+                r.rule.check_reference(&cx, &site, &mut found);
             }
         }
         for f in &found {

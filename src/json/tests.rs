@@ -145,3 +145,43 @@ fn decoded_strings_match_serde_json() {
     let lone = ok(r#""x\ud800y""#);
     assert_eq!(lone.root().as_str().unwrap(), "x\u{FFFD}y");
 }
+
+/// Duplicate keys are found as objects close (inner ones first) but listed in document order:
+/// by object, then by the later key; chains pair each key with the nearest earlier one.
+#[test]
+fn duplicate_keys_in_document_order() {
+    let wide: String = (0..20).map(|i| format!("\"k{i}\":{i},")).collect();
+    let src = format!(
+        r#"{{"a":1,"b":{{"x":1,"y":{{"q":1,"q":2}},"x":2}},"a":2,"m\u006f":3,"mo":4,"a":5,"w":{{{wide}"k3":0}}}}"#
+    );
+    let doc = parse(&src).unwrap();
+    let pairs: Vec<(String, usize, usize)> = doc
+        .duplicate_keys()
+        .map(|(e, l)| {
+            (
+                e.as_str().unwrap().into_owned(),
+                e.span().range().start,
+                l.span().range().start,
+            )
+        })
+        .collect();
+    let at = |needle: &str, nth: usize| src.match_indices(needle).nth(nth).unwrap().0;
+    assert_eq!(
+        pairs,
+        [
+            ("a".into(), at("\"a\"", 0), at("\"a\"", 1)),
+            ("mo".into(), at("\"m\\u006f\"", 0), at("\"mo\"", 0)),
+            ("a".into(), at("\"a\"", 1), at("\"a\"", 2)),
+            ("x".into(), at("\"x\"", 0), at("\"x\"", 1)),
+            ("q".into(), at("\"q\"", 0), at("\"q\"", 1)),
+            ("k3".into(), at("\"k3\"", 0), at("\"k3\"", 1)),
+        ]
+    );
+    // The last of each is the one read.
+    let root = doc.root();
+    assert_eq!(root.get("a").unwrap().raw(), "5");
+    assert_eq!(root.get("mo").unwrap().raw(), "4");
+    assert_eq!(root.get("b").unwrap().get("x").unwrap().raw(), "2");
+    assert_eq!(root.get("w").unwrap().get("k3").unwrap().raw(), "0");
+    assert_eq!(root.members().count(), 4);
+}

@@ -18,6 +18,7 @@
 //! 1-based, columns count Unicode scalar values.
 
 use serde::Serialize;
+use serde::ser::{SerializeSeq, Serializer};
 
 use super::{Diagnostic, Report, Summary};
 use crate::json::Span;
@@ -27,7 +28,8 @@ use crate::report::Position;
 struct Output<'a> {
     version: u32,
     tool: Tool,
-    findings: Vec<FindingV1<'a>>,
+    /// Written one by one from the diagnostics: no per-finding structure is kept.
+    findings: Findings<'a>,
     summary: &'a Summary,
     errors: &'a [String],
 }
@@ -73,6 +75,18 @@ impl<'a> FindingV1<'a> {
     }
 }
 
+struct Findings<'a>(&'a [Diagnostic]);
+
+impl Serialize for Findings<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut seq = s.serialize_seq(Some(self.0.len()))?;
+        for d in self.0 {
+            seq.serialize_element(&FindingV1::from(d))?;
+        }
+        seq.end()
+    }
+}
+
 pub fn render(report: &Report<'_>) -> String {
     let out = Output {
         version: 1,
@@ -80,7 +94,7 @@ pub fn render(report: &Report<'_>) -> String {
             name: "bplint",
             version: env!("CARGO_PKG_VERSION"),
         },
-        findings: report.diagnostics.iter().map(FindingV1::from).collect(),
+        findings: Findings(report.diagnostics),
         summary: report.summary,
         errors: report.errors,
     };

@@ -12,7 +12,7 @@
 //! widget, so every finding gets its own line and details; several `<failure>`s in one test case
 //! are not shown separately by GitLab or Jenkins.
 
-use std::collections::BTreeSet;
+use std::collections::BTreeMap;
 
 use quick_junit::{NonSuccessKind, Report as JunitReport, TestCase, TestCaseStatus, TestSuite};
 
@@ -88,23 +88,22 @@ fn finding_case(d: &Diagnostic) -> TestCase {
 
 pub fn report(report: &Report<'_>) -> JunitReport {
     let mut suite = TestSuite::new(SUITE);
-    let files: BTreeSet<&str> = report
+    // Each file's findings in their order, grouped once (not one scan of every finding per
+    // file).
+    let mut files: BTreeMap<&str, Vec<&Diagnostic>> = report
         .summary
         .checked
         .iter()
-        .map(String::as_str)
-        .chain(report.diagnostics.iter().map(|d| d.file.as_str()))
+        .map(|f| (f.as_str(), Vec::new()))
         .collect();
-    for file in files {
-        let mut found = report
-            .diagnostics
-            .iter()
-            .filter(|d| d.file == file)
-            .peekable();
-        if found.peek().is_none() {
+    for d in report.diagnostics {
+        files.entry(d.file.as_str()).or_default().push(d);
+    }
+    for (file, found) in files {
+        if found.is_empty() {
             suite.add_test_case(case("no findings".into(), file, TestCaseStatus::success()));
         }
-        suite.add_test_cases(found.map(finding_case));
+        suite.add_test_cases(found.into_iter().map(finding_case));
     }
     for (i, e) in report.errors.iter().enumerate() {
         let mut status = TestCaseStatus::non_success(NonSuccessKind::Error);

@@ -20,11 +20,16 @@
 //! the message with digit runs and whitespace normalized (so "expires in 7 day(s)" stays the same
 //! finding tomorrow).
 //!
-//! Built with `serde-sarif`'s generated types, which follow the schema field for field.
+//! Built with `serde-sarif`'s generated types, which follow the schema field for field. The
+//! results are written one by one as the log is printed ([`render`]), each built from its
+//! diagnostic and dropped once written, so no per-finding tree is kept; [`log`] builds the
+//! same log as one value.
 
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
+use serde::Serialize;
+use serde::ser::{SerializeSeq, Serializer};
 use serde_json::{Value, json};
 use serde_sarif::sarif::{
     ArtifactLocation, Invocation, Location as SarifLocation, Message, MultiformatMessageString,
@@ -267,9 +272,63 @@ pub fn log(report: &Report<'_>) -> Sarif {
         .build()
 }
 
+/// The log as [`render`] prints it: the fields of `Sarif` and `Run` bplint sets, in the order
+/// serde-sarif writes them (`log` must give the same text; tested).
+#[derive(Serialize)]
+struct LogOut<'a> {
+    #[serde(rename = "$schema")]
+    schema: &'static str,
+    runs: [RunOut<'a>; 1],
+    version: &'static str,
+}
+
+#[derive(Serialize)]
+struct RunOut<'a> {
+    #[serde(rename = "columnKind")]
+    column_kind: &'static str,
+    invocations: [Invocation; 1],
+    results: Results<'a>,
+    tool: Tool,
+}
+
+/// The results, each built only while it is written.
+struct Results<'a> {
+    report: &'a Report<'a>,
+    metas: &'a [(&'static RuleMeta, String)],
+}
+
+impl Serialize for Results<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> std::result::Result<S::Ok, S::Error> {
+        let r = self.report;
+        let baseline = r.baseline.unwrap_or("file");
+        let mut seq = s.serialize_seq(Some(r.diagnostics.len() + r.suppressed.len()))?;
+        for d in r.diagnostics {
+            seq.serialize_element(&result(d, self.metas))?;
+        }
+        for d in r.suppressed {
+            seq.serialize_element(&suppressed_result(d, self.metas, baseline))?;
+        }
+        seq.end()
+    }
+}
+
 pub fn render(report: &Report<'_>) -> String {
-    let mut s = serde_json::to_string_pretty(&log(report))
-        .unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"));
+    let metas = report.rules.metas();
+    let out = LogOut {
+        schema: SCHEMA_URI,
+        runs: [RunOut {
+            column_kind: "unicodeCodePoints",
+            invocations: [invocation(report.errors)],
+            results: Results {
+                report,
+                metas: &metas,
+            },
+            tool: Tool::builder().driver(driver(&metas)).build(),
+        }],
+        version: "2.1.0",
+    };
+    let mut s =
+        serde_json::to_string_pretty(&out).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"));
     s.push('\n');
     s
 }
@@ -335,6 +394,34 @@ mod tests {
         let mut other = a.clone();
         other.rule = &ConnectionExpired::META;
         assert_ne!(fingerprint(&other), first);
+    }
+
+    /// `render` writes the results one by one; the text is the whole `log` printed.
+    #[test]
+    fn the_streamed_log_is_the_log() {
+        let mut a = diag("a.json", "expires in 3 day(s)", Some("/flow/0"));
+        a.module_name = Some("slack:x".into());
+        a.help = Some("renew".into());
+        a.location = Some(on_line(Span::new(10, 14), 2, 3, 7));
+        let b = diag("b c.json", "whole file", None);
+        let summary = Summary::default();
+        let errors = ["API unreachable".to_string()];
+        for (diagnostics, suppressed, errors) in [
+            (vec![a.clone(), b.clone()], vec![b.clone()], &errors[..]),
+            (vec![], vec![], &[][..]),
+            (vec![b], vec![a], &[][..]),
+        ] {
+            let report = Report {
+                diagnostics: &diagnostics,
+                summary: &summary,
+                errors,
+                suppressed: &suppressed,
+                baseline: Some("base.json"),
+                rules: &crate::rules::RuleSet::builtin(),
+            };
+            let whole = serde_json::to_string_pretty(&log(&report)).unwrap() + "\n";
+            assert_eq!(render(&report), whole);
+        }
     }
 
     #[test]

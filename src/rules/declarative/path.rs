@@ -2,11 +2,14 @@
 //!
 //! Most `given` paths are a plain chain of names and indexes (`$.mapper.url`). Such a leading
 //! chain is followed on the tape directly, so it needs no `serde_json` copy at all; only what
-//! follows it (filters, wildcards, descendants) is handed to serde_json_path. That part runs
-//! on one `serde_json` copy of the whole blueprint, made once per file and shared by every
-//! rule and module: copying each module's subtree instead would copy nested modules again for
-//! each module they nest in. Every match is mapped back to the tape by its normalized path,
-//! for its span.
+//! follows it (filters, wildcards, descendants) is handed to serde_json_path, evaluated as
+//! `$` + that rest on a `serde_json` copy of only the subtree the chain reached (nothing is
+//! copied when the chain leads nowhere). Copies are shared per file ([`SerdeCache`]): a
+//! subtree inside one already copied is found in it, so a module nested in a router copied
+//! for an earlier module is not copied again. Every match is mapped back to the tape by its
+//! normalized path (the chain's, then the rest's), for its span.
+//!
+//! [`SerdeCache`]: crate::json::SerdeCache
 
 use std::fmt::Write as _;
 use std::rc::Rc;
@@ -64,11 +67,12 @@ impl Given {
     }
 
     /// The matches under `root`. `copy` gives, only if the query needs it, a `serde_json`
-    /// copy holding `root` and the JSON pointer of `root` inside it.
+    /// copy holding the node the leading chain reached and the JSON pointer of that node
+    /// inside the copy.
     pub fn matches<'d>(
         &self,
         root: Value<'d>,
-        copy: &dyn Fn() -> (Rc<serde_json::Value>, String),
+        copy: &dyn Fn(Value<'d>) -> (Rc<serde_json::Value>, String),
     ) -> Vec<Match<'d>> {
         let Some(start) = follow(root, &self.prefix) else {
             return Vec::new();
@@ -79,8 +83,8 @@ impl Given {
                 path: self.prefix.clone(),
             }];
         };
-        let (whole, at) = copy();
-        let Some(start_copy) = whole.pointer(&pointer(&at, &self.prefix)) else {
+        let (whole, at) = copy(start);
+        let Some(start_copy) = whole.pointer(&at) else {
             return Vec::new();
         };
         let mut out = Vec::new();
@@ -310,7 +314,7 @@ mod tests {
         let doc = crate::json::parse(src).unwrap();
         let whole: serde_json::Value = serde_json::from_str(src).unwrap();
         let cache = crate::json::SerdeCache::default();
-        let copy = || (cache.get(doc.root()), String::new());
+        let copy = |v| cache.get_within(v);
         for (q, count) in [
             ("$.store.book[*].author", 4),
             ("$..author", 4),
@@ -340,18 +344,98 @@ mod tests {
                 );
             }
         }
-        // The dynamic queries share one copy of the document.
-        assert_eq!(cache.conversions(), 1);
+        // `$.store.book[*].author` copied the books; `$..author` the document, which every
+        // later query finds its subtree in.
+        assert_eq!(cache.conversions(), 2);
         // From a subtree, a query sees that subtree only, in the same copy.
         let book = Given::compile("$[?@.isbn].title").unwrap();
         let store = doc.root().get("store").unwrap().get("book").unwrap();
-        let copy = || (cache.get(doc.root()), "/store/book".to_string());
         let titles: Vec<_> = book
             .matches(store, &copy)
             .iter()
             .map(|m| m.node.raw())
             .collect();
         assert_eq!(titles, ["\"Moby Dick\"", "\"The Lord of the Rings\""]);
-        assert_eq!(cache.conversions(), 1);
+        assert_eq!(cache.conversions(), 2);
+    }
+
+    /// A query split after its leading chain finds what the whole query finds on the whole
+    /// document (same values, same paths), and copies only the subtree the chain reaches.
+    #[test]
+    fn only_the_subtree_the_chain_reaches_is_copied() {
+        let src = r#"{"flow":[{"id":1,"mapper":{"headers":[{"name":"x","v":1},{"name":"y","v":2}]}},
+            {"id":2,"mapper":{"headers":[{"name":"x","v":3}]},"routes":[{"flow":[{"id":3}]}]}],
+          "a.b":{"c[0]":[{"x":1},{"x":2},{"y":3}],"it's":{"k":[{"x":1},{"x":2}]}},
+          "metadata":{"big":[1,2,3,4,5,6,7,8,9]}}"#;
+        let doc = crate::json::parse(src).unwrap();
+        let whole: serde_json::Value = serde_json::from_str(src).unwrap();
+        let raw = |p: &str| whole.pointer(p).unwrap().to_string();
+        for (q, copied) in [
+            // a filter after a chain of names and an index
+            (
+                "$.flow[0].mapper.headers[?@.name == 'x']",
+                Some(raw("/flow/0/mapper/headers")),
+            ),
+            // a wildcard after a chain
+            (
+                "$.flow[1].mapper.headers[*].v",
+                Some(raw("/flow/1/mapper/headers")),
+            ),
+            // a descendant segment after a chain
+            ("$.flow[1]..id", Some(raw("/flow/1"))),
+            // an index the chain parser leaves to the engine, and a slice
+            ("$.flow[-1].id", Some(raw("/flow"))),
+            ("$.flow[0:1].id", Some(raw("/flow"))),
+            // quoted names holding dots, brackets and an escaped quote
+            ("$['a.b']['c[0]'][?@.x]", Some(raw("/a.b/c[0]"))),
+            ("$[\"a.b\"]['c[0]'][?@.x > 1].x", Some(raw("/a.b/c[0]"))),
+            // an escaped quote ends the chain: the rest goes to the engine
+            ("$['a.b']['it\\'s'].k[?@.x > 1]", Some(raw("/a.b"))),
+            // an absent chain copies nothing
+            ("$.nope.deeper[?@.x]", None),
+            ("$.flow[7][*]", None),
+            // a query starting with a descendant or a wildcard copies the whole document
+            ("$..name", Some(whole.to_string())),
+            ("$.*[0].id", Some(whole.to_string())),
+        ] {
+            let cache = crate::json::SerdeCache::default();
+            let copies = std::cell::RefCell::new(Vec::new());
+            let copy = |v: Value<'_>| {
+                let (c, at) = cache.get_within(v);
+                copies.borrow_mut().push(c.to_string());
+                (c, at)
+            };
+            let found = Given::compile(q).unwrap().matches(doc.root(), &copy);
+            let expected = JsonPath::parse(q).unwrap();
+            let expected = expected.query_located(&whole);
+            let want: Vec<_> = expected
+                .iter()
+                .map(|l| {
+                    let segs: Vec<Seg> = l
+                        .location()
+                        .iter()
+                        .map(|e| match e {
+                            PathElement::Name(n) => Seg::Name((*n).to_string()),
+                            PathElement::Index(i) => Seg::Index(*i),
+                        })
+                        .collect();
+                    (normalized(&segs), l.node().clone())
+                })
+                .collect();
+            let got: Vec<_> = found
+                .iter()
+                .map(|m| (normalized(&m.path), m.node.to_serde()))
+                .collect();
+            assert_eq!(got, want, "{q}");
+            assert_eq!(want.is_empty(), copied.is_none(), "{q}");
+            for m in &found {
+                assert_eq!(
+                    follow(doc.root(), &m.path).map(|v| v.span()),
+                    Some(m.node.span())
+                );
+            }
+            assert_eq!(cache.conversions(), usize::from(copied.is_some()), "{q}");
+            assert_eq!(copies.into_inner(), Vec::from_iter(copied), "{q}");
+        }
     }
 }

@@ -112,11 +112,7 @@ impl DeclarativeRule {
         module: Option<&Module>,
         out: &mut Vec<Finding>,
     ) {
-        let copy = || {
-            let whole = cx.serde.get(cx.doc.value(cx.scenario.node));
-            let inside = root_pointer.strip_prefix(cx.scenario.pointer.as_str());
-            (whole, inside.unwrap_or_default().to_string())
-        };
+        let copy = |start| cx.serde.get_within(start);
         for m in self.given.matches(root, &copy) {
             for then in &self.thens {
                 let steps = path::field_steps(&then.field, Some(m.node));

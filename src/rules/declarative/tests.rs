@@ -1,6 +1,7 @@
 use super::*;
 use crate::finding::Finding;
 use crate::model::{Detected, build, detect};
+use crate::rules::RuleKind;
 use crate::rules::{Context, OfflineSettings};
 
 fn rules(files: &[&str]) -> Result<RuleSet, LoadError> {
@@ -128,7 +129,8 @@ then = { field = "id", function = "defined" }
     assert_eq!(count("T001"), 5 + 5);
     assert_eq!(count("T002"), 5);
     assert_eq!(count("T003"), 0);
-    // One copy of the blueprint for every rule and module.
+    // T003 (scenario scope, run first) copies only `flow`, where every module is then found
+    // (the orphan in `metadata` is skipped by default): one copy, not the whole blueprint.
     assert_eq!(conversions, 1);
 }
 
