@@ -255,3 +255,29 @@ fn the_harness_scrubs_the_test_runners_environment() {
     assert!(!run.stderr.contains("BPLINT_ZONE"), "{}", run.stderr);
     assert!(run.stderr.contains("needs --zone"), "{}", run.stderr);
 }
+
+#[test]
+fn bind_takes_the_zone_from_the_config_and_the_flag_wins() {
+    assert_zone_applies("bind", &["bind", "--team", "100", "--online", "bp"]);
+}
+
+#[test]
+fn catalog_takes_catalog_folders_and_the_zone_from_the_config() {
+    let dir = project("catalog", "catalog_dirs = [\"more\"]\n");
+    std::fs::create_dir_all(dir.path().join("more")).unwrap();
+    std::fs::write(
+        dir.path().join("more/acme.toml"),
+        "[[module]]\nmatch = \"acme:*\"\ntypes = [\"acme2\"]\nscopes = [\"contacts:write\"]\n",
+    )
+    .unwrap();
+    let run = run_in(dir.path(), &["catalog", "acme:CreateContact"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(run.stdout.contains("acme2"), "{}", run.stdout);
+    assert!(run.stdout.contains("contacts:write"), "{}", run.stdout);
+    // Without the config's folder the module is unknown.
+    let bare = project("catalog-bare", "");
+    let run = run_in(bare.path(), &["catalog", "acme:CreateContact"]);
+    assert_eq!(run.code, 0, "{}", run.stderr);
+    assert!(!run.stdout.contains("acme2"), "{}", run.stdout);
+    assert_zone_applies("catalog", &["catalog", "acme:CreateContact", "--online"]);
+}
