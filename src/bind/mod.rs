@@ -43,8 +43,8 @@ pub struct Site {
     /// The placeholder or old id: references sharing it (and the kind) are bound together.
     pub key: MapKey,
     pub module: Option<String>,
-    /// The module's index in its file's model.
-    pub module_index: usize,
+    /// The reference's index in its file's model.
+    pub reference: usize,
     pub pointer: String,
     pub needs: Needs,
     /// The bytes the new id replaces (see [`remap::value_range`]).
@@ -131,7 +131,7 @@ pub fn sites(
     let mut unlisted_placeholders: BTreeMap<RefKind, usize> = BTreeMap::new();
     for (file, f) in files.iter().enumerate() {
         let src = String::from_utf8_lossy(&f.bytes);
-        for r in &f.scenario.references {
+        for (reference, r) in f.scenario.references.iter().enumerate() {
             if !BOUND_KINDS.contains(&r.kind) {
                 continue;
             }
@@ -166,7 +166,7 @@ pub fn sites(
                 kind: r.kind,
                 key,
                 module: module.name.clone(),
-                module_index: r.module,
+                reference,
                 pointer: r.pointer.clone(),
                 needs: needs::module_needs(requirements, catalog, module, r),
                 range: remap::value_range(&src, r, &f.path)?,

@@ -27,12 +27,35 @@ pub struct Needs {
 pub fn wanted(files: &[BlueprintFile], sites: &[Site]) -> Wanted {
     let mut wanted = Wanted::new();
     for site in sites.iter().filter(|s| s.kind == RefKind::Connection) {
-        let Some(file) = files.get(site.file) else {
-            continue;
-        };
-        want(&mut wanted, file.scenario.module(site.module_index));
+        if let Some((m, _)) = module_and_reference(files, site) {
+            want(&mut wanted, m);
+        }
     }
     wanted
+}
+
+/// What each site needs, asked again now that `requirements` are known (the sites were found
+/// before: which references are to be bound does not depend on requirements).
+pub fn learn_requirements(
+    sites: &mut [Site],
+    files: &[BlueprintFile],
+    requirements: &Requirements,
+    catalog: &Catalog,
+) {
+    for site in sites.iter_mut() {
+        if let Some((m, r)) = module_and_reference(files, site) {
+            site.needs = module_needs(requirements, catalog, m, r);
+        }
+    }
+}
+
+fn module_and_reference<'f>(
+    files: &'f [BlueprintFile],
+    site: &Site,
+) -> Option<(&'f Module, &'f Reference)> {
+    let scenario = &files.get(site.file)?.scenario;
+    let r = scenario.references.get(site.reference)?;
+    Some((scenario.module(r.module), r))
 }
 
 /// What module `m` accepts and needs for reference `r`: for a connection what the live rules

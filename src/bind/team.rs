@@ -7,11 +7,8 @@ use serde_json::Value;
 
 use crate::live::api::MakeApi;
 use crate::live::snapshot::Snapshot;
-use crate::live::{Connection, StoredObject, object_list};
+use crate::live::{Connection, StoredObject, team_list};
 use crate::model::RefKind;
-
-/// The snapshot key of a team's data structures (Make's `GET /data-structures?teamId=` answer).
-const DATA_STRUCTURES_KEY: &str = "dataStructures";
 
 /// One webhook, data store, keychain or data structure of the team.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -36,12 +33,12 @@ pub struct TeamLists {
 
 /// The kinds besides connections that `bind` can bind, with their list's key.
 pub fn object_kinds() -> [(RefKind, &'static str); 4] {
-    let key = |kind| object_list(kind).map_or("", |(_, key)| key);
+    let key = |kind| team_list(kind).map_or("", |(_, key)| key);
     [
         (RefKind::Hook, key(RefKind::Hook)),
         (RefKind::DataStore, key(RefKind::DataStore)),
         (RefKind::Keychain, key(RefKind::Keychain)),
-        (RefKind::DataStructure, DATA_STRUCTURES_KEY),
+        (RefKind::DataStructure, key(RefKind::DataStructure)),
     ]
 }
 
@@ -63,8 +60,13 @@ impl TeamLists {
     /// `dataStores`, `keys` and `dataStructures` beside `connections` where recorded). A row
     /// that names no team is the team's the snapshot was exported for, or `team`'s when the
     /// snapshot names none either.
-    pub fn from_snapshot(text: &str, path: &str, team: u64) -> Result<TeamLists, String> {
-        let snapshot = Snapshot::from_str(text, path)?;
+    /// `snapshot` is `text` as read by [`Snapshot`], which has checked its shape.
+    pub fn from_snapshot(
+        snapshot: &Snapshot,
+        text: &str,
+        path: &str,
+        team: u64,
+    ) -> Result<TeamLists, String> {
         let exported_for = snapshot.team().unwrap_or(team);
         let of_team = |row_team: Option<u64>| row_team.unwrap_or(exported_for) == team;
         let mut connections: Vec<Connection> = snapshot
@@ -119,14 +121,7 @@ impl TeamLists {
             .and_then(Value::as_array)
             .into_iter()
             .flatten()
-            .filter_map(Connection::from_json)
-            .map(|mut c| {
-                // The list is the team's own, whether or not its rows say so; a list row's
-                // `scoped` answered no question of ours.
-                c.team_id.get_or_insert(team);
-                c.scoped = None;
-                c
-            })
+            .filter_map(|row| Connection::from_team_row(row, team))
             .filter(|c| c.team_id == Some(team))
             .collect();
         connections.sort_by_key(|c| c.id);

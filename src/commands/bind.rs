@@ -53,8 +53,10 @@ pub fn run(args: BindArgs, ui: &Ui, settings: &Settings) -> Result<u8, String> {
         (None, Some(path)) => {
             let text = read_side_file(path, SideFileKind::Snapshot).map_err(|e| e.to_string())?;
             let shown = path.display().to_string();
-            snapshot = Some(Snapshot::from_str(&text, &shown)?);
-            TeamLists::from_snapshot(&text, &shown, team)?
+            let read = Snapshot::from_str(&text, &shown)?;
+            let lists = TeamLists::from_snapshot(&read, &text, &shown, team)?;
+            snapshot = Some(read);
+            lists
         }
         // clap requires one of the two.
         (None, None) => return Err("bind needs --connections FILE or --online".into()),
@@ -65,9 +67,9 @@ pub fn run(args: BindArgs, ui: &Ui, settings: &Settings) -> Result<u8, String> {
         (None, None) => return Err("bind needs --connections FILE or --online".into()),
     };
     // Which references are to be bound does not depend on requirements, only what fits them:
-    // ask Make about the apps of those references alone.
-    let (unbound_sites, _) = bind::sites(&files, &lists, &Default::default(), &catalog)?;
-    let wanted = bind::needs::wanted(&files, &unbound_sites);
+    // ask Make about the apps of those references alone, then what each needs.
+    let (mut sites, notes) = bind::sites(&files, &lists, &Default::default(), &catalog)?;
+    let wanted = bind::needs::wanted(&files, &sites);
     let answer = if wanted.is_empty() {
         RequirementsAnswer::default()
     } else {
@@ -87,7 +89,7 @@ pub fn run(args: BindArgs, ui: &Ui, settings: &Settings) -> Result<u8, String> {
             say("note", note);
         }
     }
-    let (sites, notes) = bind::sites(&files, &lists, &answer.requirements, &catalog)?;
+    bind::needs::learn_requirements(&mut sites, &files, &answer.requirements, &catalog);
     // List rows of the API carry no scopes: ask, economically, about those that matter.
     if let (Some(api), Some(request)) = (&api, bind::scope_request(&sites, &lists)) {
         let resolution = api.resolve(&request);

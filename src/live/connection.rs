@@ -72,6 +72,16 @@ pub fn is_seed_shape(row: &Value) -> bool {
 }
 
 impl Connection {
+    /// Reads a row of team `team`'s connection list: the list is the team's own, whether or not
+    /// its rows say so, and a row's `scoped` flag answers no question of ours (only a listing
+    /// with a scope filter does).
+    pub fn from_team_row(v: &Value, team: u64) -> Option<Connection> {
+        let mut c = Connection::from_json(v)?;
+        c.team_id.get_or_insert(team);
+        c.scoped = None;
+        Some(c)
+    }
+
     /// Reads a connection object of either shape; `None` when it has no usable id.
     pub fn from_json(v: &Value) -> Option<Connection> {
         let id = match v.get("id")? {

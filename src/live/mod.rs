@@ -125,15 +125,25 @@ impl StoredObject {
     }
 }
 
-/// The API list of a kind of stored object: path below the base URL, and the answer's key.
-pub fn object_list(kind: RefKind) -> Option<(&'static str, &'static str)> {
+/// The API list of a kind of stored object a team has: path below the base URL, and the
+/// answer's key (also a snapshot's key).
+pub fn team_list(kind: RefKind) -> Option<(&'static str, &'static str)> {
     match kind {
         RefKind::Hook => Some(("hooks", "hooks")),
         RefKind::DataStore => Some(("data-stores", "dataStores")),
         RefKind::Keychain => Some(("keys", "keys")),
-        // Connections have their own client; data structures and scenarios are not checked
-        // live (yet): `refs` lists them and `remap` rewrites them.
-        RefKind::Connection | RefKind::DataStructure | RefKind::Scenario => None,
+        RefKind::DataStructure => Some(("data-structures", "dataStructures")),
+        // Connections have their own client; scenarios are not a team's stored objects.
+        RefKind::Connection | RefKind::Scenario => None,
+    }
+}
+
+/// The team list of a kind of stored object the live check asks about: data structures are
+/// not checked live (yet): `refs` lists them, `remap` rewrites them, `bind` binds them.
+pub fn object_list(kind: RefKind) -> Option<(&'static str, &'static str)> {
+    match kind {
+        RefKind::DataStructure => None,
+        _ => team_list(kind),
     }
 }
 

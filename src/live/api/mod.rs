@@ -214,12 +214,7 @@ impl MakeApi {
     /// Every row of `team`'s list of webhooks, data stores, keychains or data structures
     /// (`GET /hooks?teamId=T`, paged); `None` for a kind the API has no team list of.
     pub fn team_objects(&self, team: u64, kind: RefKind) -> Option<Result<Vec<Value>, ApiError>> {
-        // Data structures are not checked live, so `object_list` leaves them out; bind lists
-        // them to choose from.
-        let (path, key) = match kind {
-            RefKind::DataStructure => ("data-structures", "dataStructures"),
-            _ => crate::live::object_list(kind)?,
-        };
+        let (path, key) = crate::live::team_list(kind)?;
         Some(self.operate(|run| async move {
             run.paged(key, |offset| run.team_url(path, team, offset))
                 .await
@@ -257,13 +252,7 @@ impl MakeApi {
             let listed: Vec<Connection> = rows
                 .iter()
                 .filter(|row| super::connection::unreadable_expire(row).is_none())
-                .filter_map(Connection::from_json)
-                .map(|mut c| {
-                    // The list is the team's own, whether or not its rows say so.
-                    c.team_id.get_or_insert(team);
-                    c.scoped = None;
-                    c
-                })
+                .filter_map(|row| Connection::from_team_row(row, team))
                 .collect();
             let known: HashSet<u64> = listed.iter().map(|c| c.id).collect();
             let mut out = Collect::default();

@@ -112,14 +112,8 @@ pub(super) async fn resolve(run: Arc<Run>, req: ResolveRequest) -> Resolution {
             Ok(rows) => rows
                 .iter()
                 .filter(|row| unreadable_expire(row).is_none())
-                .filter_map(Connection::from_json)
-                .map(|mut c| {
-                    // The list is the team's own, whether or not its rows say so.
-                    c.team_id.get_or_insert(team);
-                    // Without a scope filter the flag answers no question of ours.
-                    c.scoped = None;
-                    (c.id, c)
-                })
+                .filter_map(|row| Connection::from_team_row(row, team))
+                .map(|c| (c.id, c))
                 .collect(),
             Err(fail) => {
                 // Fail closed: without the list nothing can be called missing.
