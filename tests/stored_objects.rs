@@ -19,6 +19,23 @@ fn bplint(args: &[&str], token: bool) -> (i32, Value, String) {
     (r.code, v, r.stderr)
 }
 
+/// `check FILE --online` against `server` for team 7, as JSON, with `extra` arguments.
+fn check_online(server: &MakeServer, file: &str, extra: &[&str]) -> (i32, Value, String) {
+    let mut args = vec![
+        "check",
+        file,
+        "--online",
+        "--api-url",
+        server.base_url(),
+        "--team",
+        "7",
+        "--format",
+        "json",
+    ];
+    args.extend_from_slice(extra);
+    bplint(&args, true)
+}
+
 /// (code, line) of every live finding.
 fn live(v: &Value) -> Vec<(String, u64)> {
     let mut out: Vec<(String, u64)> = v["findings"]
@@ -62,20 +79,7 @@ fn server() -> MakeServer {
 #[test]
 fn ids_missing_from_the_team_lists_are_asked_by_id_once_then_reported() {
     let server = server();
-    let (code, v, err) = bplint(
-        &[
-            "check",
-            FIXTURE,
-            "--online",
-            "--api-url",
-            server.base_url(),
-            "--team",
-            "7",
-            "--format",
-            "json",
-        ],
-        true,
-    );
+    let (code, v, err) = check_online(&server, FIXTURE, &[]);
     assert_eq!(code, 1, "{err}");
     assert_eq!(
         live(&v),
@@ -110,20 +114,7 @@ fn another_teams_webhook_data_store_and_keychain_are_wrong_team_not_missing() {
         .keys(7, vec![row(901, 7)])
         .keys(8, vec![row(902, 8)])
         .start();
-    let (code, v, err) = bplint(
-        &[
-            "check",
-            FIXTURE,
-            "--online",
-            "--api-url",
-            server.base_url(),
-            "--team",
-            "7",
-            "--format",
-            "json",
-        ],
-        true,
-    );
+    let (code, v, err) = check_online(&server, FIXTURE, &[]);
     assert_eq!(code, 1, "{err}");
     assert_eq!(
         live(&v),
@@ -165,20 +156,7 @@ fn a_token_without_hooks_read_keeps_the_other_findings_and_exits_2_naming_the_sc
 ], "metadata": {"version": 1}}"#,
     )
     .unwrap();
-    let (code, v, err) = bplint(
-        &[
-            "check",
-            file.to_str().unwrap(),
-            "--online",
-            "--api-url",
-            server.base_url(),
-            "--team",
-            "7",
-            "--format",
-            "json",
-        ],
-        true,
-    );
+    let (code, v, err) = check_online(&server, file.to_str().unwrap(), &[]);
     assert_eq!(code, 2, "{err}");
     // The connection and data store findings stand; no webhook finding is made up.
     let codes = codes(&v);
@@ -202,20 +180,7 @@ fn a_token_without_hooks_read_keeps_the_other_findings_and_exits_2_naming_the_sc
 #[test]
 fn a_401_on_the_first_request_refuses_the_token_and_names_that_endpoint_scope() {
     let server = MakeServer::builder().refuse("/hooks*", 401).start();
-    let (code, v, err) = bplint(
-        &[
-            "check",
-            FIXTURE,
-            "--online",
-            "--api-url",
-            server.base_url(),
-            "--team",
-            "7",
-            "--format",
-            "json",
-        ],
-        true,
-    );
+    let (code, v, err) = check_online(&server, FIXTURE, &[]);
     assert_eq!(code, 2, "{err}");
     assert!(live(&v).is_empty());
     let e = v["errors"][0].as_str().unwrap();
@@ -242,20 +207,7 @@ fn only_referenced_kinds_are_listed() {
         r#"{"name":"h","flow":[{"id":1,"module":"gateway:CustomWebHook","version":1,"parameters":{"hook":52001}}],"metadata":{}}"#,
     )
     .unwrap();
-    let (code, v, err) = bplint(
-        &[
-            "check",
-            file.to_str().unwrap(),
-            "--online",
-            "--api-url",
-            server.base_url(),
-            "--team",
-            "7",
-            "--format",
-            "json",
-        ],
-        true,
-    );
+    let (code, v, err) = check_online(&server, file.to_str().unwrap(), &[]);
     assert_eq!(code, 0, "{err}");
     assert!(live(&v).is_empty());
     assert_eq!(server.count(), 1);
@@ -269,22 +221,7 @@ fn a_list_that_fails_exits_2_and_is_never_called_not_found() {
         .data_stores(7, vec![row(801, 7)])
         .fail_path("/keys", 500)
         .start();
-    let (code, v, err) = bplint(
-        &[
-            "check",
-            FIXTURE,
-            "--online",
-            "--api-url",
-            server.base_url(),
-            "--team",
-            "7",
-            "--max-retries",
-            "0",
-            "--format",
-            "json",
-        ],
-        true,
-    );
+    let (code, v, err) = check_online(&server, FIXTURE, &["--max-retries", "0"]);
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("could not list the keys of team 7"), "{err}");
     assert!(!live(&v).iter().any(|(c, _)| c == "BP114"), "{v}");
