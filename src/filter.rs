@@ -6,7 +6,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-use crate::config::Config;
+use crate::config::{Config, RelativePath};
 use crate::report::Diagnostic;
 use crate::rules::file::unused_ignore;
 use crate::side_file::{SideFileKind, read_side_file};
@@ -130,20 +130,24 @@ impl<'a> Filter<'a> {
     pub fn file(&mut self, diagnostics: Vec<Diagnostic>) -> Vec<Diagnostic> {
         let config = self.config;
         let mut kept = Vec::with_capacity(diagnostics.len());
+        // A file's findings arrive together: its relative path is found once, if at all.
+        let mut relative: Option<RelativePath<'_>> = None;
         'each: for mut d in diagnostics {
-            if let Some(level) = config.level_for(d.code(), &d.file) {
+            if relative.as_ref().is_none_or(|r| r.file() != d.file) {
+                relative = Some(RelativePath::new(config, &d.file));
+            }
+            let rel = relative.as_mut().expect("set above");
+            if let Some(level) = config.level_at(d.code(), rel) {
                 match level.severity() {
                     Some(s) => d.severity = s,
                     None => continue,
                 }
             }
             for (i, ig) in config.ignores.iter().enumerate() {
-                let path_ok = ig
-                    .paths
-                    .as_ref()
-                    .is_none_or(|p| p.is_match(&config.relative(&d.file)));
-                let module_ok = ig.module.is_none_or(|m| d.module_id == Some(m));
-                if ig.rule == d.code() && path_ok && module_ok {
+                if ig.rule != d.code() || ig.module.is_some_and(|m| d.module_id != Some(m)) {
+                    continue;
+                }
+                if ig.paths.as_ref().is_none_or(|p| p.is_match(rel.get())) {
                     self.ignore_hits[i] += 1;
                     self.ignored += 1;
                     continue 'each;

@@ -400,7 +400,12 @@ impl Config {
 
     /// The level for `code` in `file`: `[[overrides]]` (last match wins) over `[rules]`.
     pub fn level_for(&self, code: &str, file: &str) -> Option<Level> {
-        let rel = self.relative(file);
+        self.level_at(code, &mut RelativePath::new(self, file))
+    }
+
+    /// [`Config::level_for`] for a file whose relative path is worked out at most once, and
+    /// only if an `[[overrides]]` entry needs it: the filter asks for every finding.
+    pub fn level_at(&self, code: &str, file: &mut RelativePath<'_>) -> Option<Level> {
         let mut level = self
             .rules
             .iter()
@@ -408,8 +413,8 @@ impl Config {
             .find(|(c, _)| c == code)
             .map(|(_, l)| *l);
         for o in &self.overrides {
-            if o.paths.is_match(&rel) {
-                if let Some((_, l)) = o.rules.iter().rev().find(|(c, _)| c == code) {
+            if let Some((_, l)) = o.rules.iter().rev().find(|(c, _)| c == code) {
+                if o.paths.is_match(file.get()) {
                     level = Some(*l);
                 }
             }
@@ -422,5 +427,32 @@ impl Config {
         let rel = self.relative(file);
         self.include.as_ref().is_none_or(|s| s.is_match(&rel))
             && !self.exclude.as_ref().is_some_and(|s| s.is_match(&rel))
+    }
+}
+
+/// A file's path relative to the config's folder, found on first use ([`Config::relative`]
+/// asks the operating system for the working directory).
+pub struct RelativePath<'a> {
+    config: &'a Config,
+    file: String,
+    relative: Option<PathBuf>,
+}
+
+impl<'a> RelativePath<'a> {
+    pub fn new(config: &'a Config, file: &str) -> Self {
+        RelativePath {
+            config,
+            file: file.to_string(),
+            relative: None,
+        }
+    }
+
+    pub fn file(&self) -> &str {
+        &self.file
+    }
+
+    pub fn get(&mut self) -> &Path {
+        self.relative
+            .get_or_insert_with(|| self.config.relative(&self.file))
     }
 }
