@@ -53,7 +53,7 @@ impl Diagnostic {
     /// Every text of the finding is cleaned here, once for every format: rules quote values
     /// from files and answers, which may hold secrets or control characters.
     pub fn new(mut finding: Finding, file: &str, location: Option<Location>) -> Self {
-        finding.message = redact::clean(&finding.message);
+        finding.message = redact::clean_owned(std::mem::take(&mut finding.message));
         finding.label = redact::clean_opt(finding.label);
         finding.help = redact::clean_opt(finding.help);
         finding.pointer = redact::clean_opt(finding.pointer);

@@ -20,6 +20,9 @@ use std::sync::{LazyLock, RwLock};
 
 use regex::{Regex, RegexSet};
 
+mod prefilter;
+pub(crate) use prefilter::may_hold_token;
+
 /// Well-known token formats: (description, pattern). Shared with `hardcoded-secret`.
 pub const TOKEN_PATTERNS: &[(&str, &str)] = &[
     ("a Slack token", r"(?-u:\b)xox[abposre]-[0-9A-Za-z-]{10,}"),
@@ -132,7 +135,10 @@ pub fn secret_ranges(text: &str) -> Vec<Range<usize>> {
             }
         }
     }
-    for caps in SHAPES.captures_iter(text) {
+    // The shapes' regex searches the whole text; most texts (messages, pointers, names) can
+    // hold none of them, which the prefilter tells from a few byte scans.
+    let shapes = prefilter::may_hold_secret(text).then(|| SHAPES.captures_iter(text));
+    for caps in shapes.into_iter().flatten() {
         let part = caps
             .name("userinfo")
             .or_else(|| caps.name("query"))
@@ -207,7 +213,8 @@ fn is_noncharacter(c: char) -> bool {
 /// `text` with every control character, bidi control and noncharacter shown escaped
 /// (`\n`, `\t`, `\u{1b}`, `\u{202e}`).
 pub fn neutralize(text: &str) -> Cow<'_, str> {
-    if !text.chars().any(is_unsafe) {
+    // Printable ASCII is safe; only other text is looked at character by character.
+    if text.bytes().all(|b| (0x20..0x7f).contains(&b)) || !text.chars().any(is_unsafe) {
         return Cow::Borrowed(text);
     }
     let mut out = String::with_capacity(text.len() + 8);
@@ -272,9 +279,23 @@ pub fn clean(text: &str) -> String {
     neutralize(&mask(text)).into_owned()
 }
 
+/// [`clean`] of a text owned already: kept as it is (no copy) when there is nothing to hide
+/// or escape, as for most findings' messages.
+pub fn clean_owned(text: String) -> String {
+    let masked = match mask(&text) {
+        Cow::Borrowed(_) => None,
+        Cow::Owned(masked) => Some(masked),
+    };
+    match masked {
+        Some(masked) => neutralize(&masked).into_owned(),
+        None if matches!(neutralize(&text), Cow::Borrowed(_)) => text,
+        None => neutralize(&text).into_owned(),
+    }
+}
+
 /// [`clean`] for optional text.
 pub fn clean_opt(text: Option<String>) -> Option<String> {
-    text.map(|t| clean(&t))
+    text.map(clean_owned)
 }
 
 #[cfg(test)]
