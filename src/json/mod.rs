@@ -75,6 +75,10 @@ pub(crate) struct Node {
     pub(crate) kind: Kind,
     /// For strings: the raw text contains a backslash escape.
     pub(crate) escaped: bool,
+    /// An object member's key: a string that is no value. Marked so that a scan along the
+    /// tape tells keys from values without walking members (and a node after a key is that
+    /// member's value).
+    pub(crate) key: bool,
     pub(crate) start: u32,
     pub(crate) end: u32,
     pub(crate) subtree_end: u32,
@@ -147,6 +151,26 @@ impl<'d> Value<'d> {
     /// The tape index, to find this value again with [`Doc::value`].
     pub fn index(&self) -> u32 {
         self.idx
+    }
+
+    /// The tape index just past this value's subtree: the values inside it have the indexes
+    /// between [`Value::index`] and this.
+    pub(crate) fn subtree_end(&self) -> u32 {
+        self.node().subtree_end
+    }
+
+    /// The node at another tape index of the same document (an index below
+    /// [`Doc::node_count`]).
+    pub(crate) fn at(&self, index: u32) -> Value<'d> {
+        Value {
+            doc: self.doc,
+            idx: index,
+        }
+    }
+
+    /// Whether this node is an object member's key rather than a value.
+    pub(crate) fn is_key(&self) -> bool {
+        self.node().key
     }
 
     /// The value's byte range in the file (strings include their quotes).

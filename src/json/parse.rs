@@ -223,6 +223,7 @@ impl Parser<'_> {
                     self.nodes.push(Node {
                         kind: if is_obj { Kind::Object } else { Kind::Array },
                         escaped: false,
+                        key: false,
                         start: self.pos as u32,
                         end: 0,
                         subtree_end: 0,
@@ -301,7 +302,12 @@ impl Parser<'_> {
 
     fn key_and_colon(&mut self) -> PResult<()> {
         match self.peek() {
-            Some(b'"') => self.string()?,
+            Some(b'"') => {
+                self.string()?;
+                if let Some(key) = self.nodes.last_mut() {
+                    key.key = true;
+                }
+            }
             None => return self.err(ParseErrorKind::UnexpectedEof, self.pos),
             Some(_) => return self.err(ParseErrorKind::ExpectedKey, self.pos),
         }
@@ -320,6 +326,7 @@ impl Parser<'_> {
         self.nodes.push(Node {
             kind,
             escaped,
+            key: false,
             start: start as u32,
             end: self.pos as u32,
             subtree_end: idx + 1,

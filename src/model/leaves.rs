@@ -4,18 +4,27 @@
 //! (some modules as `{"key": ..., "value": ...}`), so a `value` member is named by its sibling
 //! `name` (or `key`): rules looking for credentials need the header name, not the word "value".
 //!
-//! The walk is on the hot path (every string of every mapper), so it allocates nothing per
-//! node: the path to the current leaf is kept as a stack of segments, and turned into a JSON
-//! pointer only when a rule asks for one.
+//! The walk is on the hot path (every string of every mapper, for BP019 and BP020 each), so it
+//! is a scan along the tape, which is in document order: a string node that is no key is a
+//! leaf, the node before a member's value is its key, and the containers around the current
+//! node are a small stack. Nothing is allocated per node; a `{name, value}` pair is looked at
+//! only when a member is called `value`, `name` or `key`, and a leaf's pointer is built only
+//! when a rule asks for one.
 
-use crate::json::{Kind, Member, Value, push_pointer_token};
+use crate::json::{Kind, Value, push_pointer_token};
 
-/// One step from a container to a child.
-#[derive(Clone, Copy)]
-enum Seg<'d> {
-    Key(Member<'d>),
-    Index(usize),
+/// A container around the current node of the scan.
+struct Open<'d> {
+    value: Value<'d>,
+    end: u32,
+    /// For an array: the name its strings take (its member key, or the name of its pair).
+    key: Option<Value<'d>>,
+    /// For an object: how it names a `{name, value}` pair ([`pair_naming`]), once asked.
+    pair: Option<Pair<'d>>,
 }
+
+/// Which member names a pair (`name` or `key`), and the naming string.
+type Pair<'d> = (Option<&'static str>, Option<Value<'d>>);
 
 pub struct StringLeaf<'a, 'd> {
     /// The member key, or the sibling `name` for `{name, value}` pairs; `None` at the top.
@@ -23,10 +32,12 @@ pub struct StringLeaf<'a, 'd> {
     pub value: Value<'d>,
     /// The `name` (or `key`) of a `{name, value}` pair: it names the value, it is not one.
     pub names_a_pair: bool,
-    path: &'a [Seg<'d>],
+    /// The containers from the root handed to [`for_each_string`] down to the leaf's parent.
+    open: &'a [Open<'d>],
+    root: u32,
 }
 
-impl StringLeaf<'_, '_> {
+impl<'d> StringLeaf<'_, 'd> {
     /// The key as text (empty at the top).
     pub fn key_text(&self) -> String {
         self.key
@@ -35,21 +46,41 @@ impl StringLeaf<'_, '_> {
             .unwrap_or_default()
     }
 
+    /// The nodes from below the root down to the leaf: each is reached from the one before by
+    /// a member key or an array index.
+    fn steps(&self) -> impl Iterator<Item = Value<'d>> + '_ {
+        self.open
+            .iter()
+            .map(|o| o.value)
+            .chain(std::iter::once(self.value))
+            .filter(|v| v.index() != self.root)
+    }
+
+    /// The member key by which `v` (below the root) is reached, `None` for an array element.
+    fn member_key(&self, v: Value<'d>) -> Option<Value<'d>> {
+        let before = v.at(v.index() - 1);
+        before.is_key().then_some(before)
+    }
+
     /// Whether the leaf sits under a member named `key` (e.g. inside `qs`), without
     /// building its pointer.
     pub fn is_under(&self, key: &str) -> bool {
-        self.path
-            .iter()
-            .any(|seg| matches!(seg, Seg::Key(m) if m.key_eq(key)))
+        self.steps()
+            .any(|v| self.member_key(v).is_some_and(|k| key_is(k, key)))
     }
 
     /// RFC 6901 pointer relative to the root handed to [`for_each_string`].
     pub fn pointer(&self) -> String {
         let mut p = String::new();
-        for seg in self.path {
-            match seg {
-                Seg::Key(m) => push_pointer_token(&mut p, &m.key_str()),
-                Seg::Index(i) => {
+        let parents = self.open.iter().map(|o| o.value);
+        for (parent, v) in parents.zip(self.steps()) {
+            match self.member_key(v) {
+                Some(k) => push_pointer_token(&mut p, &k.as_str().unwrap_or_default()),
+                None => {
+                    let i = parent
+                        .elements()
+                        .take_while(|e| e.index() != v.index())
+                        .count();
                     p.push('/');
                     p.push_str(&i.to_string());
                 }
@@ -59,9 +90,17 @@ impl StringLeaf<'_, '_> {
     }
 }
 
+/// A key node's text compared without allocating when it has no escapes.
+fn key_is(key: Value<'_>, text: &str) -> bool {
+    match key.as_str() {
+        Some(k) => k == text,
+        None => false,
+    }
+}
+
 /// For a `{name, value}` (or `{key, value}`) pair: which member names it, and its value. One
 /// pass over the members: this runs for every object of every mapper.
-fn pair_naming<'d>(obj: Value<'d>) -> (Option<&'static str>, Option<Value<'d>>) {
+fn pair_naming<'d>(obj: Value<'d>) -> Pair<'d> {
     let (mut has_value, mut name, mut key) = (false, None, None);
     for m in obj.members() {
         if m.key_eq("value") {
@@ -83,69 +122,66 @@ fn pair_naming<'d>(obj: Value<'d>) -> (Option<&'static str>, Option<Value<'d>>) 
     }
 }
 
-/// Calls `f` for every string under `root`, depth first, in document order.
-pub fn for_each_string<'d>(root: Value<'d>, f: &mut dyn FnMut(&StringLeaf<'_, 'd>)) {
-    struct Pending<'d> {
-        value: Value<'d>,
-        key: Option<Value<'d>>,
-        names_a_pair: bool,
-        /// Depth of its segment in `path`.
-        depth: usize,
-        seg: Option<Seg<'d>>,
+/// The name a value takes and whether it names a pair, given the containers around it.
+fn name_of<'d>(open: &mut [Open<'d>], v: Value<'d>, root: u32) -> (Option<Value<'d>>, bool) {
+    let Some(parent) = open.last_mut().filter(|_| v.index() != root) else {
+        return (None, false);
+    };
+    if parent.value.kind() == Kind::Array {
+        return (parent.key, false);
     }
-    let mut stack: Vec<Pending<'d>> = vec![Pending {
-        value: root,
-        key: None,
-        names_a_pair: false,
-        depth: 0,
-        seg: None,
-    }];
-    let mut path: Vec<Seg<'d>> = Vec::new();
-    while let Some(p) = stack.pop() {
-        path.truncate(p.depth);
-        if let Some(s) = p.seg {
-            path.push(s);
+    let member = v.at(v.index() - 1);
+    // Only members called `value`, `name` or `key` (5 to 7 bytes with their quotes) take part
+    // in a pair: the object's members are looked at for those alone.
+    let raw = member.raw();
+    let may_pair = member.span().len() <= 7 || raw.contains('\\');
+    if !may_pair || !(key_is(member, "value") || key_is(member, "name") || key_is(member, "key")) {
+        return (Some(member), false);
+    }
+    let (pair_key, pair_name) = *parent.pair.get_or_insert_with(|| pair_naming(parent.value));
+    match (pair_name, pair_key) {
+        (Some(n), _) if key_is(member, "value") => (Some(n), false),
+        (Some(_), Some(k)) if key_is(member, k) => (Some(member), true),
+        _ => (Some(member), false),
+    }
+}
+
+/// Calls `f` for every string under `root`, depth first, in document order (shadowed
+/// duplicate members too: a secret in an earlier one is still in the file).
+pub fn for_each_string<'d>(root: Value<'d>, f: &mut dyn FnMut(&StringLeaf<'_, 'd>)) {
+    let (first, end) = (root.index(), root.subtree_end());
+    let mut open: Vec<Open<'d>> = Vec::new();
+    for i in first..end {
+        while open.last().is_some_and(|o| i >= o.end) {
+            open.pop();
         }
-        let depth = path.len();
-        match p.value.kind() {
-            Kind::String => f(&StringLeaf {
-                key: p.key,
-                value: p.value,
-                names_a_pair: p.names_a_pair,
-                path: &path,
-            }),
-            Kind::Object => {
-                let (pair_key, pair_name) = pair_naming(p.value);
-                let start = stack.len();
-                for m in p.value.all_members() {
-                    let (name, names_a_pair) = match (pair_name, pair_key) {
-                        (Some(n), _) if m.key_eq("value") => (n, false),
-                        (Some(_), Some(k)) if m.key_eq(k) => (m.key, true),
-                        _ => (m.key, false),
-                    };
-                    stack.push(Pending {
-                        value: m.value,
-                        key: Some(name),
-                        names_a_pair,
-                        depth,
-                        seg: Some(Seg::Key(m)),
-                    });
-                }
-                stack[start..].reverse();
+        let v = root.at(i);
+        match v.kind() {
+            Kind::String if !v.is_key() || i == first => {
+                let (key, names_a_pair) = name_of(&mut open, v, first);
+                f(&StringLeaf {
+                    key,
+                    value: v,
+                    names_a_pair,
+                    open: &open,
+                    root: first,
+                });
             }
             Kind::Array => {
-                let start = stack.len();
-                for (i, e) in p.value.elements().enumerate() {
-                    stack.push(Pending {
-                        value: e,
-                        key: p.key,
-                        names_a_pair: false,
-                        depth,
-                        seg: Some(Seg::Index(i)),
-                    });
-                }
-                stack[start..].reverse();
+                let (key, _) = name_of(&mut open, v, first);
+                open.push(Open {
+                    value: v,
+                    end: v.subtree_end(),
+                    key,
+                    pair: None,
+                });
             }
+            Kind::Object => open.push(Open {
+                value: v,
+                end: v.subtree_end(),
+                key: None,
+                pair: None,
+            }),
             _ => {}
         }
     }
@@ -205,5 +241,38 @@ mod tests {
                 ("key".into(), false, false),
             ]
         );
+    }
+
+    #[test]
+    fn arrays_lend_their_name_and_pointers_count_elements() {
+        let doc = crate::json::parse(
+            r#"{"a":[["x",{"k":"y"}],"z"],"h":[{"name":"X-Key","value":["v0","v1"]}],"s":1}"#,
+        )
+        .unwrap();
+        let mut seen = Vec::new();
+        for_each_string(doc.root(), &mut |l| {
+            seen.push((l.key_text(), l.pointer(), l.is_under("h")))
+        });
+        let expected = [
+            ("a", "/a/0/0", false),
+            ("k", "/a/0/1/k", false),
+            ("a", "/a/1", false),
+            ("name", "/h/0/name", true),
+            ("X-Key", "/h/0/value/0", true),
+            ("X-Key", "/h/0/value/1", true),
+        ];
+        let expected: Vec<(String, String, bool)> = expected
+            .iter()
+            .map(|(k, p, u)| (k.to_string(), p.to_string(), *u))
+            .collect();
+        assert_eq!(seen, expected);
+        // A string root is its own leaf, with no key and an empty pointer.
+        let doc = crate::json::parse(r#""top""#).unwrap();
+        let mut n = 0;
+        for_each_string(doc.root(), &mut |l| {
+            assert_eq!((l.key_text(), l.pointer()), (String::new(), String::new()));
+            n += 1;
+        });
+        assert_eq!(n, 1);
     }
 }
