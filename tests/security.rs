@@ -154,6 +154,62 @@ fn hostile_corpus_leaks_nothing_and_injects_nothing_in_any_format() {
 }
 
 #[test]
+fn a_declarative_rules_texts_are_cleaned_in_every_format() {
+    // A rule file is repository text like a blueprint: its message, label, help and summary
+    // reach every format and must be masked and neutralised like what rules quote.
+    let dir = corpus();
+    let evil = r"\n::error file=pwned.json,line=1::injected\u001b[2J\u202e";
+    let slack = &secrets()[0];
+    let rule = format!(
+        r#"[[rule]]
+code = "EVIL001"
+name = "evil-rule"
+summary = "summary{evil} {slack}"
+scope = "scenario"
+given = "$.name"
+message = "message{evil} {slack}"
+label = "label{evil} {slack}"
+help = "help{evil} {slack}"
+then = {{ function = "pattern", match = "^nothing matches this$" }}
+"#
+    );
+    std::fs::write(dir.path().join("hostile-rules.toml"), rule).unwrap();
+    for format in FORMATS {
+        let r = run_cmd(
+            bplint_in(dir.path()),
+            &[
+                "check",
+                "hostile.json",
+                "--format",
+                format,
+                "--color",
+                "never",
+                "--rules",
+                "hostile-rules.toml",
+                "--verbose",
+            ],
+        );
+        assert!(
+            r.stdout.contains("EVIL001"),
+            "{format}: {}\n{}",
+            r.stdout,
+            r.stderr
+        );
+        assert_clean(&format!("{format} stdout"), &r.stdout);
+        assert_clean(&format!("{format} stderr"), &r.stderr);
+    }
+    for args in [
+        &["rules", "--rules", "hostile-rules.toml"][..],
+        &["explain", "EVIL001", "--rules", "hostile-rules.toml"],
+    ] {
+        let r = run_cmd(bplint_in(dir.path()), args);
+        assert_eq!(r.code, 0, "{args:?}: {}", r.stderr);
+        assert!(r.stdout.contains("EVIL001") || r.stdout.contains("evil-rule"));
+        assert_clean(&format!("{args:?} stdout"), &r.stdout);
+    }
+}
+
+#[test]
 fn the_findings_still_say_what_they_are_about() {
     let dir = corpus();
     let r = check(dir.path(), "compact");

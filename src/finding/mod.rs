@@ -5,6 +5,8 @@
 pub mod fingerprint;
 pub mod location;
 
+use std::borrow::Cow;
+
 use crate::json::Span;
 use crate::model::{Module, Reference};
 
@@ -88,9 +90,11 @@ pub struct Finding {
     pub rule: &'static RuleMeta,
     pub severity: Severity,
     pub message: String,
-    /// What the primary span is, shown under the snippet.
-    pub label: Option<String>,
-    pub help: Option<String>,
+    /// What the primary span is, shown under the snippet. Label and help are mostly literals
+    /// of a rule (borrowed: no copy per finding, and nothing from a file to clean in them);
+    /// text built at run time is owned and cleaned like the message.
+    pub label: Option<Cow<'static, str>>,
+    pub help: Option<Cow<'static, str>>,
     pub span: Span,
     pub pointer: Option<String>,
     pub module_id: Option<i64>,
@@ -124,12 +128,12 @@ impl Finding {
         self
     }
 
-    pub fn label(mut self, label: impl Into<String>) -> Self {
+    pub fn label(mut self, label: impl Into<Cow<'static, str>>) -> Self {
         self.label = Some(label.into());
         self
     }
 
-    pub fn help(mut self, help: impl Into<String>) -> Self {
+    pub fn help(mut self, help: impl Into<Cow<'static, str>>) -> Self {
         self.help = Some(help.into());
         self
     }

@@ -293,6 +293,38 @@ pub fn clean_owned(text: String) -> String {
     }
 }
 
+/// [`clean_excerpt`] for multi-line text from a file that is printed as it is (a declarative
+/// rule's docs): line breaks stay, and a line that would start with `::` (a GitHub workflow
+/// command, even after indentation) starts with `\::` instead, which Markdown shows as `::`.
+pub fn clean_markdown(text: &str) -> String {
+    let mut text = text.to_string();
+    clean_excerpt(&mut text);
+    if !text.contains("::") {
+        return text;
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for line in text.split_inclusive('\n') {
+        let body = line.trim_start();
+        if body.starts_with("::") {
+            out.push_str(&line[..line.len() - body.len()]);
+            out.push('\\');
+            out.push_str(body);
+        } else {
+            out.push_str(line);
+        }
+    }
+    out
+}
+
+/// [`clean`] of a rule's text: a `&'static str` is a literal of bplint's own source (no file
+/// or answer can produce one), so it is kept as it is; text made at run time is cleaned.
+pub fn clean_text(text: Cow<'static, str>) -> Cow<'static, str> {
+    match text {
+        Cow::Borrowed(literal) => Cow::Borrowed(literal),
+        Cow::Owned(made) => Cow::Owned(clean_owned(made)),
+    }
+}
+
 /// [`clean`] for optional text.
 pub fn clean_opt(text: Option<String>) -> Option<String> {
     text.map(clean_owned)
@@ -403,5 +435,14 @@ mod tests {
             "a\\nb\\u{1b}]0;x\\u{7}\\u{202e}\\u{9b}\\u{fffe}"
         );
         assert!(matches!(neutralize("plain é ü"), Cow::Borrowed(_)));
+    }
+
+    #[test]
+    fn markdown_keeps_its_lines_and_loses_workflow_commands() {
+        let text = "# Title\n\n  ::error file=x::boom\nok :: here\n\u{1b}[2J";
+        assert_eq!(
+            clean_markdown(text),
+            "# Title\n\n  \\::error file=x::boom\nok :: here\n?[2J"
+        );
     }
 }

@@ -93,7 +93,7 @@ impl miette::Diagnostic for Rendered<'_> {
         let start = (loc.span.start as usize).clamp(lo, hi);
         let end = (loc.span.end as usize).clamp(start, hi);
         let primary = LabeledSpan::new_primary_with_span(
-            self.d.label.clone(),
+            self.d.label.as_ref().map(|l| l.to_string()),
             SourceSpan::new(start.into(), end - start),
         );
         // Related places inside the excerpt get a label of their own; the message names

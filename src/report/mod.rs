@@ -54,8 +54,8 @@ impl Diagnostic {
     /// from files and answers, which may hold secrets or control characters.
     pub fn new(mut finding: Finding, file: &str, location: Option<Location>) -> Self {
         finding.message = redact::clean_owned(std::mem::take(&mut finding.message));
-        finding.label = redact::clean_opt(finding.label);
-        finding.help = redact::clean_opt(finding.help);
+        finding.label = finding.label.map(redact::clean_text);
+        finding.help = finding.help.map(redact::clean_text);
         finding.pointer = redact::clean_opt(finding.pointer);
         finding.module_name = redact::clean_opt(finding.module_name);
         Diagnostic {

@@ -46,17 +46,23 @@ pub(super) struct MetaText {
 }
 
 impl MetaText {
+    /// The summary and docs come from a repository's file and reach `rules`, `explain` and
+    /// SARIF's rule descriptors: they are cleaned here, once, for all of them (the docs keep
+    /// their line breaks).
     pub(super) fn leak(self, code: String, name: String) -> &'static RuleMeta {
         let leak = |s: String| -> &'static str { Box::leak(s.into_boxed_str()) };
+        let summary = crate::redact::clean(&self.summary);
+        let docs = crate::redact::clean_markdown(&self.docs);
+        let docs: String = docs.lines().map(|l| format!(" {l}\n")).collect();
         Box::leak(Box::new(RuleMeta {
             code: leak(code),
             name: leak(name),
-            summary: leak(self.summary),
+            summary: leak(summary),
             severity: self.severity,
             kind: RuleKind::Offline,
             // `docs_markdown` strips the one space rustdoc leaves on each doc-comment line;
             // give every line one so that indented markdown survives it.
-            docs: leak(self.docs.lines().map(|l| format!(" {l}\n")).collect()),
+            docs: leak(docs),
         }))
     }
 }
