@@ -208,7 +208,13 @@ pub struct Positions {
 }
 
 impl Positions {
-    pub fn new(src: &str, mut offsets: Vec<u32>) -> Self {
+    pub fn new(src: &str, offsets: Vec<u32>) -> Self {
+        Self::with_marks(src, offsets, &[])
+    }
+
+    /// [`Positions::new`] with the parser's [`crate::json::Doc::line_marks`]: between two
+    /// offsets far apart, counting resumes at the last mark before the later one.
+    pub fn with_marks(src: &str, mut offsets: Vec<u32>, marks: &[u32]) -> Self {
         let floor_char = |mut i: usize| {
             i = i.min(src.len());
             while !src.is_char_boundary(i) {
@@ -226,8 +232,20 @@ impl Positions {
         let mut at = Vec::with_capacity(offsets.len());
         // The previous offset, its line (0-based) and its column (1-based, BOM included).
         let (mut prev, mut line, mut column) = (0usize, 0usize, 1usize);
+        let mut mark = 0;
         for o in offsets {
             let o = o as usize;
+            while marks.get(mark).is_some_and(|&m| m as usize <= o) {
+                mark += 1;
+            }
+            // The mark before `o`, if past `prev`, starts a line whose number is known.
+            if let Some(&m) = mark.checked_sub(1).and_then(|k| marks.get(k)) {
+                if m as usize > prev {
+                    prev = m as usize;
+                    line = mark * crate::json::LINE_MARK as usize;
+                    column = 1;
+                }
+            }
             let between = &bytes[prev..o];
             match memchr::memrchr(b'\n', between) {
                 Some(last) => {
@@ -342,6 +360,35 @@ mod tests {
         let idx = SourceIndex::new(&long, vec![]);
         assert_eq!(sweep.position(at as u32), idx.position(at));
         assert_eq!(sweep.position(3), idx.position(3));
+    }
+
+    #[test]
+    fn a_sweep_from_the_parsers_line_marks_agrees_with_the_index() {
+        // Hundreds of lines, CRLF and LF, non-ASCII text, a BOM: every offset of every line.
+        let mut src = String::from("\u{feff}[\n");
+        for i in 0..700 {
+            let eol = if i % 3 == 0 { "\r\n" } else { "\n" };
+            src.push_str(&format!("  {{\"k{i}\": \"é{}\"}},{eol}", "x".repeat(i % 7)));
+        }
+        src.push_str("  0\n]\n");
+        let doc = crate::json::parse(&src).expect("valid");
+        assert!(doc.line_marks().len() >= 10, "{}", doc.line_marks().len());
+        let idx = SourceIndex::new(&src, vec![]);
+        let every: Vec<u32> = (0..=src.len() as u32).collect();
+        let sweep = Positions::with_marks(&src, every.clone(), doc.line_marks());
+        for o in every
+            .iter()
+            .copied()
+            .filter(|&o| src.is_char_boundary(o as usize))
+        {
+            assert_eq!(sweep.position(o), idx.position(o as usize), "offset {o}");
+        }
+        // A few far-apart offsets, as findings give them.
+        let few = vec![5, 9_000, 20_000, src.len() as u32 - 3];
+        let sparse = Positions::with_marks(&src, few.clone(), doc.line_marks());
+        for o in few {
+            assert_eq!(sparse.position(o), idx.position(o as usize), "offset {o}");
+        }
     }
 
     #[test]

@@ -15,7 +15,7 @@ mod swar;
 use std::borrow::Cow;
 
 pub use cache::SerdeCache;
-pub use parse::{ParseError, ParseErrorKind, parse};
+pub use parse::{LINE_MARK, ParseError, ParseErrorKind, parse};
 
 /// Deepest nesting of arrays and objects a document may have.
 pub const MAX_DEPTH: usize = 512;
@@ -87,6 +87,10 @@ pub(crate) struct Node {
 /// A parsed document borrowing its source bytes.
 pub struct Doc<'src> {
     src: &'src str,
+    /// Where lines `LINE_MARK`, `2 * LINE_MARK`, ... (0-based) start: noted while parsing,
+    /// so that finding a finding's line counts line breaks from the mark before it rather
+    /// than from the top of the file.
+    line_marks: Vec<u32>,
     nodes: Vec<Node>,
     /// Tape indexes of keys a later member of the same object repeats, sorted. Make reads
     /// blueprints with JavaScript's `JSON.parse`, which keeps the last of duplicate keys, so
@@ -111,6 +115,12 @@ impl<'src> Doc<'src> {
             doc: self,
             idx: index,
         }
+    }
+
+    /// The offsets at which every [`LINE_MARK`]-th line starts (lines `LINE_MARK * (k + 1)`,
+    /// 0-based, for `k` = 0, 1, ...).
+    pub fn line_marks(&self) -> &[u32] {
+        &self.line_marks
     }
 
     pub fn node_count(&self) -> usize {

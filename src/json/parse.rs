@@ -75,6 +75,9 @@ impl std::error::Error for ParseError {}
 
 const UTF8_BOM: &str = "\u{feff}";
 
+/// Every how many lines the parser notes where a line starts ([`Doc::line_marks`]).
+pub const LINE_MARK: u32 = 64;
+
 /// Parses `src` (already valid UTF-8) into a spanned [`Doc`]. A leading UTF-8 BOM is skipped;
 /// spans stay offsets into `src` as given.
 pub fn parse(src: &str) -> Result<Doc<'_>, ParseError> {
@@ -90,11 +93,14 @@ pub fn parse(src: &str) -> Result<Doc<'_>, ParseError> {
         pos: start,
         nodes: Vec::with_capacity(src.len() / 24 + 4),
         stack: Vec::with_capacity(32),
+        lines: 0,
+        line_marks: Vec::new(),
     };
     p.run()?;
     let (shadowed, duplicates) = duplicate_keys(src, &p.nodes);
     Ok(Doc {
         src,
+        line_marks: p.line_marks,
         nodes: p.nodes,
         shadowed,
         duplicates,
@@ -169,6 +175,11 @@ struct Parser<'a> {
     nodes: Vec<Node>,
     /// Open containers: tape index and whether it is an object.
     stack: Vec<(u32, bool)>,
+    /// Line breaks passed so far. JSON has them only between tokens, so the whitespace skip
+    /// sees every one.
+    lines: u32,
+    /// [`Doc::line_marks`].
+    line_marks: Vec<u32>,
 }
 
 type PResult<T> = Result<T, ParseError>;
@@ -192,7 +203,14 @@ impl Parser<'_> {
                     }
                     self.pos = swar::run_end(self.b, self.pos, c);
                 }
-                Some(b'\n' | b'\r') => self.pos += 1,
+                Some(b'\n') => {
+                    self.pos += 1;
+                    self.lines += 1;
+                    if self.lines % LINE_MARK == 0 {
+                        self.line_marks.push(self.pos as u32);
+                    }
+                }
+                Some(b'\r') => self.pos += 1,
                 _ => return,
             }
         }
@@ -311,6 +329,13 @@ impl Parser<'_> {
             None => return self.err(ParseErrorKind::UnexpectedEof, self.pos),
             Some(_) => return self.err(ParseErrorKind::ExpectedKey, self.pos),
         }
+        // Pretty-printed exports write `"key": value`: that shape is taken in one step.
+        if let Some(&[b':', b' ', next]) = self.b.get(self.pos..self.pos + 3) {
+            if !matches!(next, b' ' | b'\t' | b'\n' | b'\r') {
+                self.pos += 2;
+                return Ok(());
+            }
+        }
         self.skip_ws();
         match self.peek() {
             Some(b':') => self.pos += 1,
@@ -338,38 +363,29 @@ impl Parser<'_> {
         let mut i = self.pos + 1;
         let mut escaped = false;
         loop {
-            // Find the next `"`, `\` or control byte: eight bytes per step, then byte by
-            // byte over the last few bytes of the file.
+            // Find the next `"`, `\` or control byte: eight bytes per step (two words per
+            // turn of the loop, each tested as soon as it is loaded: most strings are short
+            // keys that end in the first word), then byte by byte over the file's last bytes.
             loop {
-                // Prompts and HTML bodies run for hundreds of bytes between escapes: two
-                // words per step while nothing special turns up.
-                while let (Some(w0), Some(w1)) = (swar::load(self.b, i), swar::load(self.b, i + 8))
-                {
-                    if swar::string_special(w0) | swar::string_special(w1) != 0 {
-                        break;
-                    }
-                    i += 16;
+                let Some(w0) = swar::load(self.b, i) else {
+                    i = self.plain_tail(i);
+                    break;
+                };
+                let s0 = swar::string_special(w0);
+                if s0 != 0 {
+                    i += swar::first(s0);
+                    break;
                 }
-                match swar::load(self.b, i) {
-                    Some(w) => {
-                        let special = swar::string_special(w);
-                        if special != 0 {
-                            i += swar::first(special);
-                            break;
-                        }
-                        i += 8;
-                    }
-                    None => {
-                        while self
-                            .b
-                            .get(i)
-                            .is_some_and(|&c| c != b'"' && c != b'\\' && c >= 0x20)
-                        {
-                            i += 1;
-                        }
-                        break;
-                    }
+                let Some(w1) = swar::load(self.b, i + 8) else {
+                    i = self.plain_tail(i + 8);
+                    break;
+                };
+                let s1 = swar::string_special(w1);
+                if s1 != 0 {
+                    i += 8 + swar::first(s1);
+                    break;
                 }
+                i += 16;
             }
             match self.b.get(i) {
                 Some(b'"') => {
@@ -396,6 +412,20 @@ impl Parser<'_> {
                 None => return self.err(ParseErrorKind::UnexpectedEof, self.b.len()),
             }
         }
+    }
+
+    /// The end of the plain string text from `i` in the last few bytes of the file, where no
+    /// word can be loaded.
+    #[inline(never)]
+    fn plain_tail(&self, mut i: usize) -> usize {
+        while self
+            .b
+            .get(i)
+            .is_some_and(|&c| c != b'"' && c != b'\\' && c >= 0x20)
+        {
+            i += 1;
+        }
+        i
     }
 
     fn digits(&mut self) -> usize {

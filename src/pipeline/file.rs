@@ -207,12 +207,13 @@ pub fn check_bytes(display: &str, explicit: bool, bytes: &[u8], opts: &Options) 
         if opts.keep_model {
             scenario.references.iter().for_each(|r| add(r.span));
         }
-        Locator::Sweep(Positions::new(src, offsets))
+        Locator::Sweep(Positions::with_marks(src, offsets, doc.line_marks()))
     };
     let locate = |span: Span| match &locator {
         Locator::Index(index) => index.locate(span),
         Locator::Sweep(positions) => positions.locate_bare(span),
     };
+    let shown = crate::redact::clean(display);
     let mut diagnostics: Vec<Diagnostic> = findings
         .into_iter()
         .map(|f| {
@@ -225,7 +226,7 @@ pub fn check_bytes(display: &str, explicit: bool, bytes: &[u8], opts: &Options) 
                     label: crate::redact::clean(label),
                 })
                 .collect();
-            Diagnostic::new(f, display, Some(loc)).with_related(related)
+            Diagnostic::in_file(f, shown.clone(), Some(loc)).with_related(related)
         })
         .collect();
     diagnostics.sort_by_key(|d| d.location.as_ref().map_or(0, |l| l.span.start));
