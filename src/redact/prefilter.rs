@@ -84,18 +84,15 @@ pub(crate) fn may_hold_secret(text: &str) -> bool {
         || may_hold_token(b)
 }
 
-/// `bearer`, `basic` or `token` in any ASCII case.
+/// `bearer`, `basic` or `token` in any ASCII case (one vectorised search for the three).
 fn has_scheme_word(b: &[u8]) -> bool {
-    b.windows(5).any(|w| {
-        let w5 = [
-            w[0] | 0x20,
-            w[1] | 0x20,
-            w[2] | 0x20,
-            w[3] | 0x20,
-            w[4] | 0x20,
-        ];
-        &w5 == b"basic" || &w5 == b"token" || (&w5 == b"beare")
-    })
+    static WORDS: std::sync::LazyLock<aho_corasick::AhoCorasick> = std::sync::LazyLock::new(|| {
+        aho_corasick::AhoCorasick::builder()
+            .ascii_case_insensitive(true)
+            .build(["bearer", "basic", "token"])
+            .expect("three literal words build")
+    });
+    WORDS.is_match(b)
 }
 
 #[cfg(test)]

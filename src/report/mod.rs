@@ -52,7 +52,12 @@ pub struct Related {
 impl Diagnostic {
     /// Every text of the finding is cleaned here, once for every format: rules quote values
     /// from files and answers, which may hold secrets or control characters.
-    pub fn new(mut finding: Finding, file: &str, location: Option<Location>) -> Self {
+    pub fn new(finding: Finding, file: &str, location: Option<Location>) -> Self {
+        Self::in_file(finding, redact::clean(file), location)
+    }
+
+    /// [`Diagnostic::new`] for a file name cleaned already (once for all of a file's findings).
+    pub fn in_file(mut finding: Finding, clean_file: String, location: Option<Location>) -> Self {
         finding.message = redact::clean_owned(std::mem::take(&mut finding.message));
         finding.label = finding.label.map(redact::clean_text);
         finding.help = finding.help.map(redact::clean_text);
@@ -60,7 +65,7 @@ impl Diagnostic {
         finding.module_name = redact::clean_opt(finding.module_name);
         Diagnostic {
             finding,
-            file: redact::clean(file),
+            file: clean_file,
             location,
             related: Vec::new(),
         }
