@@ -43,12 +43,14 @@ fn has_open(b: &[u8]) -> bool {
     memchr::memchr_iter(b'{', b).any(|i| b.get(i + 1) == Some(&b'{'))
 }
 
-/// Whether `b` holds an escaped brace, `\u007b` or `\u007d` in either case.
+/// Whether `b` holds an escaped brace, `\u007b` or `\u007d` in either case (JSON spells the
+/// `u` in lower case): one substring search, not a look at every escape of a prompt.
 fn escaped_brace(b: &[u8]) -> bool {
-    memchr::memchr_iter(b'\\', b).any(|i| {
-        b.get(i + 1..i + 6).is_some_and(|e| {
-            e[..4].eq_ignore_ascii_case(b"u007") && matches!(e[4] | 0x20, b'b' | b'd')
-        })
+    static FINDER: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+        std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"\\u007"));
+    FINDER.find_iter(b).any(|i| {
+        b.get(i + 5)
+            .is_some_and(|&c| matches!(c | 0x20, b'b' | b'd'))
     })
 }
 
@@ -70,6 +72,12 @@ fn malformed(text: &str) -> Option<&'static str> {
                 i += 2;
             }
             _ => i += 1,
+        }
+        // Only braces change the state: the next one is found by a vectorised search, not
+        // byte by byte through a long prompt.
+        match memchr::memchr2(b'{', b'}', &b[i..]) {
+            Some(k) => i += k,
+            None => break,
         }
     }
     open.then_some("an expression opened with `{{` is never closed")
@@ -132,6 +140,39 @@ impl Rule for MalformedExpression {
 mod tests {
     use super::malformed;
     use crate::rules::testing::*;
+
+    /// The state machine stepped byte by byte, as it was before braces were searched for.
+    fn malformed_bytewise(text: &str) -> Option<&'static str> {
+        let b = text.as_bytes();
+        let mut i = memchr::memmem::find(b, b"{{")?;
+        let mut open = false;
+        while i + 1 < b.len() {
+            match (b[i], b[i + 1], open) {
+                (b'{', b'{', true) => return Some("`{{` opens inside another expression"),
+                (b'{', b'{', false) => {
+                    open = true;
+                    i += 2;
+                }
+                (b'}', b'}', true) => {
+                    open = false;
+                    i += 2;
+                }
+                _ => i += 1,
+            }
+        }
+        open.then_some("an expression opened with `{{` is never closed")
+    }
+
+    #[test]
+    fn brace_search_agrees_with_the_bytewise_machine() {
+        let mut rng = fastrand::Rng::with_seed(7);
+        let alphabet = ['{', '}', 'a', ' ', 'é'];
+        for _ in 0..20_000 {
+            let len = rng.usize(0..24);
+            let text: String = (0..len).map(|_| alphabet[rng.usize(0..5)]).collect();
+            assert_eq!(malformed(&text), malformed_bytewise(&text), "{text:?}");
+        }
+    }
 
     #[test]
     fn finds_nested_and_unclosed_expressions() {

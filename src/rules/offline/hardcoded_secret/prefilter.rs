@@ -54,9 +54,15 @@ impl Escapes {
             quote: false,
             slash: false,
         };
-        let mut at = 0;
-        while let Some(i) = memchr::memchr(b'\\', &raw[at..]) {
-            let next = at + i + 1;
+        // One vectorised search for every backslash (prompts hold one every few dozen
+        // bytes); the second of `\\` starts no escape.
+        let mut skip_to = 0;
+        for i in memchr::memchr_iter(b'\\', raw) {
+            if i < skip_to {
+                continue;
+            }
+            let next = i + 1;
+            skip_to = next + 1;
             match raw.get(next) {
                 Some(b'"') => e.quote = true,
                 Some(b'/') => e.slash = true,
@@ -71,10 +77,6 @@ impl Escapes {
                     }
                 }
                 _ => {}
-            }
-            at = next + 1;
-            if at >= raw.len() {
-                break;
             }
         }
         Some(e)
