@@ -7,9 +7,9 @@
 //! The walk is on the hot path (every string of every mapper, for BP019 and BP020 each), so it
 //! is a scan along the tape, which is in document order: a string node that is no key is a
 //! leaf, the node before a member's value is its key, and the containers around the current
-//! node are a small stack. Nothing is allocated per node; a `{name, value}` pair is looked at
-//! only when a member is called `value`, `name` or `key`, and a leaf's pointer is built only
-//! when a rule asks for one.
+//! node are a small stack. Nothing is allocated per node; a leaf's key, its pair (looked at
+//! only for members called `value`, `name` or `key`) and its pointer are worked out only when
+//! a rule asks for them.
 
 use crate::json::{Kind, Value, push_pointer_token};
 
@@ -19,28 +19,38 @@ struct Open<'d> {
     end: u32,
     /// For an array: the name its strings take (its member key, or the name of its pair).
     key: Option<Value<'d>>,
-    /// For an object: how it names a `{name, value}` pair ([`pair_naming`]), once asked.
-    pair: Option<Pair<'d>>,
 }
 
 /// Which member names a pair (`name` or `key`), and the naming string.
 type Pair<'d> = (Option<&'static str>, Option<Value<'d>>);
 
 pub struct StringLeaf<'a, 'd> {
-    /// The member key, or the sibling `name` for `{name, value}` pairs; `None` at the top.
-    pub key: Option<Value<'d>>,
     pub value: Value<'d>,
-    /// The `name` (or `key`) of a `{name, value}` pair: it names the value, it is not one.
-    pub names_a_pair: bool,
     /// The containers from the root handed to [`for_each_string`] down to the leaf's parent.
     open: &'a [Open<'d>],
     root: u32,
 }
 
 impl<'d> StringLeaf<'_, 'd> {
+    /// The member key, or the sibling `name` for `{name, value}` pairs; `None` at the top.
+    /// Worked out when asked (BP019 asks only for what it reports).
+    pub fn key(&self) -> Option<Value<'d>> {
+        name_of(self.open, self.value, self.root).0
+    }
+
+    /// The `name` (or `key`) of a `{name, value}` pair: it names the value, it is not one.
+    pub fn names_a_pair(&self) -> bool {
+        name_of(self.open, self.value, self.root).1
+    }
+
+    /// [`StringLeaf::key`] and [`StringLeaf::names_a_pair`] at once.
+    pub fn key_and_pair(&self) -> (Option<Value<'d>>, bool) {
+        name_of(self.open, self.value, self.root)
+    }
+
     /// The key as text (empty at the top).
     pub fn key_text(&self) -> String {
-        self.key
+        self.key()
             .and_then(|k| k.as_str())
             .map(|k| k.into_owned())
             .unwrap_or_default()
@@ -123,8 +133,8 @@ fn pair_naming<'d>(obj: Value<'d>) -> Pair<'d> {
 }
 
 /// The name a value takes and whether it names a pair, given the containers around it.
-fn name_of<'d>(open: &mut [Open<'d>], v: Value<'d>, root: u32) -> (Option<Value<'d>>, bool) {
-    let Some(parent) = open.last_mut().filter(|_| v.index() != root) else {
+fn name_of<'d>(open: &[Open<'d>], v: Value<'d>, root: u32) -> (Option<Value<'d>>, bool) {
+    let Some(parent) = open.last().filter(|_| v.index() != root) else {
         return (None, false);
     };
     if parent.value.kind() == Kind::Array {
@@ -138,7 +148,7 @@ fn name_of<'d>(open: &mut [Open<'d>], v: Value<'d>, root: u32) -> (Option<Value<
     if !may_pair || !(key_is(member, "value") || key_is(member, "name") || key_is(member, "key")) {
         return (Some(member), false);
     }
-    let (pair_key, pair_name) = *parent.pair.get_or_insert_with(|| pair_naming(parent.value));
+    let (pair_key, pair_name) = pair_naming(parent.value);
     match (pair_name, pair_key) {
         (Some(n), _) if key_is(member, "value") => (Some(n), false),
         (Some(_), Some(k)) if key_is(member, k) => (Some(member), true),
@@ -157,30 +167,23 @@ pub fn for_each_string<'d>(root: Value<'d>, f: &mut dyn FnMut(&StringLeaf<'_, 'd
         }
         let v = root.at(i);
         match v.kind() {
-            Kind::String if !v.is_key() || i == first => {
-                let (key, names_a_pair) = name_of(&mut open, v, first);
-                f(&StringLeaf {
-                    key,
-                    value: v,
-                    names_a_pair,
-                    open: &open,
-                    root: first,
-                });
-            }
+            Kind::String if !v.is_key() || i == first => f(&StringLeaf {
+                value: v,
+                open: &open,
+                root: first,
+            }),
             Kind::Array => {
-                let (key, _) = name_of(&mut open, v, first);
+                let (key, _) = name_of(&open, v, first);
                 open.push(Open {
                     value: v,
                     end: v.subtree_end(),
                     key,
-                    pair: None,
                 });
             }
             Kind::Object => open.push(Open {
                 value: v,
                 end: v.subtree_end(),
                 key: None,
-                pair: None,
             }),
             _ => {}
         }
@@ -231,7 +234,7 @@ mod tests {
                 .unwrap();
         let mut seen = Vec::new();
         for_each_string(doc.root(), &mut |l| {
-            seen.push((l.key_text(), l.names_a_pair, l.is_under("qs")))
+            seen.push((l.key_text(), l.names_a_pair(), l.is_under("qs")))
         });
         assert_eq!(
             seen,

@@ -370,9 +370,6 @@ fn scan(cx: &Context<'_>, m: &Module) -> Vec<Hit> {
     });
     for (section, root) in sections {
         for_each_string(root, &mut |leaf| {
-            if leaf.names_a_pair {
-                return;
-            }
             // Work on the raw text: nothing shorter than 3 bytes is a credential or its
             // placeholder, and only strings with escapes need decoding (most have none).
             let raw = leaf.value.raw();
@@ -380,7 +377,11 @@ fn scan(cx: &Context<'_>, m: &Module) -> Vec<Hit> {
             if inner.len() < 3 {
                 return;
             }
-            let key = leaf.key.and_then(|k| k.as_str()).unwrap_or_default();
+            let (key, names_a_pair) = leaf.key_and_pair();
+            if names_a_pair {
+                return;
+            }
+            let key = key.and_then(|k| k.as_str()).unwrap_or_default();
             let in_query = leaf.is_under("qs");
             let text = if memchr::memchr(b'\\', inner.as_bytes()).is_some() {
                 if !worth_decoding(&key, inner, in_query) {

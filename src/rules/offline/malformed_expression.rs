@@ -43,6 +43,13 @@ fn has_open(b: &[u8]) -> bool {
     memchr::memchr_iter(b'{', b).any(|i| b.get(i + 1) == Some(&b'{'))
 }
 
+/// Whether a long text (a whole section) holds `{{`: one substring search.
+fn has_open_pair(b: &[u8]) -> bool {
+    static FINDER: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
+        std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"{{"));
+    FINDER.find(b).is_some()
+}
+
 /// Whether `b` holds an escaped brace, `\u007b` or `\u007d` in either case (JSON spells the
 /// `u` in lower case): one substring search, not a look at every escape of a prompt.
 fn escaped_brace(b: &[u8]) -> bool {
@@ -96,6 +103,12 @@ fn sections<'d>(obj: Value<'d>) -> Vec<(String, Value<'d>)> {
 impl Rule for MalformedExpression {
     fn check_module(&self, cx: &Context<'_>, m: &Module, out: &mut Vec<Finding>) {
         for (at, root) in sections(cx.doc.value(m.node)) {
+            // `{{` cannot be JSON structure, so a section whose text holds none (and no
+            // escaped brace) has no expression to look at: one search instead of a walk.
+            let text = root.raw().as_bytes();
+            if !has_open_pair(text) && !escaped_brace(text) {
+                continue;
+            }
             for_each_string(root, &mut |leaf| {
                 let raw = leaf.value.raw();
                 if !has_open(raw.as_bytes()) {
