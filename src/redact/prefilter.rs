@@ -7,11 +7,47 @@
 use super::TOKEN_PATTERNS;
 
 /// Whether `text` may hold one of [`TOKEN_PATTERNS`]: each needs a run of at least
-/// [`TOKEN_RUN`] bytes of `[0-9A-Za-z_-]` (the shortest, a JWT's `eyJ` and ten more), except
-/// the private key, which starts with `-----BEGIN`. This rules out most prose and markup
-/// before the token set's search, which must run to the end of the text; it runs on every
-/// string of every mapper, so it classifies eight bytes at a time ([`token_bytes`]).
+/// [`TOKEN_RUN`] bytes of `[0-9A-Za-z_-]` (the shortest, a JWT's `eyJ` and ten more) that
+/// starts with its literal prefix ([`TOKEN_STARTS`]) or, for a Telegram bot token, a digit
+/// before a `:`; the private key starts with `-----BEGIN`. This rules out most prose, markup,
+/// ids and URLs before the token set's search, which must run to the end of the text; it
+/// runs on every string of every mapper, so the run is looked for first, eight bytes at a
+/// time ([`token_bytes`]), and the prefixes in one vectorised search.
 pub(crate) fn may_hold_token(text: &[u8]) -> bool {
+    static STARTS: std::sync::LazyLock<aho_corasick::AhoCorasick> =
+        std::sync::LazyLock::new(|| {
+            aho_corasick::AhoCorasick::new(TOKEN_STARTS).expect("literal prefixes build")
+        });
+    let digit_colon =
+        || memchr::memchr_iter(b':', text).any(|i| i > 0 && text[i - 1].is_ascii_digit());
+    (has_token_run(text) && (STARTS.is_match(text) || digit_colon()))
+        || memchr::memmem::find(text, b"-----BEGIN").is_some()
+}
+
+/// The literal start of every one of [`TOKEN_PATTERNS`] but the Telegram bot token's (digits
+/// and a `:`) and the private key's.
+const TOKEN_STARTS: &[&str] = &[
+    "xox",
+    "ghp_",
+    "gho_",
+    "ghu_",
+    "ghs_",
+    "ghr_",
+    "github_pat_",
+    "sk-",
+    "AKIA",
+    "ASIA",
+    "AIza",
+    "sk_live_",
+    "sk_test_",
+    "rk_live_",
+    "rk_test_",
+    "glpat-",
+    "eyJ",
+];
+
+/// Whether `text` holds a run of at least [`TOKEN_RUN`] bytes of `[0-9A-Za-z_-]`.
+fn has_token_run(text: &[u8]) -> bool {
     let mut run = 0;
     let mut words = text.chunks_exact(8);
     for word in &mut words {
@@ -44,7 +80,7 @@ pub(crate) fn may_hold_token(text: &[u8]) -> bool {
             return true;
         }
     }
-    run >= TOKEN_RUN || memchr::memmem::find(text, b"-----BEGIN").is_some()
+    run >= TOKEN_RUN
 }
 
 const ONES: u64 = 0x0101_0101_0101_0101;
@@ -121,6 +157,13 @@ mod tests {
             assert!(super::may_hold_token(text.as_bytes()), "{token}");
         }
         assert!(!super::may_hold_token(b"a short sentence, with words."));
+        // Long ids and paths without a token's start are ruled out.
+        assert!(!super::may_hold_token(
+            b"1BxiMVs0XRA5nFMdKvBdBZjgmUUqptlbs74OgvE2upms"
+        ));
+        assert!(!super::may_hold_token(
+            b"https://example.com/some_long_path_segment/x"
+        ));
         // Runs of every length at every offset, against a byte-by-byte count.
         for len in 0..40 {
             for at in 0..20 {
@@ -129,7 +172,7 @@ mod tests {
                     text.extend(std::iter::repeat_n(b'a', len));
                     text.extend([fill, b'Z', fill]);
                     assert_eq!(
-                        super::may_hold_token(&text),
+                        super::has_token_run(&text),
                         len >= super::TOKEN_RUN,
                         "{len} {at}"
                     );
