@@ -385,8 +385,8 @@ impl<'d> Walker<'d> {
         let restore = metadata.and_then(|m| m.get("restore"));
         let echo = metadata.and_then(|m| m.get("parameters"));
 
-        struct Declared {
-            name: String,
+        struct Declared<'d> {
+            name: std::borrow::Cow<'d, str>,
             kind: Option<RefKind>,
             allowed: Vec<String>,
             required: bool,
@@ -408,7 +408,7 @@ impl<'d> Walker<'d> {
                 _ => Vec::new(),
             };
             declared.push(Declared {
-                name: name.into_owned(),
+                name,
                 kind,
                 allowed,
                 required: entry.get("required").and_then(|r| r.as_bool()) == Some(true),
@@ -463,7 +463,7 @@ impl<'d> Walker<'d> {
             found.push(Reference {
                 module: module.index,
                 kind,
-                key: d.name,
+                key: d.name.into_owned(),
                 value: RefValue::Missing,
                 span: params.map_or(module.anchor(), |p| p.span()),
                 pointer,
@@ -481,15 +481,9 @@ impl<'d> Walker<'d> {
             let modern = restore
                 .and_then(|rs| rs.get("parameters"))
                 .and_then(|p| p.get(&r.key));
-            let (entry, mut entry_pointer) = match modern {
-                Some(e) => (
-                    Some(e),
-                    format!("{}/metadata/restore/parameters", module.pointer),
-                ),
-                None => (
-                    restore.and_then(|rs| rs.get(&r.key)),
-                    format!("{}/metadata/restore", module.pointer),
-                ),
+            let (entry, entry_base) = match modern {
+                Some(e) => (Some(e), "/metadata/restore/parameters"),
+                None => (restore.and_then(|rs| rs.get(&r.key)), "/metadata/restore"),
             };
             if let Some(entry) = entry {
                 r.label = entry.get_str("label").map(|s| s.into_owned());
@@ -500,6 +494,7 @@ impl<'d> Walker<'d> {
                         .as_str()
                         .filter(|t| !matches!(t.trim(), "" | "undefined" | "null"));
                     if let Some(t) = named {
+                        let mut entry_pointer = format!("{}{entry_base}", module.pointer);
                         push_pointer_token(&mut entry_pointer, &r.key);
                         entry_pointer.push_str("/data/connection");
                         r.chosen_type = Some(t.into_owned());
