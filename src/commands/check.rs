@@ -16,11 +16,12 @@ pub fn run(args: CheckArgs, ui: &Ui, settings: &Settings) -> Result<u8, String> 
     if streams(&args) {
         return run_streaming(&args, ui, settings, baseline.as_ref());
     }
-    let run = check_run(&args, ui, settings, baseline.as_ref())?;
+    let mut run = check_run(&args, ui, settings, baseline.as_ref())?;
+    let code = exit_code(&run, settings.fail_on);
     let baseline_name = args.baseline.as_ref().map(|p| p.display().to_string());
     // `--min-severity` is a display threshold: what is below it is counted, not shown, and
     // the exit code still follows `--fail-on` over every finding.
-    let shown = Shown::of(&run, args.min_severity.map(Severity::from));
+    let shown = Shown::of(&mut run, args.min_severity.map(Severity::from));
     let report = Report {
         diagnostics: &shown.diagnostics,
         summary: &shown.summary,
@@ -29,26 +30,40 @@ pub fn run(args: CheckArgs, ui: &Ui, settings: &Settings) -> Result<u8, String> 
         baseline: baseline_name.as_deref(),
         rules: &settings.rules,
     };
-    let mut text = match args.format {
-        Format::Human => report::human::render(&report, ui.color && args.output.is_none()),
-        Format::Compact => report::compact::render(&report),
-        Format::Json => report::json::render(&report),
-        Format::Sarif => report::sarif::render(&report),
-        Format::Github => report::github::render(&report),
-        Format::Junit => report::junit::render(&report),
+    // JSON and SARIF to stdout are written as they are rendered (the token scrubbed on the
+    // way), not built as one text first: the report is the largest thing a big run holds.
+    let writer: Option<WriteReport> = match args.format {
+        Format::Json => Some(report::json::write),
+        Format::Sarif => Some(report::sarif::write),
+        _ => None,
     };
-    if ui.quiet && args.format == Format::Human {
-        // Drop the summary (its last line, and the per-rule line before it), keep findings and
-        // errors.
-        let cut = text.trim_end().rfind('\n').map_or(0, |c| c + 1);
-        text.truncate(cut);
-        if let Some(rules) = shown.summary.rules_line() {
-            if text.ends_with(&format!("{rules}\n")) {
-                text.truncate(text.len() - rules.len() - 1);
+    if let (Some(write), None) = (writer, args.output.as_ref()) {
+        let out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+        let mut out = redact::ScrubWriter::new(out);
+        // A closed pipe (`bplint check | head`) is not an error worth a message.
+        let _ = write(&report, &mut out).and_then(|_| out.flush());
+    } else {
+        let mut text = match args.format {
+            Format::Human => report::human::render(&report, ui.color && args.output.is_none()),
+            Format::Compact => report::compact::render(&report),
+            Format::Json => report::json::render(&report),
+            Format::Sarif => report::sarif::render(&report),
+            Format::Github => report::github::render(&report),
+            Format::Junit => report::junit::render(&report),
+        };
+        if ui.quiet && args.format == Format::Human {
+            // Drop the summary (its last line, and the per-rule line before it), keep findings and
+            // errors.
+            let cut = text.trim_end().rfind('\n').map_or(0, |c| c + 1);
+            text.truncate(cut);
+            if let Some(rules) = shown.summary.rules_line() {
+                if text.ends_with(&format!("{rules}\n")) {
+                    text.truncate(text.len() - rules.len() - 1);
+                }
             }
         }
+        write_output(args.output.as_ref(), &text)?;
     }
-    write_output(args.output.as_ref(), &text)?;
     if !ui.quiet {
         for n in &run.notes {
             say("note", n);
@@ -59,8 +74,11 @@ pub fn run(args: CheckArgs, ui: &Ui, settings: &Settings) -> Result<u8, String> 
             say("error", e);
         }
     }
-    Ok(exit_code(&run, settings.fail_on))
+    Ok(code)
 }
+
+/// A renderer that writes a whole-document report as it goes.
+type WriteReport = fn(&Report<'_>, &mut dyn Write) -> std::io::Result<()>;
 
 /// Formats that are a sequence of findings print each file's as soon as it is checked, so
 /// memory does not grow with the run. A report written to `--output` is replaced whole, so it
@@ -151,15 +169,14 @@ struct Shown {
 }
 
 impl Shown {
-    fn of(run: &CheckRun, min: Option<Severity>) -> Shown {
-        let diagnostics: Vec<report::Diagnostic> = run
-            .diagnostics
-            .iter()
-            .filter(|d| min.is_none_or(|m| d.severity >= m))
-            .cloned()
-            .collect();
+    /// Takes the run's findings (the exit code is worked out before), keeping those shown:
+    /// a copy of each would double the memory of a one-document report.
+    fn of(run: &mut CheckRun, min: Option<Severity>) -> Shown {
+        let mut diagnostics = std::mem::take(&mut run.diagnostics);
+        let all = diagnostics.len();
+        diagnostics.retain(|d| min.is_none_or(|m| d.severity >= m));
         let mut summary = run.summary.clone();
-        summary.hidden = run.diagnostics.len() - diagnostics.len();
+        summary.hidden = all - diagnostics.len();
         Shown {
             diagnostics,
             summary,

@@ -107,6 +107,77 @@ pub fn register_secret(value: &str) {
     }
 }
 
+/// A writer that does what [`scrub_registered`] does to a whole text, for a report written
+/// as it is rendered: the registered values (as they are when it is made) are replaced by
+/// [`MASK`] in what passes through. Up to the longest value's length less one byte is held
+/// back between writes, so a value split across two writes is still found.
+pub struct ScrubWriter<W: std::io::Write> {
+    inner: W,
+    secrets: Vec<String>,
+    pending: Vec<u8>,
+}
+
+impl<W: std::io::Write> ScrubWriter<W> {
+    pub fn new(inner: W) -> Self {
+        let secrets = REGISTERED.read().map(|l| l.clone()).unwrap_or_default();
+        ScrubWriter {
+            inner,
+            secrets,
+            pending: Vec::new(),
+        }
+    }
+
+    /// Writes out what is pending but the bytes a value could still start in (all of it
+    /// when `all`).
+    fn drain(&mut self, all: bool) -> std::io::Result<()> {
+        if self.secrets.is_empty() {
+            self.inner.write_all(&self.pending)?;
+            self.pending.clear();
+            return Ok(());
+        }
+        for secret in &self.secrets {
+            let finder = memchr::memmem::Finder::new(secret.as_bytes());
+            if finder.find(&self.pending).is_none() {
+                continue;
+            }
+            let mut out = Vec::with_capacity(self.pending.len());
+            let mut at = 0;
+            for hit in finder.find_iter(&self.pending) {
+                out.extend_from_slice(&self.pending[at..hit]);
+                out.extend_from_slice(MASK.as_bytes());
+                at = hit + secret.len();
+            }
+            out.extend_from_slice(&self.pending[at..]);
+            self.pending = out;
+        }
+        let longest = self.secrets.iter().map(String::len).max().unwrap_or(1);
+        let keep = if all {
+            0
+        } else {
+            (longest - 1).min(self.pending.len())
+        };
+        let cut = self.pending.len() - keep;
+        self.inner.write_all(&self.pending[..cut])?;
+        self.pending.drain(..cut);
+        Ok(())
+    }
+}
+
+impl<W: std::io::Write> std::io::Write for ScrubWriter<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.pending.extend_from_slice(buf);
+        if self.pending.len() >= 1 << 16 {
+            self.drain(false)?;
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.drain(true)?;
+        self.inner.flush()
+    }
+}
+
 /// `text` with the registered values (the API token) replaced by [`MASK`], and nothing else
 /// changed: for whole documents such as a snapshot, whose data must stay as it is.
 pub fn scrub_registered(text: &str) -> Cow<'_, str> {
@@ -444,5 +515,25 @@ mod tests {
             clean_markdown(text),
             "# Title\n\n  \\::error file=x::boom\nok :: here\n?[2J"
         );
+    }
+
+    #[test]
+    fn the_scrubbing_writer_finds_values_split_across_writes() {
+        use std::io::Write;
+        register_secret("tok-SCRUBWRITER-1234567890");
+        let text = "a tok-SCRUBWRITER-1234567890 b tok-SCRUBWRITER-1234567890";
+        for split in 0..text.len() {
+            let mut w = ScrubWriter::new(Vec::new());
+            w.write_all(&text.as_bytes()[..split]).unwrap();
+            // Force a drain in the middle, as a long report does.
+            w.drain(false).unwrap();
+            w.write_all(&text.as_bytes()[split..]).unwrap();
+            w.flush().unwrap();
+            assert_eq!(
+                String::from_utf8(w.inner).unwrap(),
+                "a **** b ****",
+                "{split}"
+            );
+        }
     }
 }

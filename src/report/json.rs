@@ -88,7 +88,20 @@ impl Serialize for Findings<'_> {
 }
 
 pub fn render(report: &Report<'_>) -> String {
-    let out = Output {
+    let mut s = serde_json::to_string_pretty(&output(report))
+        .unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"));
+    s.push('\n');
+    s
+}
+
+/// [`render`] into a writer, without the document in memory: the same bytes.
+pub fn write(report: &Report<'_>, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+    serde_json::to_writer_pretty(&mut *out, &output(report))?;
+    out.write_all(b"\n")
+}
+
+fn output<'a>(report: &'a Report<'a>) -> Output<'a> {
+    Output {
         version: 1,
         tool: Tool {
             name: "bplint",
@@ -97,9 +110,5 @@ pub fn render(report: &Report<'_>) -> String {
         findings: Findings(report.diagnostics),
         summary: report.summary,
         errors: report.errors,
-    };
-    let mut s =
-        serde_json::to_string_pretty(&out).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"));
-    s.push('\n');
-    s
+    }
 }

@@ -313,6 +313,16 @@ impl Serialize for Results<'_> {
 }
 
 pub fn render(report: &Report<'_>) -> String {
+    let mut out = Vec::new();
+    if let Err(e) = write(report, &mut out) {
+        return format!("{{\"error\":\"{e}\"}}\n");
+    }
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// [`render`] into a writer, without the document in memory: results are serialised one at
+/// a time as the writer takes them.
+pub fn write(report: &Report<'_>, w: &mut dyn std::io::Write) -> std::io::Result<()> {
     let metas = report.rules.metas();
     let out = LogOut {
         schema: SCHEMA_URI,
@@ -327,10 +337,8 @@ pub fn render(report: &Report<'_>) -> String {
         }],
         version: "2.1.0",
     };
-    let mut s =
-        serde_json::to_string_pretty(&out).unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"));
-    s.push('\n');
-    s
+    serde_json::to_writer_pretty(&mut *w, &out)?;
+    w.write_all(b"\n")
 }
 
 #[cfg(test)]
