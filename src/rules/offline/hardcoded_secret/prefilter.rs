@@ -49,37 +49,25 @@ struct Escapes {
 
 impl Escapes {
     /// `None` when an escape is `\u` below 0x80 (any ASCII character: decode to be sure).
+    /// Three substring searches over the raw text, not a look at each escape of a prompt:
+    /// the second backslash of `\\` may be taken for an escape's start, which only makes
+    /// the answer more cautious.
     fn of(raw: &[u8]) -> Option<Escapes> {
-        let mut e = Escapes {
-            quote: false,
-            slash: false,
-        };
-        // One vectorised search for every backslash (prompts hold one every few dozen
-        // bytes); the second of `\\` starts no escape.
-        let mut skip_to = 0;
-        for i in memchr::memchr_iter(b'\\', raw) {
-            if i < skip_to {
-                continue;
-            }
-            let next = i + 1;
-            skip_to = next + 1;
-            match raw.get(next) {
-                Some(b'"') => e.quote = true,
-                Some(b'/') => e.slash = true,
-                Some(b'u') => {
-                    let hex = raw
-                        .get(next + 1..next + 5)
-                        .and_then(|h| std::str::from_utf8(h).ok())
-                        .filter(|h| h.bytes().all(|c| c.is_ascii_hexdigit()));
-                    match hex.and_then(|h| u32::from_str_radix(h, 16).ok()) {
-                        Some(code) if code >= 0x80 => {}
-                        _ => return None,
-                    }
-                }
-                _ => {}
-            }
+        use memchr::memmem::Finder;
+        use std::sync::LazyLock;
+        static ASCII_U: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b"\\u00"));
+        static QUOTE: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b"\\\""));
+        static SLASH: LazyLock<Finder<'static>> = LazyLock::new(|| Finder::new(b"\\/"));
+        let ascii = ASCII_U
+            .find_iter(raw)
+            .any(|i| raw.get(i + 4).is_some_and(|d| (b'0'..=b'7').contains(d)));
+        if ascii {
+            return None;
         }
-        Some(e)
+        Some(Escapes {
+            quote: QUOTE.find(raw).is_some(),
+            slash: SLASH.find(raw).is_some(),
+        })
     }
 }
 
