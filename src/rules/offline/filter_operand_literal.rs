@@ -1,3 +1,4 @@
+use std::borrow::Cow;
 use std::collections::HashSet;
 use std::sync::LazyLock;
 
@@ -47,14 +48,14 @@ static MODULE_PATH: LazyLock<Regex> = LazyLock::new(|| {
 });
 
 /// The `conditions` values a module holds: its filter's and its If-Else branches'.
-pub(crate) fn condition_lists<'d>(obj: Value<'d>) -> Vec<(String, Value<'d>)> {
+pub(crate) fn condition_lists<'d>(obj: Value<'d>) -> Vec<(Cow<'static, str>, Value<'d>)> {
     let mut out = Vec::new();
     if let Some(c) = obj.get("filter").and_then(|f| f.get("conditions")) {
-        out.push(("/filter/conditions".to_string(), c));
+        out.push((Cow::Borrowed("/filter/conditions"), c));
     }
     for (i, branch) in crate::model::elements_at(obj, "branches").enumerate() {
         if let Some(c) = branch.get("conditions") {
-            out.push((format!("/branches/{i}/conditions"), c));
+            out.push((Cow::Owned(format!("/branches/{i}/conditions")), c));
         }
     }
     out

@@ -1,3 +1,5 @@
+use std::borrow::Cow;
+
 use crate::declare_rule;
 use crate::finding::Finding;
 use crate::json::Value;
@@ -91,11 +93,12 @@ fn malformed(text: &str) -> Option<&'static str> {
 }
 
 /// The parts of a module whose strings are expressions: (pointer suffix, value).
-fn sections<'d>(obj: Value<'d>) -> Vec<(String, Value<'d>)> {
-    let mut out: Vec<(String, Value<'d>)> = ["mapper", "parameters"]
-        .into_iter()
-        .filter_map(|s| obj.get(s).map(|v| (format!("/{s}"), v)))
-        .collect();
+fn sections<'d>(obj: Value<'d>) -> Vec<(Cow<'static, str>, Value<'d>)> {
+    let mut out: Vec<(Cow<'static, str>, Value<'d>)> =
+        [("mapper", "/mapper"), ("parameters", "/parameters")]
+            .into_iter()
+            .filter_map(|(s, at)| obj.get(s).map(|v| (Cow::Borrowed(at), v)))
+            .collect();
     out.extend(crate::rules::offline::filter_operand_literal::condition_lists(obj));
     out
 }
