@@ -121,13 +121,13 @@ const WELL_KNOWN_MODULES: &[&str] = &[
 
 /// What is wrong with a well-formed `app:Action` name, if anything.
 fn unknown_module(name: &str) -> Option<String> {
-    let shown = crate::model::truncate(name, 60);
     let (app, action) = name.split_once(':')?;
     // Checked on every module: compare in place, allocate only for a finding.
     if (app == "builtin" && BUILTIN_MODULES.contains(&action)) || WELL_KNOWN_MODULES.contains(&name)
     {
         return None;
     }
+    let shown = || crate::model::truncate(name, 60);
     let right = if app.eq_ignore_ascii_case("builtin") {
         BUILTIN_MODULES
             .iter()
@@ -141,7 +141,8 @@ fn unknown_module(name: &str) -> Option<String> {
     };
     match right {
         Some(right) => Some(format!(
-            "`{shown}` is `{right}` in the wrong case: Make's module names are case-sensitive"
+            "`{}` is `{right}` in the wrong case: Make's module names are case-sensitive",
+            shown()
         )),
         None if app == "builtin" => {
             let hint = if action.to_ascii_lowercase().contains("error") {
@@ -150,7 +151,8 @@ fn unknown_module(name: &str) -> Option<String> {
                 ""
             };
             Some(format!(
-                "`{shown}` is not one of Make's built-in modules ({}){hint}",
+                "`{}` is not one of Make's built-in modules ({}){hint}",
+                shown(),
                 BUILTIN_MODULES.join(", ")
             ))
         }
