@@ -30,11 +30,12 @@ pub fn run(args: CheckArgs, ui: &Ui, settings: &Settings) -> Result<u8, String> 
         baseline: baseline_name.as_deref(),
         rules: &settings.rules,
     };
-    // JSON and SARIF to stdout are written as they are rendered (the token scrubbed on the
+    // JSON, SARIF and JUnit to stdout are written as they are rendered (the token scrubbed on the
     // way), not built as one text first: the report is the largest thing a big run holds.
     let writer: Option<WriteReport> = match args.format {
         Format::Json => Some(report::json::write),
         Format::Sarif => Some(report::sarif::write),
+        Format::Junit => Some(report::junit::write),
         _ => None,
     };
     if let (Some(write), None) = (writer, args.output.as_ref()) {

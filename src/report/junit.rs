@@ -127,20 +127,111 @@ pub fn render(r: &Report<'_>) -> String {
     xml_safe(xml)
 }
 
-/// XML 1.0 allows no C0 control but tab, line feed and carriage return, and neither U+FFFE nor
-/// U+FFFF; one of them anywhere makes GitLab and Jenkins drop the whole report. Texts are
-/// neutralized before they get here; this is the last line of defence for what was not.
-fn xml_safe(xml: String) -> String {
-    let allowed = |c: char| {
-        matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{d7ff}' | '\u{e000}'..='\u{fffd}')
-            || c >= '\u{10000}'
+/// [`render`] into a writer, without the XML text in memory: the same bytes.
+pub fn write(r: &Report<'_>, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+    let mut safe = XmlSafe {
+        inner: out,
+        partial: Vec::new(),
     };
-    if xml.chars().all(allowed) {
+    match report(r).serialize(&mut safe) {
+        Ok(()) => safe.finish(),
+        Err(e) => {
+            let note = format!("<!-- bplint: could not write JUnit XML: {e} -->\n");
+            safe.inner.write_all(note.as_bytes())
+        }
+    }
+}
+
+/// Whether XML 1.0 allows `c`: no C0 control but tab, line feed and carriage return, and
+/// neither U+FFFE nor U+FFFF; one of them anywhere makes GitLab and Jenkins drop the whole
+/// report. Texts are neutralized before they get here; this is the last line of defence for
+/// what was not.
+fn xml_allowed(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r' | '\u{20}'..='\u{d7ff}' | '\u{e000}'..='\u{fffd}')
+        || c >= '\u{10000}'
+}
+
+fn xml_safe(xml: String) -> String {
+    if xml.chars().all(xml_allowed) {
         return xml;
     }
     xml.chars()
-        .map(|c| if allowed(c) { c } else { '\u{fffd}' })
+        .map(|c| if xml_allowed(c) { c } else { '\u{fffd}' })
         .collect()
+}
+
+/// [`xml_safe`] for a stream: characters XML does not allow become U+FFFD on the way. A
+/// character split across two writes waits for its last bytes.
+struct XmlSafe<'w> {
+    inner: &'w mut dyn std::io::Write,
+    partial: Vec<u8>,
+}
+
+impl XmlSafe<'_> {
+    fn pass(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        let mut rest = bytes;
+        while !rest.is_empty() {
+            let (valid, bad) = match std::str::from_utf8(rest) {
+                Ok(text) => (text, 0),
+                Err(e) => {
+                    // Only complete characters are written; an incomplete one at the end waits.
+                    let (good, after) = rest.split_at(e.valid_up_to());
+                    let text = std::str::from_utf8(good).unwrap_or_default();
+                    match e.error_len() {
+                        Some(n) => (text, n),
+                        None => {
+                            self.write_text(text)?;
+                            self.partial.extend_from_slice(after);
+                            return Ok(());
+                        }
+                    }
+                }
+            };
+            self.write_text(valid)?;
+            if bad > 0 {
+                self.inner.write_all("\u{fffd}".as_bytes())?;
+            }
+            rest = &rest[valid.len() + bad..];
+        }
+        Ok(())
+    }
+
+    fn write_text(&mut self, text: &str) -> std::io::Result<()> {
+        if text.chars().all(xml_allowed) {
+            return self.inner.write_all(text.as_bytes());
+        }
+        let safe: String = text
+            .chars()
+            .map(|c| if xml_allowed(c) { c } else { '\u{fffd}' })
+            .collect();
+        self.inner.write_all(safe.as_bytes())
+    }
+
+    /// Writes what is still waiting (an incomplete character as U+FFFD) and flushes.
+    fn finish(&mut self) -> std::io::Result<()> {
+        if !self.partial.is_empty() {
+            self.partial.clear();
+            self.inner.write_all("\u{fffd}".as_bytes())?;
+        }
+        self.inner.flush()
+    }
+}
+
+impl std::io::Write for XmlSafe<'_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.partial.is_empty() {
+            self.pass(buf)?;
+        } else {
+            let mut joined = std::mem::take(&mut self.partial);
+            joined.extend_from_slice(buf);
+            self.pass(&joined)?;
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
 }
 
 #[cfg(test)]
@@ -220,5 +311,38 @@ mod tests {
         assert!(xml.contains("a&amp;b.json"), "{xml}");
         assert!(xml.contains("&lt;Authorization&gt;"), "{xml}");
         assert_eq!(suite.test_cases[2].name.as_str(), "no findings");
+    }
+
+    #[test]
+    fn the_streaming_writer_gives_the_bytes_of_render() {
+        let diags = vec![
+            diag(Severity::Error, "a.json", "bad \u{1b} text \u{fffe} é"),
+            diag(Severity::Info, "b.json", "fine 日本"),
+        ];
+        let summary = Summary::default();
+        let rules = crate::rules::RuleSet::builtin();
+        let r = Report {
+            diagnostics: &diags,
+            summary: &summary,
+            errors: &[],
+            suppressed: &[],
+            baseline: None,
+            rules: &rules,
+        };
+        let mut out = Vec::new();
+        write(&r, &mut out).unwrap();
+        assert_eq!(String::from_utf8(out).unwrap(), render(&r));
+        // A character split between writes, and bytes XML does not allow.
+        let mut sink = Vec::new();
+        let mut safe = XmlSafe {
+            inner: &mut sink,
+            partial: Vec::new(),
+        };
+        let text = "a\u{7}é日\u{1F600}z".as_bytes();
+        for chunk in text.chunks(1) {
+            std::io::Write::write_all(&mut safe, chunk).unwrap();
+        }
+        safe.finish().unwrap();
+        assert_eq!(String::from_utf8(sink).unwrap(), "a\u{fffd}é日\u{1F600}z");
     }
 }
