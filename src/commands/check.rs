@@ -30,41 +30,7 @@ pub fn run(args: CheckArgs, ui: &Ui, settings: &Settings) -> Result<u8, String> 
         baseline: baseline_name.as_deref(),
         rules: &settings.rules,
     };
-    // JSON, SARIF and JUnit to stdout are written as they are rendered (the token scrubbed on the
-    // way), not built as one text first: the report is the largest thing a big run holds.
-    let writer: Option<WriteReport> = match args.format {
-        Format::Json => Some(report::json::write),
-        Format::Sarif => Some(report::sarif::write),
-        Format::Junit => Some(report::junit::write),
-        _ => None,
-    };
-    if let (Some(write), None) = (writer, args.output.as_ref()) {
-        let out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
-        let mut out = redact::ScrubWriter::new(out);
-        // A closed pipe (`bplint check | head`) is not an error worth a message.
-        let _ = write(&report, &mut out).and_then(|_| out.flush());
-    } else {
-        let mut text = match args.format {
-            Format::Human => report::human::render(&report, ui.color && args.output.is_none()),
-            Format::Compact => report::compact::render(&report),
-            Format::Json => report::json::render(&report),
-            Format::Sarif => report::sarif::render(&report),
-            Format::Github => report::github::render(&report),
-            Format::Junit => report::junit::render(&report),
-        };
-        if ui.quiet && args.format == Format::Human {
-            // Drop the summary (its last line, and the per-rule line before it), keep findings and
-            // errors.
-            let cut = text.trim_end().rfind('\n').map_or(0, |c| c + 1);
-            text.truncate(cut);
-            if let Some(rules) = shown.summary.rules_line() {
-                if text.ends_with(&format!("{rules}\n")) {
-                    text.truncate(text.len() - rules.len() - 1);
-                }
-            }
-        }
-        write_output(args.output.as_ref(), &text)?;
-    }
+    print(&report, &args, ui)?;
     if !ui.quiet {
         for n in &run.notes {
             say("note", n);
@@ -76,6 +42,46 @@ pub fn run(args: CheckArgs, ui: &Ui, settings: &Settings) -> Result<u8, String> 
         }
     }
     Ok(code)
+}
+
+/// Prints a whole-run report. JSON, SARIF and JUnit to stdout are written as they are
+/// rendered (the token scrubbed on the way), not built as one text first: the report is the
+/// largest thing a big run holds. A report for `--output` is replaced whole, so it is built.
+fn print(report: &Report<'_>, args: &CheckArgs, ui: &Ui) -> Result<(), String> {
+    let writer: Option<WriteReport> = match args.format {
+        Format::Json => Some(report::json::write),
+        Format::Sarif => Some(report::sarif::write),
+        Format::Junit => Some(report::junit::write),
+        _ => None,
+    };
+    if let (Some(write), None) = (writer, args.output.as_ref()) {
+        let out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+        let mut out = redact::ScrubWriter::new(out);
+        // A closed pipe (`bplint check | head`) is not an error worth a message.
+        let _ = write(report, &mut out).and_then(|_| out.flush());
+    } else {
+        let mut text = match args.format {
+            Format::Human => report::human::render(report, ui.color && args.output.is_none()),
+            Format::Compact => report::compact::render(report),
+            Format::Json => report::json::render(report),
+            Format::Sarif => report::sarif::render(report),
+            Format::Github => report::github::render(report),
+            Format::Junit => report::junit::render(report),
+        };
+        if ui.quiet && args.format == Format::Human {
+            // Drop the summary (its last line, and the per-rule line before it), keep findings and
+            // errors.
+            let cut = text.trim_end().rfind('\n').map_or(0, |c| c + 1);
+            text.truncate(cut);
+            if let Some(rules) = report.summary.rules_line() {
+                if text.ends_with(&format!("{rules}\n")) {
+                    text.truncate(text.len() - rules.len() - 1);
+                }
+            }
+        }
+        write_output(args.output.as_ref(), &text)?;
+    }
+    Ok(())
 }
 
 /// A renderer that writes a whole-document report as it goes.
