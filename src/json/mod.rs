@@ -178,6 +178,21 @@ impl<'d> Value<'d> {
         }
     }
 
+    /// Whether this is a string whose decoded text is `text`, compared without allocating
+    /// when it has no escapes.
+    pub fn str_eq(&self, text: &str) -> bool {
+        let n = self.node();
+        if n.kind != Kind::String {
+            return false;
+        }
+        let inner = &self.doc.src[n.start as usize + 1..n.end as usize - 1];
+        if n.escaped {
+            parse::unescape(inner) == text
+        } else {
+            inner == text
+        }
+    }
+
     /// Whether this node is an object member's key rather than a value.
     pub(crate) fn is_key(&self) -> bool {
         self.node().key
@@ -314,12 +329,7 @@ impl<'d> Member<'d> {
 
     /// Compares the decoded key without allocating when it has no escapes.
     pub fn key_eq(&self, key: &str) -> bool {
-        let n = self.key.node();
-        if n.escaped {
-            self.key_str() == key
-        } else {
-            &self.key.doc.src[n.start as usize + 1..n.end as usize - 1] == key
-        }
+        self.key.str_eq(key)
     }
 }
 

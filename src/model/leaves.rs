@@ -38,12 +38,8 @@ impl<'d> StringLeaf<'_, 'd> {
         name_of(self.open, self.value, self.root).0
     }
 
-    /// The `name` (or `key`) of a `{name, value}` pair: it names the value, it is not one.
-    pub fn names_a_pair(&self) -> bool {
-        name_of(self.open, self.value, self.root).1
-    }
-
-    /// [`StringLeaf::key`] and [`StringLeaf::names_a_pair`] at once.
+    /// [`StringLeaf::key`], and whether the leaf is the `name` (or `key`) of a `{name,
+    /// value}` pair: it names the value, it is not one.
     pub fn key_and_pair(&self) -> (Option<Value<'d>>, bool) {
         name_of(self.open, self.value, self.root)
     }
@@ -76,7 +72,7 @@ impl<'d> StringLeaf<'_, 'd> {
     /// building its pointer.
     pub fn is_under(&self, key: &str) -> bool {
         self.steps()
-            .any(|v| self.member_key(v).is_some_and(|k| key_is(k, key)))
+            .any(|v| self.member_key(v).is_some_and(|k| k.str_eq(key)))
     }
 
     /// RFC 6901 pointer relative to the root handed to [`for_each_string`].
@@ -100,16 +96,8 @@ impl<'d> StringLeaf<'_, 'd> {
     }
 }
 
-/// A key node's text compared without allocating when it has no escapes.
-fn key_is(key: Value<'_>, text: &str) -> bool {
-    match key.as_str() {
-        Some(k) => k == text,
-        None => false,
-    }
-}
-
 /// For a `{name, value}` (or `{key, value}`) pair: which member names it, and its value. One
-/// pass over the members: this runs for every object of every mapper.
+/// pass over the members: this runs for the leaves of members called `value`, `name` or `key`.
 fn pair_naming<'d>(obj: Value<'d>) -> Pair<'d> {
     let (mut has_value, mut name, mut key) = (false, None, None);
     for m in obj.members() {
@@ -145,13 +133,13 @@ fn name_of<'d>(open: &[Open<'d>], v: Value<'d>, root: u32) -> (Option<Value<'d>>
     // in a pair: the object's members are looked at for those alone.
     let raw = member.raw();
     let may_pair = member.span().len() <= 7 || raw.contains('\\');
-    if !may_pair || !(key_is(member, "value") || key_is(member, "name") || key_is(member, "key")) {
+    if !may_pair || !["value", "name", "key"].iter().any(|k| member.str_eq(k)) {
         return (Some(member), false);
     }
     let (pair_key, pair_name) = pair_naming(parent.value);
     match (pair_name, pair_key) {
-        (Some(n), _) if key_is(member, "value") => (Some(n), false),
-        (Some(_), Some(k)) if key_is(member, k) => (Some(member), true),
+        (Some(n), _) if member.str_eq("value") => (Some(n), false),
+        (Some(_), Some(k)) if member.str_eq(k) => (Some(member), true),
         _ => (Some(member), false),
     }
 }
@@ -234,7 +222,7 @@ mod tests {
                 .unwrap();
         let mut seen = Vec::new();
         for_each_string(doc.root(), &mut |l| {
-            seen.push((l.key_text(), l.names_a_pair(), l.is_under("qs")))
+            seen.push((l.key_text(), l.key_and_pair().1, l.is_under("qs")))
         });
         assert_eq!(
             seen,
