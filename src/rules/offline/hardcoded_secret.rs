@@ -10,11 +10,11 @@ use crate::finding::Finding;
 use crate::json::Span;
 use crate::model::Module;
 use crate::model::leaves::for_each_string;
-use crate::redact::{TOKEN_PATTERNS, TOKEN_SET};
+use crate::redact::{TOKEN_PATTERNS, TOKEN_SET, may_hold_token};
 use crate::rules::{Context, Rule};
 
 mod prefilter;
-use prefilter::{has_scheme_separator, may_hold_token, worth_decoding};
+use prefilter::{has_scheme_separator, worth_decoding};
 
 declare_rule! {
     /// ## What it does

@@ -7,7 +7,7 @@ use std::sync::LazyLock;
 use regex::Regex;
 
 use super::{QUERY_CREDENTIAL_KEY, is_authorization, is_credential_key};
-pub(super) use crate::redact::may_hold_token;
+use crate::redact::may_hold_token;
 
 /// Whether BP020 and BP021 can find anything in a string whose raw text (between the quotes)
 /// is `raw` and holds an escape, without decoding it: only named credentials, URLs with a
@@ -78,6 +78,3 @@ pub(super) fn has_scheme_separator(text: &str) -> bool {
         LazyLock::new(|| memchr::memmem::Finder::new("://"));
     FINDER.find(text.as_bytes()).is_some()
 }
-
-#[cfg(test)]
-mod tests {}
