@@ -39,17 +39,12 @@ declare_rule! {
     }
 }
 
-/// Whether `b` holds `{{`: a byte search for `{` and a look at the next byte, cheaper than
-/// setting up a substring search for every string of every mapper.
-fn has_open(b: &[u8]) -> bool {
-    memchr::memchr_iter(b'{', b).any(|i| b.get(i + 1) == Some(&b'{'))
-}
-
-/// Whether a long text (a whole section) holds `{{`: one substring search.
-fn has_open_pair(b: &[u8]) -> bool {
+/// Where `b` first holds `{{`: one substring search with a searcher built once (the section
+/// texts, every string in them, and the expression check all ask).
+fn find_open(b: &[u8]) -> Option<usize> {
     static FINDER: std::sync::LazyLock<memchr::memmem::Finder<'static>> =
         std::sync::LazyLock::new(|| memchr::memmem::Finder::new(b"{{"));
-    FINDER.find(b).is_some()
+    FINDER.find(b)
 }
 
 /// Whether `b` holds an escaped brace, `\u007b` or `\u007d` in either case (JSON spells the
@@ -66,7 +61,7 @@ fn escaped_brace(b: &[u8]) -> bool {
 /// What is wrong with the expressions of `text`, if anything.
 fn malformed(text: &str) -> Option<&'static str> {
     let b = text.as_bytes();
-    let first = memchr::memmem::find(b, b"{{")?;
+    let first = find_open(b)?;
     let mut open = false;
     let mut i = first;
     while i + 1 < b.len() {
@@ -109,12 +104,12 @@ impl Rule for MalformedExpression {
             // `{{` cannot be JSON structure, so a section whose text holds none (and no
             // escaped brace) has no expression to look at: one search instead of a walk.
             let text = root.raw().as_bytes();
-            if !has_open_pair(text) && !escaped_brace(text) {
+            if find_open(text).is_none() && !escaped_brace(text) {
                 continue;
             }
             for_each_string(root, &mut |leaf| {
                 let raw = leaf.value.raw();
-                if !has_open(raw.as_bytes()) {
+                if find_open(raw.as_bytes()).is_none() {
                     return;
                 }
                 // An escape decodes to one character, a brace only when it is `\u007b` or
