@@ -7,7 +7,7 @@ use crate::cli::args::{CheckArgs, Format};
 use crate::filter::Baseline;
 use crate::finding::Severity;
 use crate::redact;
-use crate::report::{self, Report};
+use crate::report::{self, Report, WriteReport};
 use crate::run::{CheckRun, check_each, check_run};
 use crate::settings::Settings;
 
@@ -83,9 +83,6 @@ fn print(report: &Report<'_>, args: &CheckArgs, ui: &Ui) -> Result<(), String> {
     }
     Ok(())
 }
-
-/// A renderer that writes a whole-document report as it goes.
-type WriteReport = fn(&Report<'_>, &mut dyn Write) -> std::io::Result<()>;
 
 /// Formats that are a sequence of findings print each file's as soon as it is checked, so
 /// memory does not grow with the run. A report written to `--output` is replaced whole, so it

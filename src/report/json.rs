@@ -88,10 +88,7 @@ impl Serialize for Findings<'_> {
 }
 
 pub fn render(report: &Report<'_>) -> String {
-    let mut s = serde_json::to_string_pretty(&output(report))
-        .unwrap_or_else(|e| format!("{{\"error\":\"{e}\"}}"));
-    s.push('\n');
-    s
+    super::rendered_json(report, write)
 }
 
 /// [`render`] into a writer, without the document in memory: the same bytes.

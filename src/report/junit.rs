@@ -121,25 +121,33 @@ pub fn report(report: &Report<'_>) -> JunitReport {
 }
 
 pub fn render(r: &Report<'_>) -> String {
-    let xml = report(r)
-        .to_string()
-        .unwrap_or_else(|e| format!("<!-- bplint: could not write JUnit XML: {e} -->\n"));
-    xml_safe(xml)
+    let mut out = Vec::new();
+    match serialize(r, &mut out) {
+        Ok(()) => String::from_utf8(out).unwrap_or_default(),
+        Err(e) => not_written(&e),
+    }
 }
 
 /// [`render`] into a writer, without the XML text in memory: the same bytes.
 pub fn write(r: &Report<'_>, out: &mut dyn std::io::Write) -> std::io::Result<()> {
+    match serialize(r, out) {
+        Ok(()) => Ok(()),
+        Err(e) => out.write_all(not_written(&e).as_bytes()),
+    }
+}
+
+/// The report as XML, with what XML does not allow replaced on the way ([`XmlSafe`]).
+fn serialize(r: &Report<'_>, out: &mut dyn std::io::Write) -> Result<(), String> {
     let mut safe = XmlSafe {
         inner: out,
         partial: Vec::new(),
     };
-    match report(r).serialize(&mut safe) {
-        Ok(()) => safe.finish(),
-        Err(e) => {
-            let note = format!("<!-- bplint: could not write JUnit XML: {e} -->\n");
-            safe.inner.write_all(note.as_bytes())
-        }
-    }
+    report(r).serialize(&mut safe).map_err(|e| e.to_string())?;
+    safe.finish().map_err(|e| e.to_string())
+}
+
+fn not_written(e: &str) -> String {
+    format!("<!-- bplint: could not write JUnit XML: {e} -->\n")
 }
 
 /// Whether XML 1.0 allows `c`: no C0 control but tab, line feed and carriage return, and
@@ -151,16 +159,7 @@ fn xml_allowed(c: char) -> bool {
         || c >= '\u{10000}'
 }
 
-fn xml_safe(xml: String) -> String {
-    if xml.chars().all(xml_allowed) {
-        return xml;
-    }
-    xml.chars()
-        .map(|c| if xml_allowed(c) { c } else { '\u{fffd}' })
-        .collect()
-}
-
-/// [`xml_safe`] for a stream: characters XML does not allow become U+FFFD on the way. A
+/// Characters XML does not allow ([`xml_allowed`]) become U+FFFD on the way to `inner`. A
 /// character split across two writes waits for its last bytes.
 struct XmlSafe<'w> {
     inner: &'w mut dyn std::io::Write,

@@ -49,6 +49,19 @@ pub struct Related {
     pub label: String,
 }
 
+/// A renderer that writes a whole-document report as it goes (`json`, `sarif`, `junit`).
+pub type WriteReport = fn(&Report<'_>, &mut dyn std::io::Write) -> std::io::Result<()>;
+
+/// What a [`WriteReport`] writes, as one text (for `--output` and tests); a JSON error
+/// object when serialising fails.
+fn rendered_json(report: &Report<'_>, write: WriteReport) -> String {
+    let mut out = Vec::new();
+    match write(report, &mut out) {
+        Ok(()) => String::from_utf8(out).unwrap_or_default(),
+        Err(e) => format!("{{\"error\":\"{e}\"}}\n"),
+    }
+}
+
 impl Diagnostic {
     /// Every text of the finding is cleaned here, once for every format: rules quote values
     /// from files and answers, which may hold secrets or control characters.

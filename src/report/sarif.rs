@@ -313,11 +313,7 @@ impl Serialize for Results<'_> {
 }
 
 pub fn render(report: &Report<'_>) -> String {
-    let mut out = Vec::new();
-    if let Err(e) = write(report, &mut out) {
-        return format!("{{\"error\":\"{e}\"}}\n");
-    }
-    String::from_utf8(out).unwrap_or_default()
+    super::rendered_json(report, write)
 }
 
 /// [`render`] into a writer, without the document in memory: results are serialised one at
