@@ -353,15 +353,14 @@ pub fn clean(text: &str) -> String {
 /// [`clean`] of a text owned already: kept as it is (no copy) when there is nothing to hide
 /// or escape, as for most findings' messages.
 pub fn clean_owned(text: String) -> String {
-    let masked = match mask(&text) {
-        Cow::Borrowed(_) => None,
-        Cow::Owned(masked) => Some(masked),
-    };
-    match masked {
-        Some(masked) => neutralize(&masked).into_owned(),
-        None if matches!(neutralize(&text), Cow::Borrowed(_)) => text,
-        None => neutralize(&text).into_owned(),
+    if let Cow::Owned(masked) = mask(&text) {
+        return neutralize(&masked).into_owned();
     }
+    let escaped = match neutralize(&text) {
+        Cow::Owned(escaped) => Some(escaped),
+        Cow::Borrowed(_) => None,
+    };
+    escaped.unwrap_or(text)
 }
 
 /// [`clean_excerpt`] for multi-line text from a file that is printed as it is (a declarative
