@@ -8,12 +8,7 @@ impl Gen {
     /// A regular app module, possibly with an error handler route.
     pub(super) fn app_module(&mut self, depth: u32, end: usize) {
         let app = self.rng.pick(APPS);
-        self.modules += 1;
-        self.json.obj();
-        let id = self.id();
-        self.json.field_int("id", id);
-        self.json.field_str("module", app.module);
-        self.json.field_int("version", app.version);
+        self.open_module(app.module, app.version);
         let legacy = app.conn.is_some_and(|(k, _, _)| k == "account");
         self.json.key("parameters");
         self.json.obj();
@@ -72,12 +67,7 @@ impl Gen {
             "builtin:Rollback",
             "builtin:Commit",
         ]);
-        self.modules += 1;
-        self.json.obj();
-        let id = self.id();
-        self.json.field_int("id", id);
-        self.json.field_str("module", directive);
-        self.json.field_int("version", 1);
+        self.open_module(directive, 1);
         self.json.key("parameters");
         self.json.obj();
         if directive == "builtin:Break" {
@@ -129,13 +119,8 @@ impl Gen {
     }
 
     pub(super) fn router(&mut self, depth: u32, end: usize, deep: bool) {
-        self.modules += 1;
         self.max_depth = self.max_depth.max(depth);
-        self.json.obj();
-        let id = self.id();
-        self.json.field_int("id", id);
-        self.json.field_str("module", "builtin:BasicRouter");
-        self.json.field_int("version", 1);
+        self.open_module("builtin:BasicRouter", 1);
         self.json.key("mapper");
         self.json.null();
         self.json.key("metadata");
@@ -170,13 +155,8 @@ impl Gen {
     }
 
     pub(super) fn if_else(&mut self, depth: u32, end: usize) {
-        self.modules += 1;
         self.max_depth = self.max_depth.max(depth);
-        self.json.obj();
-        let id = self.id();
-        self.json.field_int("id", id);
-        self.json.field_str("module", "builtin:BasicIfElse");
-        self.json.field_int("version", 1);
+        self.open_module("builtin:BasicIfElse", 1);
         self.json.key("parameters");
         self.json.obj();
         self.json.end_obj();
@@ -219,14 +199,8 @@ impl Gen {
 
     /// An AI agent (`makeConnectionId`) whose tools hold flows.
     pub(super) fn agent(&mut self, depth: u32, end: usize) {
-        self.modules += 1;
         self.max_depth = self.max_depth.max(depth);
-        self.json.obj();
-        let id = self.id();
-        self.json.field_int("id", id);
-        self.json
-            .field_str("module", "ai-local-agent:RunLocalAIAgent");
-        self.json.field_int("version", 0);
+        self.open_module("ai-local-agent:RunLocalAIAgent", 0);
         self.json.key("parameters");
         self.json.obj();
         self.json.key("makeConnectionId");
@@ -282,12 +256,7 @@ impl Gen {
     }
 
     pub(super) fn trigger(&mut self) {
-        self.modules += 1;
-        self.json.obj();
-        let id = self.id();
-        self.json.field_int("id", id);
-        self.json.field_str("module", "gateway:CustomWebHook");
-        self.json.field_int("version", 1);
+        self.open_module("gateway:CustomWebHook", 1);
         self.json.key("parameters");
         self.json.obj();
         let hook = self.rng.range(10_000, 99_999) as i64;

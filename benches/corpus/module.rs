@@ -11,6 +11,17 @@ impl Gen {
         self.next_id
     }
 
+    /// Counts a module and opens its object with `id`, `module` and `version`: how every
+    /// generated module starts.
+    pub(super) fn open_module(&mut self, module: &str, version: i64) {
+        self.modules += 1;
+        self.json.obj();
+        let id = self.id();
+        self.json.field_int("id", id);
+        self.json.field_str("module", module);
+        self.json.field_int("version", version);
+    }
+
     /// A connection value: mostly integer ids, sometimes digit strings, expressions or
     /// template placeholders, as found in shared blueprints.
     pub(super) fn connection_value(&mut self) {
