@@ -91,6 +91,22 @@ pub(super) fn parse_query(raw: Option<&str>) -> Vec<(String, String)> {
         .collect()
 }
 
+/// The `teamId` a list endpoint requires.
+fn team_param(q: &[(String, String)]) -> Option<u64> {
+    q.iter()
+        .find(|(k, _)| k == "teamId")
+        .and_then(|(_, v)| v.parse::<u64>().ok())
+}
+
+/// Make's answer to a list request without its `teamId`.
+fn missing_team() -> Response {
+    error(
+        StatusCode::BAD_REQUEST,
+        "Missing value of required parameter 'teamId'.",
+        "SC400",
+    )
+}
+
 // ---------------------------------------------------------------------------------------------
 // Endpoints
 
@@ -119,12 +135,8 @@ async fn list_connections(State(st): St, RawQuery(raw): RawQuery, headers: Heade
             .map(|(_, v)| v.clone())
             .collect()
     };
-    let Some(team) = params("teamId").first().and_then(|t| t.parse::<u64>().ok()) else {
-        return error(
-            StatusCode::BAD_REQUEST,
-            "Missing value of required parameter 'teamId'.",
-            "SC400",
-        );
+    let Some(team) = team_param(&q) else {
+        return missing_team();
     };
     let Some(rows) = st.teams.get(&team) else {
         return error(
@@ -193,16 +205,8 @@ async fn verify_connection(State(st): St, Path(id): Path<u64>) -> Response {
 
 async fn list_scenarios(State(st): St, RawQuery(raw): RawQuery) -> Response {
     let q = parse_query(raw.as_deref());
-    let team = q
-        .iter()
-        .find(|(k, _)| k == "teamId")
-        .and_then(|(_, v)| v.parse::<u64>().ok());
-    let Some(team) = team else {
-        return error(
-            StatusCode::BAD_REQUEST,
-            "Missing value of required parameter 'teamId'.",
-            "SC400",
-        );
+    let Some(team) = team_param(&q) else {
+        return missing_team();
     };
     let rows = st
         .scenarios
@@ -236,16 +240,8 @@ async fn get_blueprint(State(st): St, Path(id): Path<u64>) -> Response {
 /// A team with no rows of the kind gets an empty list, as Make answers for a team it can read.
 async fn list_objects(State(st): St, RawQuery(raw): RawQuery, key: &'static str) -> Response {
     let q = parse_query(raw.as_deref());
-    let team = q
-        .iter()
-        .find(|(k, _)| k == "teamId")
-        .and_then(|(_, v)| v.parse::<u64>().ok());
-    let Some(team) = team else {
-        return error(
-            StatusCode::BAD_REQUEST,
-            "Missing value of required parameter 'teamId'.",
-            "SC400",
-        );
+    let Some(team) = team_param(&q) else {
+        return missing_team();
     };
     let rows = st.objects.get(&(key, team)).cloned().unwrap_or_default();
     page(&q, rows, key, st.faults.ignore_paging)
