@@ -123,24 +123,31 @@ fn online_binds_connections_with_the_scopes_asked_economically() {
     assert_eq!(server.count(), 7 + 2 + 4, "{:?}", server.requests());
 }
 
-#[test]
-fn online_trouble_is_exit_2_and_writes_nothing() {
+/// `bind --online` over the templates while Make answers 500 at `path` (no retries): exit 2,
+/// and the template is left as it was.
+fn online_failing_at(path: &str) -> (MakeServer, Run) {
     let server = MakeServer::builder()
         .team(100, team_rows())
-        .fail_path("/connections", 500)
+        .fail_path(path, 500)
         .start();
     let d = tempfile::tempdir().unwrap();
     copy_templates(d.path());
     let before = read(d.path(), TEMPLATE);
     let r = online(&server, d.path(), &[TEMPLATE, "--max-retries", "0"]);
     assert_eq!(r.code, 2, "{}", r.stderr);
+    assert_eq!(read(d.path(), TEMPLATE), before);
+    (server, r)
+}
+
+#[test]
+fn online_trouble_is_exit_2_and_writes_nothing() {
+    let (server, r) = online_failing_at("/connections");
     assert!(
         r.stderr
             .contains("could not list the connections of team 100"),
         "{}",
         r.stderr
     );
-    assert_eq!(read(d.path(), TEMPLATE), before);
     assert!(!r.stderr.contains(TOKEN) && !r.stdout.contains(TOKEN));
     assert_eq!(server.count(), 1);
 }
@@ -163,17 +170,8 @@ fn online_nothing_to_bind_is_one_listing_and_exit_0() {
 
 #[test]
 fn online_a_failed_scope_check_is_exit_2_and_writes_nothing() {
-    let server = MakeServer::builder()
-        .team(100, team_rows())
-        .fail_path("/connections?type[]=slack2", 500)
-        .start();
-    let d = tempfile::tempdir().unwrap();
-    copy_templates(d.path());
-    let before = read(d.path(), TEMPLATE);
-    let r = online(&server, d.path(), &[TEMPLATE, "--max-retries", "0"]);
-    assert_eq!(r.code, 2, "{}", r.stderr);
+    let (_server, r) = online_failing_at("/connections?type[]=slack2");
     assert!(r.stderr.contains("could not be checked"), "{}", r.stderr);
-    assert_eq!(read(d.path(), TEMPLATE), before);
 }
 
 #[test]
