@@ -3,7 +3,7 @@
 mod support;
 
 use serde_json::{Value, json};
-use support::bin::{bplint, run_cmd, with_shipped_rules};
+use support::bin::{bplint, run_json, with_shipped_rules};
 use support::make_server::{Builder, MakeServer, OAUTH_TOKEN, TOKEN, demo_rows};
 
 const NOW: &str = "2026-03-01T00:00:00Z";
@@ -53,13 +53,7 @@ fn demo_server_with(tweak: impl FnOnce(Builder) -> Builder) -> MakeServer {
 
 fn check(args: &[&str], token: Option<&str>) -> (i32, Value, String) {
     // These runs include the shipped declarative rules.
-    let mut cmd = with_shipped_rules(bplint());
-    if let Some(t) = token {
-        cmd.env("MAKE_API_TOKEN", t);
-    }
-    let r = run_cmd(cmd, args);
-    let v = serde_json::from_str(&r.stdout).unwrap_or(Value::Null);
-    (r.code, v, r.stderr)
+    run_json(with_shipped_rules(bplint()), args, token)
 }
 
 fn findings(v: &Value) -> Vec<(String, String, u64)> {

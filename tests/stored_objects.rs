@@ -10,13 +10,7 @@ use support::make_server::{MakeServer, TOKEN, real_row};
 const FIXTURE: &str = "fixtures/audit/stored-objects.json";
 
 fn bplint(args: &[&str], token: bool) -> (i32, Value, String) {
-    let mut cmd = support::bin::bplint();
-    if token {
-        cmd.env("MAKE_API_TOKEN", TOKEN);
-    }
-    let r = support::bin::run_cmd(cmd, args);
-    let v = serde_json::from_str(&r.stdout).unwrap_or(Value::Null);
-    (r.code, v, r.stderr)
+    support::bin::run_json(support::bin::bplint(), args, token.then_some(TOKEN))
 }
 
 /// `check FILE --online` against `server` for team 7, as JSON, with `extra` arguments.

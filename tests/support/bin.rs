@@ -74,6 +74,17 @@ pub fn with_shipped_rules(mut cmd: Command) -> Command {
     cmd
 }
 
+/// Runs `cmd` with `args` and the token (if any) in `MAKE_API_TOKEN`: exit code, stdout as
+/// JSON (`null` when it is none, as when a run fails before reporting) and stderr.
+pub fn run_json(mut cmd: Command, args: &[&str], token: Option<&str>) -> (i32, Value, String) {
+    if let Some(t) = token {
+        cmd.env("MAKE_API_TOKEN", t);
+    }
+    let r = run_cmd(cmd, args);
+    let v = serde_json::from_str(&r.stdout).unwrap_or(Value::Null);
+    (r.code, v, r.stderr)
+}
+
 pub fn run_cmd(mut cmd: Command, args: &[&str]) -> Run {
     run_with(&mut cmd, args)
 }
